@@ -1,0 +1,55 @@
+# nasbot — the targets people expect. `make test` starts the real services it needs.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/nasbot
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: build run demo test unit services-up services-down lint fuzz bench corpus clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/nasbot
+
+# Runs the bot with the NASBOT_* settings of the environment (see README).
+run: build
+	./$(BIN) run
+
+# The whole bot on a sample inbox, with nothing to install beyond Go.
+demo: build
+	./$(BIN) demo
+
+# Every test, against real PostgreSQL, Dovecot and Exim started by scripts/services.sh.
+# Under NASBOT_TEST_SERVICES=1 an integration test whose service is missing fails; it never skips.
+test: services-up
+	set -a && . .services/env && set +a && NASBOT_TEST_SERVICES=1 $(GO) test -count=1 ./...
+
+# Unit tests only: integration tests skip (with a message) when the services are not up.
+unit:
+	$(GO) test ./...
+
+services-up:
+	bash scripts/services.sh up
+
+services-down:
+	bash scripts/services.sh down
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) run $(STATICCHECK) ./...
+
+# Fuzz the parser and the sender verification (FUZZTIME=10m for a long run).
+FUZZTIME ?= 1m
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./parser
+	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./verify
+
+# Go benchmarks; figures are printed, never asserted.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The shared sample corpus, through the binary, as outside tests run it.
+corpus: build
+	python3 ../shared/corpus/check.py ../shared/corpus ./$(BIN)
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is every setting of a running bot, read once from NASBOT_* environment variables.
+// It is passed explicitly; nothing else reads the environment.
+type Config struct {
+	DatabaseURL     string        `env:"DATABASE_URL" envDefault:"nasbot.db"`
+	IMAPURL         string        `env:"IMAP_URL"`
+	ProcessedFolder string        `env:"IMAP_PROCESSED_FOLDER" envDefault:"Processed"`
+	PollInterval    time.Duration `env:"POLL_INTERVAL" envDefault:"30s"`
+	SMTPURL         string        `env:"SMTP_URL"`
+	HTTPAddr        string        `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	FromAddress     string        `env:"FROM_ADDRESS" envDefault:"requests@nas.test"`
+	Domain          string        `env:"DOMAIN" envDefault:"nhs.net"`
+	TrustAuthServ   []string      `env:"TRUST_AUTHSERV" envSeparator:","`
+	MaxMessageBytes int           `env:"MAX_MESSAGE_BYTES" envDefault:"10485760"`
+	MaxRequests     int           `env:"MAX_REQUESTS" envDefault:"50"`
+	MaxReplyAge     time.Duration `env:"MAX_REPLY_AGE" envDefault:"72h"`
+	TemplatesDir    string        `env:"TEMPLATES_DIR"`
+	GuideURL        string        `env:"GUIDE_URL"`
+	LogFormat       string        `env:"LOG_FORMAT" envDefault:"text"`
+	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
+}
+
+// loadConfig reads the environment. It does not validate: commands check what they use.
+func loadConfig() (Config, error) {
+	var c Config
+	if err := env.ParseWithOptions(&c, env.Options{Prefix: "NASBOT_"}); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+// Validate names the first bad setting. needMail is true for commands that talk to mail servers.
+func (c Config) Validate(needMail bool) error {
+	var errs []error
+	bad := func(name, why string) { errs = append(errs, fmt.Errorf("NASBOT_%s %s", name, why)) }
+	if c.DatabaseURL == "" {
+		bad("DATABASE_URL", "is empty: give a postgres:// URL or a SQLite file path")
+	}
+	if needMail {
+		if err := checkURL(c.IMAPURL, "imap", "imaps"); err != nil {
+			bad("IMAP_URL", err.Error())
+		}
+		if err := checkURL(c.SMTPURL, "smtp", "smtps"); err != nil {
+			bad("SMTP_URL", err.Error())
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		bad("HTTP_ADDR", "is not host:port")
+	}
+	if !strings.Contains(c.FromAddress, "@") {
+		bad("FROM_ADDRESS", "is not an email address")
+	}
+	if c.MaxMessageBytes <= 0 || c.MaxRequests <= 0 {
+		bad("MAX_MESSAGE_BYTES/MAX_REQUESTS", "must be positive")
+	}
+	if c.PollInterval < time.Second {
+		bad("POLL_INTERVAL", "must be at least 1s")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("LOG_FORMAT", "must be text or json")
+	}
+	if len(c.TrustAuthServ) == 0 && needMail {
+		bad("TRUST_AUTHSERV", "is empty: name the authserv-id of the MTA that stamps Authentication-Results, or no mail can be verified")
+	}
+	return errors.Join(errs...)
+}
+
+func checkURL(raw string, schemes ...string) error {
+	if raw == "" {
+		return errors.New("is not set")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("is not a URL")
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			return nil
+		}
+	}
+	return fmt.Errorf("must start with %s://", strings.Join(schemes, ":// or "))
+}

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-message/mail"
+
+	"nasbot/internal/testenv"
+	"nasbot/store"
+)
+
+// TestBotEndToEnd is the walking skeleton against the real services: a request APPENDed to the
+// Dovecot inbox is stored, decided and moved by the running bot; the reply goes through Exim to
+// the shared mailbox's Dovecot INBOX, threaded; the account exists in PostgreSQL.
+func TestBotEndToEnd(t *testing.T) {
+	servers := testenv.MailServers(t)
+	dsn := testenv.Postgres(t)
+	inbox := servers.NewAddress(t, "nas.test")
+	shared := servers.NewAddress(t, "nhs.net")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DatabaseURL = dsn
+	cfg.IMAPURL = "imap://" + url.UserPassword(inbox, servers.Password).String() + "@" + servers.IMAPAddr + "/INBOX"
+	cfg.SMTPURL = "smtp://" + servers.SMTPAddr + "?tls=none"
+	cfg.FromAddress = inbox
+	cfg.TrustAuthServ = []string{"mx.nas.test"}
+	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.MaxReplyAge = 0
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	importTestDirectory(t, st, shared)
+
+	b, err := newBot(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- b.run(runCtx) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("bot stopped with %v", err)
+		}
+	}()
+
+	const requestID = "<e2e-add-user@ex.nhs.net>"
+	c := dialIMAP(t, servers, inbox)
+	appendMail(t, c, "INBOX", requestMail(shared, requestID))
+
+	reply := waitForMail(t, servers, shared, 30*time.Second)
+	h := reply.Header
+	if got, _ := h.Text("In-Reply-To"); !strings.Contains(got, strings.Trim(requestID, "<>")) {
+		t.Errorf("In-Reply-To = %q, want %s", got, requestID)
+	}
+	if got, _ := h.Text("References"); !strings.Contains(got, strings.Trim(requestID, "<>")) {
+		t.Errorf("References = %q, want it to hold %s", got, requestID)
+	}
+	if got, _ := h.Subject(); !strings.HasPrefix(got, "Re: New starter") || !strings.Contains(got, "[NAS-") {
+		t.Errorf("Subject = %q, want Re: New starter … [NAS-…]", got)
+	}
+	if got := h.Get("Auto-Submitted"); got != "auto-replied" {
+		t.Errorf("Auto-Submitted = %q", got)
+	}
+	body, _ := io.ReadAll(reply.Body)
+	if !bytes.Contains(body, []byte("callum.reid@nhs.net")) {
+		t.Errorf("reply does not name the new account:\n%s", body)
+	}
+
+	acct, err := st.Account(ctx, "callum.reid@nhs.net")
+	if err != nil || acct.ODS != "FZ001" || acct.Mobile != "07700900150" {
+		t.Fatalf("account in PostgreSQL: %+v, %v", acct, err)
+	}
+	if n := mailboxSize(t, c, "INBOX"); n != 0 {
+		t.Errorf("inbox still holds %d messages; want them moved", n)
+	}
+	if n := mailboxSize(t, c, "Processed"); n != 1 {
+		t.Errorf("Processed holds %d messages, want 1", n)
+	}
+}
+
+func importTestDirectory(t *testing.T, st *store.Store, shared string) {
+	t.Helper()
+	dir := t.TempDir()
+	orgs := "ods_code,sector,name,town,shared_mailbox,status\nFZ001,pharmacy,Test Pharmacy,Leeds," + shared + ",active\n"
+	accts := "email,name,mobile,ods_code,status,role,last_login\nola.owner@nhs.net,Ola Owner,07700900101,FZ001,active,owner,2026-02-27\n"
+	os.WriteFile(filepath.Join(dir, "organisations.csv"), []byte(orgs), 0o644)
+	os.WriteFile(filepath.Join(dir, "accounts.csv"), []byte(accts), 0o644)
+	if err := importDirectory(context.Background(), st, filepath.Join(dir, "organisations.csv"), filepath.Join(dir, "accounts.csv")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// requestMail is a genuine request as the NAS's MTA (mx.nas.test) delivers it.
+func requestMail(from, messageID string) []byte {
+	date := time.Now().UTC().Format(time.RFC1123Z)
+	return []byte(strings.ReplaceAll(fmt.Sprintf(`Return-Path: <%[1]s>
+Authentication-Results: mx.nas.test; dkim=pass header.d=nhs.net; dmarc=pass header.from=nhs.net
+Received: from mail.nhs.net by mx.nas.test with ESMTPS; %[2]s
+From: "Test Pharmacy, Leeds" <%[1]s>
+To: NAS <requests@nas.test>
+Subject: New starter - Callum Reid
+Date: %[2]s
+Message-ID: %[3]s
+Content-Type: text/plain; charset=us-ascii
+
+Request: Add user
+Name: Callum Reid
+Mobile: 07700 900150
+Email: callum.reid@example.com
+Linked to shared mailbox: Yes
+Role: Member
+
+Requested by: Ola Owner (ola.owner@nhs.net)
+`, from, date, messageID), "\n", "\r\n"))
+}
+
+func dialIMAP(t *testing.T, servers testenv.Mail, user string) *imapclient.Client {
+	t.Helper()
+	c, err := imapclient.DialInsecure(servers.IMAPAddr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Login(user, servers.Password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func appendMail(t *testing.T, c *imapclient.Client, mailbox string, raw []byte) {
+	t.Helper()
+	cmd := c.Append(mailbox, int64(len(raw)), nil)
+	if _, err := cmd.Write(raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mailboxSize(t *testing.T, c *imapclient.Client, mailbox string) uint32 {
+	t.Helper()
+	data, err := c.Status(mailbox, &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil {
+		t.Fatalf("status %s: %v", mailbox, err)
+	}
+	return *data.NumMessages
+}
+
+// waitForMail waits for the first message in user's INBOX and returns it parsed.
+func waitForMail(t *testing.T, servers testenv.Mail, user string, timeout time.Duration) *mail.Reader {
+	t.Helper()
+	c := dialIMAP(t, servers, user)
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if mailboxSize(t, c, "INBOX") > 0 {
+			if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+				t.Fatal(err)
+			}
+			msgs, err := c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{
+				BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
+			if err != nil || len(msgs) != 1 {
+				t.Fatalf("fetch reply: %v", err)
+			}
+			for _, raw := range msgs[0].BodySection {
+				r, err := mail.CreateReader(bytes.NewReader(raw.Bytes))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return r
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("no mail reached %s within %s", user, timeout)
+	return nil
+}

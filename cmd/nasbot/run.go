@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"nasbot/mailer"
+	"nasbot/parser"
+	"nasbot/pipeline"
+	"nasbot/store"
+	"nasbot/templates"
+	"nasbot/verify"
+)
+
+// cmdRun is the production bot: IMAP intake, the decision worker and the SMTP outbox, until
+// SIGINT or SIGTERM.
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	cfg, err := loadConfig()
+	if err == nil {
+		err = cfg.Validate(true)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "nasbot run:", err)
+		return exitBadArgs
+	}
+	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		log.Error("cannot open the database", slog.String("error", err.Error()))
+		return exitFailed
+	}
+	defer st.Close()
+	b, err := newBot(cfg, st, log)
+	if err != nil {
+		log.Error("bad configuration", slog.String("error", err.Error()))
+		return exitBadArgs
+	}
+	if err := b.run(ctx); err != nil {
+		log.Error("stopped", slog.String("error", err.Error()))
+		return exitFailed
+	}
+	log.Info("stopped")
+	return exitOK
+}
+
+// bot is the running service: intake stores, the worker decides, the sender answers.
+type bot struct {
+	cfg    Config
+	intake *mailer.Intake
+	worker *pipeline.Worker
+	sender *mailer.Sender
+	pipe   *pipeline.Pipeline
+	store  *store.Store
+	log    *slog.Logger
+}
+
+func newBot(cfg Config, st *store.Store, log *slog.Logger) (*bot, error) {
+	renderer, err := templates.New(cfg.TemplatesDir)
+	if err != nil {
+		return nil, err
+	}
+	pipe := pipeline.New(st, pipelineConfig(cfg), renderer, log, time.Now)
+	b := &bot{cfg: cfg, pipe: pipe, store: st, log: log}
+	if b.sender, err = mailer.NewSender(mailer.SMTPConfig{URL: cfg.SMTPURL}, st, log, time.Now); err != nil {
+		return nil, err
+	}
+	b.worker = pipeline.NewWorker(pipe, 5*time.Second, b.sender.Wake)
+	b.intake, err = mailer.NewIntake(mailer.IMAPConfig{URL: cfg.IMAPURL, ProcessedFolder: cfg.ProcessedFolder,
+		PollInterval: cfg.PollInterval}, st, log, func(int64) { b.worker.Wake() })
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func pipelineConfig(cfg Config) pipeline.Config {
+	return pipeline.Config{
+		Domain:      cfg.Domain,
+		NASAddress:  cfg.FromAddress,
+		Verify:      verify.Config{Domain: cfg.Domain, TrustedAuthServIDs: cfg.TrustAuthServ},
+		Parse:       parser.Options{MaxSize: cfg.MaxMessageBytes, MaxRequests: cfg.MaxRequests},
+		MaxReplyAge: cfg.MaxReplyAge,
+		GuideURL:    cfg.GuideURL,
+	}
+}
+
+// run runs every part until ctx is done; the first part to fail stops the others.
+func (b *bot) run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return b.intake.Run(ctx) })
+	g.Go(func() error { return b.worker.Run(ctx) })
+	g.Go(func() error { return b.sender.Run(ctx) })
+	g.Go(func() error { return b.serveHTTP(ctx) })
+	return g.Wait()
+}
+
+// serveHTTP serves the health endpoint (the staff desk and metrics join it here).
+func (b *bot) serveHTTP(ctx context.Context) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	srv := &http.Server{Addr: b.cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+	b.log.Info("http listening", slog.String("addr", b.cfg.HTTPAddr))
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,250 @@
+package handlers
+
+import (
+	"fmt"
+	"strings"
+
+	"nasbot/domain"
+)
+
+// handler decides one request type. The checks every type shares (parser problems, who may ask,
+// the block's ODS code, the owner's Requested by line) have run before decide is called.
+type handler struct {
+	decide func(r *request) (domain.Decision, error)
+	// anyone: the answer is the same whoever asks (ods_change only points elsewhere).
+	anyone bool
+	// personal: a verified personal account may ask this about its own account.
+	personal bool
+	// newODS: the block's ODS code names a new site, so ods_mismatch does not apply.
+	newODS bool
+	// ownerOnly reports whether the request needs an active owner in its Requested by line.
+	ownerOnly func(req domain.Request) bool
+}
+
+// registry chooses the handler by request type (spec/requests.md). A type missing from it is
+// answered unknown_request.
+var registry = map[domain.RequestType]handler{
+	domain.AddUser:           {decide: addUser, ownerOnly: givesOwner},
+	domain.AddToMailbox:      {decide: addToMailbox, ownerOnly: givesOwner},
+	domain.RemoveFromMailbox: {decide: removeFromMailbox},
+	domain.ChangeRole:        {decide: changeRole, ownerOnly: always},
+	domain.Leaver:            {decide: leaver, personal: true},
+	domain.Joiner:            {decide: joiner, ownerOnly: givesOwner},
+	domain.ChangeName:        {decide: changeName, personal: true},
+	domain.CloseMailbox:      {decide: closeMailbox, ownerOnly: always},
+	domain.RegisterMailbox:   {decide: registerMailbox, ownerOnly: always, newODS: true},
+	domain.PasswordReset:     {decide: passwordReset, ownerOnly: always},
+	domain.ODSChange:         {decide: odsChange, anyone: true},
+}
+
+func always(domain.Request) bool { return true }
+
+// givesOwner: any request giving the Owner role is owner-only (rules.md "Who may ask").
+func givesOwner(req domain.Request) bool { return req.Role == domain.RoleOwner }
+
+// request is one request with what its handler may read.
+type request struct {
+	ctx Context
+	req domain.Request
+	dir Directory
+	// site is the organisation the request is about: the sending shared mailbox's site, read
+	// afresh from the directory (earlier requests of the same email may have changed it), or the
+	// site of the personal account that sent it.
+	site domain.Organisation
+	// self is the sending personal account when it asks about itself; nil for shared mailboxes.
+	self *domain.Account
+}
+
+// Decide applies the NAS rules (spec/rules.md) to one parsed request. It is pure: it reads the
+// directory through dir, takes the time from ctx.Now, and returns a Decision whose Effects the
+// store applies. Rejected and review decisions carry no Effects. The error is only ever the
+// directory's.
+func Decide(ctx Context, req domain.Request, dir Directory) (domain.Decision, error) {
+	if req.HasProblems() {
+		return problems(req), nil
+	}
+	h, ok := registry[req.Type]
+	if !ok {
+		return rejected(req.Account, domain.UnknownRequest, unknownSummary(req)), nil
+	}
+	if h.anyone {
+		return h.decide(&request{ctx: ctx, req: req, dir: dir})
+	}
+
+	r, refusal, err := sender(ctx, req, dir, h)
+	if err != nil || refusal != nil {
+		return deref(refusal), err
+	}
+	if !h.newODS && req.ODS != "" && !strings.EqualFold(req.ODS, r.site.ODS) {
+		return rejected(req.Account, domain.ODSMismatch, fmt.Sprintf(
+			"This request gives the ODS code %s, but it came from the shared mailbox of %s (ODS code %s). "+
+				"Please send requests for %s from that site's own shared mailbox.",
+			req.ODS, siteName(r.site), r.site.ODS, req.ODS)), nil
+	}
+	if h.ownerOnly != nil && h.ownerOnly(req) && r.self == nil {
+		owner, err := isActiveOwner(dir, r.site.ODS, req.RequestedBy)
+		if err != nil {
+			return domain.Decision{}, err
+		}
+		if !owner {
+			return rejected(req.Account, domain.NotOwner, notOwnerSummary(req, r.site)), nil
+		}
+	}
+	return h.decide(r)
+}
+
+// sender works out who asks: the sending site's shared mailbox, or a verified personal account
+// asking about itself (its own name change or leaver, and nothing else). A non-nil Decision is
+// the refusal.
+func sender(ctx Context, req domain.Request, dir Directory, h handler) (*request, *domain.Decision, error) {
+	r := &request{ctx: ctx, req: req, dir: dir}
+	if ctx.Site != nil {
+		org, ok, err := dir.Organisation(strings.ToUpper(ctx.Site.ODS))
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			org = *ctx.Site
+		}
+		r.site = org
+		return r, nil, nil
+	}
+	if ctx.SenderAccount != nil && h.personal && req.Account != "" {
+		acct, ok, err := dir.Account(strings.ToLower(req.Account))
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok && strings.EqualFold(acct.Address, ctx.SenderAccount.Address) {
+			org, found, err := dir.Organisation(strings.ToUpper(acct.ODS))
+			if err != nil {
+				return nil, nil, err
+			}
+			if !found {
+				org = domain.Organisation{ODS: acct.ODS}
+			}
+			r.site, r.self = org, &acct
+			return r, nil, nil
+		}
+	}
+	d := rejected(accountFor(req), domain.NotSharedMailbox, notSharedSummary(ctx))
+	return nil, &d, nil
+}
+
+// isActiveOwner reports whether the person named by Requested by is an active owner of the site.
+func isActiveOwner(dir Directory, ods string, p *domain.Person) (bool, error) {
+	if p == nil || p.Address == "" {
+		return false, nil
+	}
+	acct, ok, err := dir.Account(strings.ToLower(p.Address))
+	if err != nil || !ok {
+		return false, err
+	}
+	return strings.EqualFold(acct.ODS, ods) && acct.Status == domain.StatusActive && acct.Role == domain.RoleOwner, nil
+}
+
+// problems rejects a request the parser could not use, with the Problems' reasons in order.
+func problems(req domain.Request) domain.Decision {
+	reasons := make([]domain.Reason, 0, len(req.Problems))
+	details := make([]string, 0, len(req.Problems))
+	for _, p := range req.Problems {
+		if !containsReason(reasons, p.Reason) {
+			reasons = append(reasons, p.Reason)
+		}
+		if d := strings.TrimSpace(p.Detail); d != "" {
+			details = append(details, strings.TrimRight(d, "."))
+		}
+	}
+	summary := "This request could not be read, so nothing was changed."
+	if len(details) > 0 {
+		summary = "This request could not be read, so nothing was changed: " + strings.Join(details, "; ") + "."
+	}
+	if req.Type == domain.Unknown {
+		summary = unknownSummary(req)
+	}
+	return domain.Decision{Outcome: domain.Rejected, Reasons: reasons, Account: accountFor(req), Summary: summary}
+}
+
+func containsReason(rs []domain.Reason, r domain.Reason) bool {
+	for _, x := range rs {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// accountFor is the Decision.Account of a refused request: the address its Account field names
+// (add_user and register_mailbox name none; the address they would get is only given when the
+// rules got that far).
+func accountFor(req domain.Request) string {
+	if req.Type == domain.AddUser || req.Type == domain.RegisterMailbox {
+		return ""
+	}
+	return strings.ToLower(req.Account)
+}
+
+func unknownSummary(req domain.Request) string {
+	word := strings.TrimSpace(req.Word)
+	if word == "" {
+		return "The bot does not recognise this request, so nothing was changed. The reply lists the requests it can handle."
+	}
+	return fmt.Sprintf("The bot does not recognise the request %q, so nothing was changed. "+
+		"The reply lists the requests it can handle.", word)
+}
+
+func notSharedSummary(ctx Context) string {
+	if ctx.SenderAccount != nil {
+		return "Requests must come from your site's shared mailbox. From your own NHSmail account you can " +
+			"only ask to change your own name or to be marked as a leaver. Please ask a shared mailbox " +
+			"owner to send this request from the shared mailbox."
+	}
+	return "Requests must come from your site's shared mailbox; this message did not come from one we know, " +
+		"so nothing was changed."
+}
+
+func notOwnerSummary(req domain.Request, site domain.Organisation) string {
+	what := "Only an owner of the shared mailbox can ask for this."
+	if req.RequestedBy == nil || req.RequestedBy.Address == "" {
+		return what + " Please add a line \"Requested by: Your Name (your.name@nhs.net)\" naming an owner of the " +
+			"shared mailbox of " + siteName(site) + ", and send the request again."
+	}
+	who := req.RequestedBy.Address
+	if n := strings.TrimSpace(req.RequestedBy.Name); n != "" {
+		who = n + " (" + req.RequestedBy.Address + ")"
+	}
+	return fmt.Sprintf("%s %s is not an active owner of the shared mailbox of %s, so nothing was changed. "+
+		"Please ask an owner to send the request, naming themselves in the Requested by line.",
+		what, who, siteName(site))
+}
+
+// siteName is how a summary names a site: its display name, or its ODS code when unnamed.
+func siteName(o domain.Organisation) string {
+	switch {
+	case o.Name != "" && o.Town != "":
+		return o.DisplayName()
+	case o.Name != "":
+		return o.Name
+	case o.ODS != "":
+		return "ODS code " + o.ODS
+	}
+	return "your site"
+}
+
+func done(account, summary string, effects ...domain.Effect) domain.Decision {
+	return domain.Decision{Outcome: domain.Done, Reasons: []domain.Reason{}, Account: account, Summary: summary, Effects: effects}
+}
+
+func rejected(account string, reason domain.Reason, summary string) domain.Decision {
+	return domain.Decision{Outcome: domain.Rejected, Reasons: []domain.Reason{reason}, Account: account, Summary: summary}
+}
+
+func review(account string, reason domain.Reason, summary string) domain.Decision {
+	return domain.Decision{Outcome: domain.Review, Reasons: []domain.Reason{reason}, Account: account, Summary: summary}
+}
+
+func deref(d *domain.Decision) domain.Decision {
+	if d == nil {
+		return domain.Decision{}
+	}
+	return *d
+}

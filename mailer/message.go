@@ -1,0 +1,126 @@
+package mailer
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/wneessen/go-mail"
+
+	"nasbot/domain"
+)
+
+// Header names go-mail has no constant for.
+const (
+	headerAutoSubmitted = mail.Header("Auto-Submitted")
+	headerNASReference  = mail.Header("X-NAS-Reference")
+)
+
+// BuildMessage turns an outbox row into a go-mail message: From, To, Subject, Date, the fixed
+// Message-ID (so that a retry sends the same message), In-Reply-To and References for
+// threading (RFC 5322 section 3.6.4), "Auto-Submitted: auto-replied" (RFC 3834 section 5) and
+// "X-Auto-Response-Suppress: All" so that auto-responders do not answer the bot, the
+// X-NAS-Reference tag, and a text/plain body with o.HTML as a text/html alternative when set.
+//
+// An error means the row can never be sent as it is (a bad address or identifier).
+func BuildMessage(o domain.Outgoing) (*mail.Msg, error) {
+	m := mail.NewMsg()
+	if err := m.From(o.From); err != nil {
+		return nil, fmt.Errorf("mailer: build message %d: from: %w", o.ID, err)
+	}
+	if err := m.To(o.To); err != nil {
+		return nil, fmt.Errorf("mailer: build message %d: to: %w", o.ID, err)
+	}
+	id, err := msgID(o.MessageID)
+	if err != nil {
+		return nil, fmt.Errorf("mailer: build message %d: message-id: %w", o.ID, err)
+	}
+	// go-mail adds the angle brackets itself.
+	m.SetMessageIDWithValue(strings.Trim(id, "<>"))
+
+	// A folded subject arrives unfolded; any stray CR or LF would end the header early.
+	m.Subject(unfold(o.Subject))
+	m.SetDate()
+
+	refs := o.References
+	if o.InReplyTo != "" {
+		irt, err := msgID(o.InReplyTo)
+		if err != nil {
+			return nil, fmt.Errorf("mailer: build message %d: in-reply-to: %w", o.ID, err)
+		}
+		m.SetGenHeaderPreformatted(mail.HeaderInReplyTo, irt)
+		if len(refs) == 0 {
+			// RFC 5322 section 3.6.4: without the parent's References, they are its Message-ID.
+			refs = []string{irt}
+		}
+	}
+	if len(refs) > 0 {
+		ids := make([]string, 0, len(refs))
+		for _, r := range refs {
+			id, err := msgID(r)
+			if err != nil {
+				return nil, fmt.Errorf("mailer: build message %d: references: %w", o.ID, err)
+			}
+			ids = append(ids, id)
+		}
+		m.SetGenHeaderPreformatted(mail.HeaderReferences, foldIDs(len(mail.HeaderReferences)+2, ids))
+	}
+
+	m.SetGenHeader(headerAutoSubmitted, "auto-replied")
+	m.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
+	if o.Tag != "" {
+		if strings.ContainsAny(o.Tag, "\r\n") {
+			return nil, fmt.Errorf("mailer: build message %d: tag has a line break", o.ID)
+		}
+		m.SetGenHeader(headerNASReference, o.Tag)
+	}
+	m.SetUserAgent("nasbot")
+
+	m.SetBodyString(mail.TypeTextPlain, o.Text)
+	if o.HTML != "" {
+		m.AddAlternativeString(mail.TypeTextHTML, o.HTML)
+	}
+	return m, nil
+}
+
+// msgID checks one msg-id (RFC 5322 section 3.6.4) and returns it with angle brackets; a
+// missing pair of brackets is added.
+func msgID(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">")
+	if s == "" {
+		return "", errors.New("empty")
+	}
+	if strings.ContainsAny(s, "<> \t\r\n") || !strings.Contains(s, "@") {
+		return "", fmt.Errorf("%q is not <left@right>", s)
+	}
+	return "<" + s + ">", nil
+}
+
+// foldIDs joins ids with folding white space so that no line passes 78 characters
+// (RFC 5322 section 2.1.1); first is the width already taken by "Name: ".
+func foldIDs(first int, ids []string) string {
+	var b strings.Builder
+	width := first
+	for i, id := range ids {
+		if i > 0 {
+			if width+1+len(id) > 78 {
+				b.WriteString("\r\n ")
+				width = 1
+			} else {
+				b.WriteByte(' ')
+				width++
+			}
+		}
+		b.WriteString(id)
+		width += len(id)
+	}
+	return b.String()
+}
+
+func unfold(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.Join(strings.Fields(strings.NewReplacer("\r", " ", "\n", " ").Replace(s)), " ")
+}

@@ -1,0 +1,369 @@
+package mailer
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"nasbot/domain"
+)
+
+// Outbox is where the store keeps replies waiting to be sent.
+type Outbox interface {
+	// PendingReplies returns up to limit replies due for sending at now, oldest first.
+	PendingReplies(ctx context.Context, limit int, now time.Time) ([]domain.Outgoing, error)
+	MarkSent(ctx context.Context, id int64, serverAnswer string, at time.Time) error
+	// MarkFailed records a failed attempt; permanent parks it for staff, else it is retried at retryAt.
+	MarkFailed(ctx context.Context, id int64, cause string, permanent bool, retryAt time.Time) error
+}
+
+// SMTPConfig says where replies are submitted.
+type SMTPConfig struct {
+	// URL is smtp://user:pass@host:port (STARTTLS when offered; ?tls=none never, ?tls=starttls
+	// required) or smtps://user:pass@host:port (implicit TLS). See ParseSMTPURL.
+	URL string
+	// TLSConfig is used for STARTTLS and smtps; nil means the system roots and the URL's host.
+	TLSConfig *tls.Config
+	// HeloName is the EHLO name; empty means the machine's host name.
+	HeloName string
+	// BatchSize is how many replies one connection sends at most. Default 50.
+	BatchSize int
+	// Tick is how often Run looks at the outbox without a Wake. Default 5s.
+	Tick time.Duration
+}
+
+// Retry policy. A reply the server refused for now (4xx) waits RetryDelay(attempts): 1 min
+// doubling per attempt up to 1 h; it is never parked automatically (staff see the attempts).
+// After a connection failure every reply of the batch waits connRetryDelay only, whatever its
+// attempts, so that replies go out soon after a relay outage ends; Run's own back-off keeps the
+// reconnects apart meanwhile.
+const (
+	retryBase      = time.Minute
+	retryMax       = time.Hour
+	connRetryDelay = time.Minute
+)
+
+// Sender submits outbox replies over SMTP.
+type Sender struct {
+	cfg    SMTPConfig
+	ep     Endpoint
+	outbox Outbox
+	log    *slog.Logger
+	clock  func() time.Time
+	wake   chan struct{}
+
+	backoffBase, backoffMax time.Duration
+}
+
+// NewSender checks cfg and returns a sender; it does not connect. clock may be nil (time.Now).
+func NewSender(cfg SMTPConfig, outbox Outbox, log *slog.Logger, clock func() time.Time) (*Sender, error) {
+	ep, err := ParseSMTPURL(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	if outbox == nil {
+		return nil, errors.New("mailer: sender: nil outbox")
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 50
+	}
+	if cfg.Tick <= 0 {
+		cfg.Tick = 5 * time.Second
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if clock == nil {
+		clock = time.Now
+	}
+	return &Sender{
+		cfg:         cfg,
+		ep:          ep,
+		outbox:      outbox,
+		log:         log.With(slog.String("component", "smtp_sender")),
+		clock:       clock,
+		wake:        make(chan struct{}, 1),
+		backoffBase: backoffBase,
+		backoffMax:  backoffMax,
+	}, nil
+}
+
+// Wake makes Run look at the outbox now (e.g. after the store wrote a reply). It never blocks.
+func (s *Sender) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run drains the outbox until ctx is done, then returns nil. Between rounds it waits for Wake
+// or the tick; after a connection or store failure it backs off (1 s to 2 min, jitter).
+func (s *Sender) Run(ctx context.Context) error {
+	b := newBackoff(s.backoffBase, s.backoffMax)
+	tick := time.NewTicker(s.cfg.Tick)
+	defer tick.Stop()
+	for {
+		n, err := s.SendOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			delay, _ := b.Next()
+			s.log.Warn("smtp sender: round failed; backing off",
+				slog.String("err", err.Error()), slog.Duration("retry_in", delay))
+			if !sleep(ctx, delay) {
+				return nil
+			}
+			continue
+		}
+		b = newBackoff(s.backoffBase, s.backoffMax)
+		if n >= s.cfg.BatchSize {
+			continue // probably more waiting
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// SendOnce sends one batch of due replies over one SMTP connection and records each outcome.
+// sent counts the replies the server accepted. err is non-nil when the store failed or the
+// connection did (the affected replies are then marked for a later retry).
+func (s *Sender) SendOnce(ctx context.Context) (sent int, err error) {
+	now := s.clock()
+	pending, err := s.outbox.PendingReplies(ctx, s.cfg.BatchSize, now)
+	if err != nil {
+		return 0, fmt.Errorf("mailer: outbox pending: %w", err)
+	}
+	if len(pending) == 0 {
+		return 0, nil
+	}
+
+	type job struct {
+		o   domain.Outgoing
+		msg *mail.Msg
+	}
+	var jobs []job
+	var errs []error
+	for _, o := range pending {
+		msg, err := BuildMessage(o)
+		if err != nil {
+			// No retry can fix a bad address or identifier: park it for staff.
+			s.log.Error("smtp sender: reply cannot be built", slog.Int64("outbox_id", o.ID), slog.String("err", err.Error()))
+			errs = append(errs, s.markFailed(ctx, o, err.Error(), true, now))
+			continue
+		}
+		msg.SetDateWithValue(now)
+		jobs = append(jobs, job{o, msg})
+	}
+	if len(jobs) == 0 {
+		return 0, errors.Join(errs...)
+	}
+
+	client, err := s.client()
+	if err != nil {
+		return 0, err
+	}
+	if err := client.DialWithContext(ctx); err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err() // shutting down: not an attempt
+		}
+		cerr := fmt.Errorf("mailer: smtp connect %s: %w", s.ep.Addr, err)
+		for _, j := range jobs {
+			errs = append(errs, s.markConnFailed(ctx, j.o, cerr.Error(), now))
+		}
+		return 0, errors.Join(append([]error{cerr}, errs...)...)
+	}
+	defer func() { _ = client.Close() }()
+
+	// Once the server may have taken a message, its outcome must be recorded even if ctx ends.
+	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for i, j := range jobs {
+		if ctx.Err() != nil {
+			return sent, errors.Join(append([]error{ctx.Err()}, errs...)...)
+		}
+		serr := client.Send(j.msg)
+		if serr == nil || j.msg.IsDelivered() {
+			// IsDelivered: the server took the DATA; only the RSET after it failed.
+			answer := "250 OK"
+			if r := j.msg.ServerResponse(); r != "" {
+				answer = "250 " + r
+			}
+			if err := s.outbox.MarkSent(markCtx, j.o.ID, answer, s.clock()); err != nil {
+				// Sent but not recorded: it will go again, with the same Message-ID so that
+				// mail clients that de-duplicate show it once.
+				s.log.Error("smtp sender: sent but not recorded", slog.Int64("outbox_id", j.o.ID), slog.String("err", err.Error()))
+				errs = append(errs, fmt.Errorf("mailer: outbox mark sent %d: %w", j.o.ID, err))
+			} else {
+				s.log.Info("smtp sender: reply sent", slog.Int64("outbox_id", j.o.ID), slog.String("tag", j.o.Tag))
+			}
+			sent++
+			continue
+		}
+
+		kind, code := classify(serr)
+		s.log.Warn("smtp sender: reply not accepted", slog.Int64("outbox_id", j.o.ID), slog.String("tag", j.o.Tag),
+			slog.String("kind", kind.String()), slog.Int("smtp_code", code))
+		switch kind {
+		case failPermanent:
+			errs = append(errs, s.markFailed(markCtx, j.o, serr.Error(), true, now))
+		case failTemporary:
+			errs = append(errs, s.markFailed(markCtx, j.o, serr.Error(), false, now))
+		default:
+			// The connection broke: this reply and the rest of the batch wait for the next round.
+			// The error text may name the recipient: store it for staff, keep it out of logs.
+			cerr := fmt.Errorf("mailer: smtp send: connection lost (%s)", reasonOf(serr))
+			for k, rest := range jobs[i:] {
+				cause := cerr.Error()
+				if k == 0 {
+					cause = serr.Error()
+				}
+				errs = append(errs, s.markConnFailed(markCtx, rest.o, cause, now))
+			}
+			return sent, errors.Join(append([]error{cerr}, errs...)...)
+		}
+	}
+	return sent, errors.Join(errs...)
+}
+
+// markFailed records one refused attempt; it returns only store errors.
+func (s *Sender) markFailed(ctx context.Context, o domain.Outgoing, cause string, permanent bool, now time.Time) error {
+	return s.mark(ctx, o, cause, permanent, now.Add(RetryDelay(o.Attempts)))
+}
+
+// markConnFailed records an attempt that failed with the connection.
+func (s *Sender) markConnFailed(ctx context.Context, o domain.Outgoing, cause string, now time.Time) error {
+	return s.mark(ctx, o, cause, false, now.Add(connRetryDelay))
+}
+
+func (s *Sender) mark(ctx context.Context, o domain.Outgoing, cause string, permanent bool, retryAt time.Time) error {
+	if err := s.outbox.MarkFailed(ctx, o.ID, cause, permanent, retryAt); err != nil {
+		return fmt.Errorf("mailer: outbox mark failed %d: %w", o.ID, err)
+	}
+	return nil
+}
+
+// RetryDelay is how long a reply waits after a failed attempt, given how many attempts it had
+// before: 1 min, 2 min, 4 min, … capped at 1 h.
+func RetryDelay(attempts int) time.Duration {
+	if attempts < 0 {
+		attempts = 0
+	}
+	if attempts >= 6 { // 1 min << 6 = 64 min > cap
+		return retryMax
+	}
+	return min(retryBase<<attempts, retryMax)
+}
+
+// failKind sorts SMTP failures by what to do about them (RFC 5321 section 4.2.1: 4yz is
+// transient, 5yz permanent).
+type failKind int
+
+const (
+	failConnection failKind = iota
+	failTemporary
+	failPermanent
+)
+
+func (k failKind) String() string {
+	switch k {
+	case failTemporary:
+		return "temporary"
+	case failPermanent:
+		return "permanent"
+	}
+	return "connection"
+}
+
+func classify(err error) (failKind, int) {
+	var se *mail.SendError
+	if !errors.As(err, &se) {
+		return failConnection, 0
+	}
+	switch se.Reason {
+	case mail.ErrGetSender, mail.ErrGetRcpts, mail.ErrNoUnencoded:
+		return failPermanent, 0 // the message itself is unsendable
+	}
+	code := se.ErrorCode()
+	switch {
+	case code >= 500 && code < 600:
+		return failPermanent, code
+	case code >= 400 && code < 500:
+		return failTemporary, code
+	}
+	// No reply code: an I/O error, a timeout or a closed connection.
+	return failConnection, 0
+}
+
+func reasonOf(err error) string {
+	var se *mail.SendError
+	if errors.As(err, &se) {
+		return se.Reason.String()
+	}
+	return "unknown"
+}
+
+// client builds a go-mail client for one round.
+func (s *Sender) client() (*mail.Client, error) {
+	port, err := strconv.Atoi(portOf(s.ep.Addr))
+	if err != nil {
+		return nil, fmt.Errorf("mailer: smtp url: port: %w", err)
+	}
+	opts := []mail.Option{mail.WithTimeout(30 * time.Second)}
+	switch s.ep.Security {
+	case SecurityTLS:
+		opts = append(opts, mail.WithSSL())
+	case SecurityStartTLS:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	case SecurityOpportunistic:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
+	default:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	}
+	opts = append(opts, mail.WithPort(port))
+	tc := &tls.Config{}
+	if s.cfg.TLSConfig != nil {
+		tc = s.cfg.TLSConfig.Clone()
+	}
+	if tc.ServerName == "" {
+		tc.ServerName = s.ep.Host
+	}
+	opts = append(opts, mail.WithTLSConfig(tc))
+	if s.cfg.HeloName != "" {
+		opts = append(opts, mail.WithHELO(s.cfg.HeloName))
+	}
+	if s.ep.Username != "" {
+		opts = append(opts, mail.WithUsername(s.ep.Username), mail.WithPassword(s.ep.Password))
+		if s.ep.Security == SecurityNone {
+			// tls=none was asked for explicitly: allow the password in clear.
+			opts = append(opts, mail.WithOpportunisticSMTPAuth(mail.SMTPAuthPlainNoEnc, mail.SMTPAuthLoginNoEnc))
+		} else {
+			// PLAIN and LOGIN refuse to send the password without TLS (except to localhost).
+			opts = append(opts, mail.WithOpportunisticSMTPAuth(mail.SMTPAuthPlain, mail.SMTPAuthLogin))
+		}
+	}
+	c, err := mail.NewClient(s.ep.Host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("mailer: smtp client: %w", err)
+	}
+	return c, nil
+}
+
+func portOf(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	return port
+}

@@ -1,0 +1,298 @@
+package parser
+
+import (
+	"bytes"
+	"io"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/charset"
+	"github.com/emersion/go-message/textproto"
+	"golang.org/x/text/encoding/charmap"
+
+	"nasbot/domain"
+)
+
+// maxDepth bounds multipart nesting; real mail rarely goes past four.
+const maxDepth = 12
+
+// body is what the MIME walk found: the text parts that make up the body, in order, and the
+// attachments.
+type body struct {
+	plain []string
+	html  []rawPart // decoded only when there is no text/plain
+	atts  []domain.Attachment
+}
+
+// rawPart is a leaf part not yet decoded.
+type rawPart struct {
+	h   message.Header
+	raw []byte
+}
+
+// walk reads one entity (RFC 2045/2046): a multipart is split with go-message's textproto
+// multipart reader and each part walked in turn; a leaf is kept as body text or attachment.
+// Broken structure (a missing closing boundary, a bad part header) ends the walk of that
+// multipart, keeping what was read before it.
+func (b *body) walk(h message.Header, raw []byte, depth int) {
+	t, params, _ := h.ContentType()
+	if t == "" {
+		t = "text/plain"
+	}
+	if strings.HasPrefix(t, "multipart/") && depth < maxDepth {
+		boundary := params["boundary"]
+		if boundary == "" {
+			return
+		}
+		mr := textproto.NewMultipartReader(bytes.NewReader(raw), boundary)
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				return
+			}
+			data, rerr := io.ReadAll(p)
+			b.walk(message.Header{Header: p.Header}, data, depth+1)
+			if rerr != nil {
+				return
+			}
+		}
+	}
+	disp, dparams, _ := h.ContentDisposition()
+	name := filename(dparams, params)
+	isText := t == "text/plain" || t == "text/html"
+	if isText && name == "" && !strings.EqualFold(disp, "attachment") {
+		if t == "text/plain" {
+			b.plain = append(b.plain, decodeText(h, raw, params))
+		} else {
+			b.html = append(b.html, rawPart{h, raw})
+		}
+		return
+	}
+	data := decodeTransfer(h, raw)
+	b.atts = append(b.atts, domain.Attachment{Filename: name, ContentType: t, Size: len(data), Data: data})
+}
+
+// filename is the part's file name: Content-Disposition's filename (RFC 2183, with RFC 2231
+// continuations as mime.ParseMediaType reads them), else Content-Type's older name parameter,
+// with RFC 2047 words decoded as Outlook writes them.
+func filename(dparams, params map[string]string) string {
+	n := dparams["filename"]
+	if n == "" {
+		n = params["name"]
+	}
+	if n == "" {
+		return ""
+	}
+	return strings.TrimSpace(decodeWords(n))
+}
+
+// isCSV reports whether an attachment is a CSV file, by media type or by file name: Outlook
+// sends CSV as text/csv, application/vnd.ms-excel or application/octet-stream.
+func isCSV(a domain.Attachment) bool {
+	switch a.ContentType {
+	case "text/csv", "application/csv", "text/comma-separated-values", "text/x-csv", "application/x-csv":
+		return true
+	}
+	return strings.EqualFold(path.Ext(a.Filename), ".csv")
+}
+
+// decodeTransfer undoes the Content-Transfer-Encoding with go-message. An unknown encoding
+// leaves the bytes as they are; a broken base64 or quoted-printable body is decoded leniently.
+func decodeTransfer(h message.Header, raw []byte) []byte {
+	enc := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
+	var eh message.Header
+	eh.Set("Content-Transfer-Encoding", enc)
+	e, err := message.New(eh, bytes.NewReader(raw))
+	if err != nil {
+		return raw // unknown encoding: the body as it stands
+	}
+	data, err := io.ReadAll(e.Body)
+	if err == nil {
+		return data
+	}
+	switch enc {
+	case "quoted-printable":
+		return lenientQP(raw)
+	case "base64":
+		return lenientBase64(raw)
+	}
+	return data
+}
+
+// decodeText decodes a text part to UTF-8: transfer encoding, then charset with go-message's
+// charset package. A charset it does not know, or text that is not what its label says (8-bit
+// bytes labelled us-ascii, say), is read as UTF-8 when valid and as Windows-1252 otherwise.
+func decodeText(h message.Header, raw []byte, params map[string]string) string {
+	data := decodeTransfer(h, raw)
+	cs := strings.ToLower(strings.TrimSpace(params["charset"]))
+	switch cs {
+	case "", "utf-8", "utf8", "us-ascii", "ascii":
+	default:
+		if r, err := charset.Reader(cs, bytes.NewReader(data)); err == nil {
+			if out, err := io.ReadAll(r); err == nil && utf8.Valid(out) {
+				data = out
+			}
+		}
+	}
+	s := textString(data)
+	if strings.EqualFold(params["format"], "flowed") {
+		s = unflow(s, strings.EqualFold(params["delsp"], "yes"))
+	}
+	return s
+}
+
+// textString returns data as a string, reading it as Windows-1252 when it is not UTF-8, and
+// drops a leading byte-order mark.
+func textString(data []byte) string {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if utf8.Valid(data) {
+		return string(data)
+	}
+	return decodeWindows1252(data)
+}
+
+func decodeWindows1252(b []byte) string {
+	out, err := charmap.Windows1252.NewDecoder().Bytes(b)
+	if err != nil {
+		return strings.ToValidUTF8(string(b), "\ufffd")
+	}
+	return string(out)
+}
+
+// unflow joins the soft line breaks of format=flowed text (RFC 3676 section 4): a line ending
+// in a space continues on the next, space-stuffing is removed, and "-- " stays a signature line.
+func unflow(s string, delsp bool) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	var b strings.Builder
+	b.Grow(len(s))
+	for i, l := range lines {
+		l = strings.TrimPrefix(l, " ")
+		if l != "-- " && strings.HasSuffix(l, " ") && i < len(lines)-1 {
+			if delsp {
+				l = l[:len(l)-1]
+			}
+			b.WriteString(l)
+			continue
+		}
+		b.WriteString(l)
+		if i < len(lines)-1 {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// lenientQP decodes quoted-printable (RFC 2045 section 6.7) keeping any "=" that does not start
+// a valid escape, as most mail readers do.
+func lenientQP(raw []byte) []byte {
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '=' {
+			out = append(out, c)
+			continue
+		}
+		// Soft line break: "=" then optional blanks then CRLF or LF.
+		j := i + 1
+		for j < len(raw) && (raw[j] == ' ' || raw[j] == '\t') {
+			j++
+		}
+		if j < len(raw) && raw[j] == '\n' {
+			i = j
+			continue
+		}
+		if j+1 < len(raw) && raw[j] == '\r' && raw[j+1] == '\n' {
+			i = j + 1
+			continue
+		}
+		if i+2 < len(raw) && isHex(raw[i+1]) && isHex(raw[i+2]) {
+			out = append(out, unhex(raw[i+1])<<4|unhex(raw[i+2]))
+			i += 2
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// lenientBase64 decodes base64 skipping anything outside the alphabet and stopping at padding
+// or at a trailing partial quantum.
+func lenientBase64(raw []byte) []byte {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	out := make([]byte, 0, len(raw)*3/4)
+	var acc uint32
+	n := 0
+	for _, c := range raw {
+		if c == '=' {
+			break
+		}
+		v := strings.IndexByte(alphabet, c)
+		if v < 0 {
+			continue
+		}
+		acc = acc<<6 | uint32(v)
+		n++
+		if n == 4 {
+			out = append(out, byte(acc>>16), byte(acc>>8), byte(acc))
+			acc, n = 0, 0
+		}
+	}
+	switch n {
+	case 2:
+		out = append(out, byte(acc>>4))
+	case 3:
+		out = append(out, byte(acc>>10), byte(acc>>2))
+	}
+	return out
+}
+
+// bodyText turns the walk's findings into Message.Text: the text/plain parts joined, else the
+// HTML parts reduced to text. Line ends become "\n".
+func (b *body) text() string {
+	var s string
+	if len(b.plain) > 0 && strings.TrimSpace(strings.Join(b.plain, "")) != "" {
+		s = strings.Join(b.plain, "\n")
+	} else if len(b.html) > 0 {
+		parts := make([]string, 0, len(b.html))
+		for _, p := range b.html {
+			_, params, _ := p.h.ContentType()
+			parts = append(parts, htmlToText(decodeText(p.h, p.raw, params)))
+		}
+		s = strings.Join(parts, "\n")
+	} else {
+		s = strings.Join(b.plain, "\n")
+	}
+	if strings.IndexByte(s, '\r') >= 0 {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+	}
+	return s
+}
+
+// topHeader builds the go-message header the body walk needs from the fields readHeader found.
+func topHeader(h *header) message.Header {
+	var mh message.Header
+	for _, k := range []string{"Content-Type", "Content-Transfer-Encoding", "Content-Disposition"} {
+		if v, ok := h.get(k); ok {
+			mh.Set(k, v)
+		}
+	}
+	return mh
+}

@@ -1,0 +1,261 @@
+package parser
+
+import (
+	"strings"
+
+	"nasbot/domain"
+)
+
+// field is a field nasbot knows, whatever name the sender gave it.
+type field int
+
+const (
+	fieldUnknown field = iota
+	fieldRequest
+	fieldRequestedBy
+	fieldName
+	fieldMobile
+	fieldEmail
+	fieldAccount
+	fieldLinked
+	fieldRole
+	fieldNewName
+	fieldLeavingProfession
+	fieldODS
+	fieldSector
+	fieldOrgName
+	fieldTown
+	fieldReason
+)
+
+// fieldInfo gives each field its canonical name (Problem.Field, the CSV header) and the label
+// the guide and the replies use.
+var fieldInfo = [...]struct{ canon, label string }{
+	fieldUnknown:           {"", ""},
+	fieldRequest:           {"request", "Request"},
+	fieldRequestedBy:       {"requested_by", "Requested by"},
+	fieldName:              {"name", "Name"},
+	fieldMobile:            {"mobile", "Mobile"},
+	fieldEmail:             {"email", "Email"},
+	fieldAccount:           {"account", "Account"},
+	fieldLinked:            {"linked", "Linked"},
+	fieldRole:              {"role", "Role"},
+	fieldNewName:           {"new_name", "New name"},
+	fieldLeavingProfession: {"leaving_profession", "Leaving profession"},
+	fieldODS:               {"ods_code", "ODS code"},
+	fieldSector:            {"sector", "Sector"},
+	fieldOrgName:           {"organisation_name", "Organisation name"},
+	fieldTown:              {"town", "Town"},
+	fieldReason:            {"reason", "Reason"},
+}
+
+// aliases maps a folded field name (see key) to the field. spec/requests.md names the required
+// synonyms; the rest are what people write when they don't have the guide to hand.
+var aliases = map[string]field{
+	"request":     fieldRequest,
+	"requesttype": fieldRequest,
+	"requestedby": fieldRequestedBy,
+
+	"name":       fieldName,
+	"fullname":   fieldName,
+	"usersname":  fieldName,
+	"nameofuser": fieldName,
+
+	"mobile":            fieldMobile,
+	"mobilenumber":      fieldMobile,
+	"mobilephonenumber": fieldMobile,
+	"mobilephone":       fieldMobile,
+	"mobileno":          fieldMobile,
+	"mob":               fieldMobile,
+	"phone":             fieldMobile,
+	"phonenumber":       fieldMobile,
+	"phoneno":           fieldMobile,
+	"telephone":         fieldMobile,
+	"telephonenumber":   fieldMobile,
+	"cellphone":         fieldMobile,
+
+	"email":                fieldEmail,
+	"emailaddress":         fieldEmail,
+	"personalemail":        fieldEmail,
+	"personalemailaddress": fieldEmail,
+	"currentemail":         fieldEmail,
+	"currentemailaddress":  fieldEmail,
+	"contactemail":         fieldEmail,
+
+	"account":             fieldAccount,
+	"accountaddress":      fieldAccount,
+	"nhsmailaddress":      fieldAccount,
+	"nhsmailaccount":      fieldAccount,
+	"nhsmailemail":        fieldAccount,
+	"nhsmailemailaddress": fieldAccount,
+	"nhsmail":             fieldAccount,
+	"nhsnetaddress":       fieldAccount,
+	"user":                fieldAccount,
+	"useraccount":         fieldAccount,
+
+	"linked":                   fieldLinked,
+	"linkedtosharedmailbox":    fieldLinked,
+	"linktosharedmailbox":      fieldLinked,
+	"linkedtomailbox":          fieldLinked,
+	"linkedtothesharedmailbox": fieldLinked,
+
+	"role":          fieldRole,
+	"ownerormember": fieldRole,
+	"memberorowner": fieldRole,
+
+	"newname":     fieldNewName,
+	"newfullname": fieldNewName,
+
+	"leavingprofession":    fieldLeavingProfession,
+	"leavingtheprofession": fieldLeavingProfession,
+
+	"odscode":   fieldODS,
+	"ods":       fieldODS,
+	"odsnumber": fieldODS,
+
+	"sector": fieldSector,
+
+	"organisationname": fieldOrgName,
+	"organizationname": fieldOrgName,
+	"organisation":     fieldOrgName,
+	"organization":     fieldOrgName,
+	"orgname":          fieldOrgName,
+
+	"town":     fieldTown,
+	"location": fieldTown,
+
+	"reason": fieldReason,
+}
+
+func fieldID(name string) field { return aliases[key(name)] }
+
+// requestWord is what a `Request:` word means.
+type requestWord struct {
+	typ  domain.RequestType
+	role domain.Role // the role "Make owner" / "Make member" implies
+}
+
+// requestWords maps the folded `Request:` words of spec/requests.md to request types. Articles
+// are dropped before the lookup ("Add a user"), see wordKey.
+var requestWords = map[string]requestWord{
+	"adduser":       {typ: domain.AddUser},
+	"newuser":       {typ: domain.AddUser},
+	"newaccount":    {typ: domain.AddUser},
+	"createaccount": {typ: domain.AddUser},
+
+	"addtosharedmailbox": {typ: domain.AddToMailbox},
+	"giveaccess":         {typ: domain.AddToMailbox},
+
+	"removeuser":              {typ: domain.RemoveFromMailbox},
+	"removefromsharedmailbox": {typ: domain.RemoveFromMailbox},
+	"removeaccess":            {typ: domain.RemoveFromMailbox},
+
+	"changerole": {typ: domain.ChangeRole},
+	"makeowner":  {typ: domain.ChangeRole, role: domain.RoleOwner},
+	"makemember": {typ: domain.ChangeRole, role: domain.RoleMember},
+
+	"leaver":       {typ: domain.Leaver},
+	"markleaver":   {typ: domain.Leaver},
+	"markasleaver": {typ: domain.Leaver},
+
+	"joiner":       {typ: domain.Joiner},
+	"markjoiner":   {typ: domain.Joiner},
+	"markasjoiner": {typ: domain.Joiner},
+
+	"namechange": {typ: domain.ChangeName},
+	"changename": {typ: domain.ChangeName},
+
+	"closesharedmailbox": {typ: domain.CloseMailbox},
+	"closemailbox":       {typ: domain.CloseMailbox},
+
+	"registersharedmailbox": {typ: domain.RegisterMailbox},
+	"newsharedmailbox":      {typ: domain.RegisterMailbox},
+
+	"passwordreset": {typ: domain.PasswordReset},
+	"resetpassword": {typ: domain.PasswordReset},
+	"unlockaccount": {typ: domain.PasswordReset},
+	"unlock":        {typ: domain.PasswordReset},
+
+	"odschange":        {typ: domain.ODSChange},
+	"updateodsdetails": {typ: domain.ODSChange},
+}
+
+// wordKey folds a `Request:` word: articles dropped, then key.
+func wordKey(s string) string {
+	ws := strings.Fields(strings.NewReplacer("-", " ", "_", " ", "/", " ").Replace(s))
+	kept := ws[:0]
+	for _, w := range ws {
+		switch strings.ToLower(w) {
+		case "a", "an", "the":
+			continue
+		}
+		kept = append(kept, w)
+	}
+	return key(strings.Join(kept, " "))
+}
+
+func lookupWord(s string) (requestWord, bool) {
+	w, ok := requestWords[wordKey(s)]
+	return w, ok
+}
+
+// typeSpec says which fields a request type reads, and which of them it needs.
+type typeSpec struct {
+	required []field
+	optional []field
+}
+
+// specs follows the request table of spec/requests.md. Every type may also carry `ODS code:`
+// (register_mailbox needs it: it is the new site's code).
+var specs = map[domain.RequestType]typeSpec{
+	domain.AddUser:           {required: []field{fieldName, fieldMobile, fieldEmail}, optional: []field{fieldLinked, fieldRole}},
+	domain.AddToMailbox:      {required: []field{fieldAccount}, optional: []field{fieldRole}},
+	domain.RemoveFromMailbox: {required: []field{fieldAccount}},
+	domain.ChangeRole:        {required: []field{fieldAccount, fieldRole}},
+	domain.Leaver:            {required: []field{fieldAccount}, optional: []field{fieldLeavingProfession}},
+	domain.Joiner:            {required: []field{fieldAccount}, optional: []field{fieldLinked, fieldRole}},
+	domain.ChangeName:        {required: []field{fieldAccount, fieldNewName}},
+	domain.CloseMailbox:      {optional: []field{fieldReason}},
+	domain.RegisterMailbox: {
+		required: []field{fieldODS, fieldSector, fieldOrgName, fieldTown, fieldName, fieldMobile, fieldEmail},
+		optional: []field{fieldLinked, fieldRole},
+	},
+	domain.PasswordReset: {required: []field{fieldAccount, fieldMobile}},
+}
+
+func (s typeSpec) reads(f field) bool {
+	if f == fieldODS {
+		return true
+	}
+	for _, g := range s.required {
+		if g == f {
+			return true
+		}
+	}
+	for _, g := range s.optional {
+		if g == f {
+			return true
+		}
+	}
+	return false
+}
+
+var sectors = map[string]domain.Sector{
+	"pharmacy":                      domain.Pharmacy,
+	"communitypharmacy":             domain.Pharmacy,
+	"chemist":                       domain.Pharmacy,
+	"dac":                           domain.DAC,
+	"dispensingappliancecontractor": domain.DAC,
+	"dental":                        domain.Dental,
+	"dentistry":                     domain.Dental,
+	"dentist":                       domain.Dental,
+	"dentalpractice":                domain.Dental,
+	"care":                          domain.Care,
+	"socialcare":                    domain.Care,
+	"carehome":                      domain.Care,
+	"optometry":                     domain.Optometry,
+	"optician":                      domain.Optometry,
+	"opticians":                     domain.Optometry,
+	"optometrist":                   domain.Optometry,
+	"optometrists":                  domain.Optometry,
+}

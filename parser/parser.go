@@ -1,0 +1,106 @@
+// Package parser turns a raw request email into a domain.Message: the envelope the verify stage
+// reads, the decoded text body, the attachments, and the request blocks (spec/requests.md) with
+// their values normalised and their problems named.
+//
+// It is pure (no I/O, no clock) and lenient, since real mail is messy: every header field is read
+// on its own, MIME goes through github.com/emersion/go-message with fallbacks for unknown
+// encodings and charsets, HTML-only mail is reduced to text with golang.org/x/net/html, and quoted
+// history, signatures and the NHSmail footer are cut before any request is looked for. Parse never
+// panics and never returns nil.
+package parser
+
+import (
+	"strings"
+
+	"nasbot/domain"
+)
+
+// Options are the limits of spec/rules.md's "too large" and "too many requests"; zero values
+// take the defaults.
+type Options struct {
+	// MaxSize is the largest raw message read in full, in bytes (default 10 MiB). A larger one has
+	// only its header read, and Refusal too_large.
+	MaxSize int
+	// MaxRequests is the most requests one message may carry (default 50). A message with more
+	// gets Refusal too_many_requests; its requests are still listed.
+	MaxRequests int
+}
+
+// Defaults for Options.
+const (
+	DefaultMaxSize     = 10 << 20
+	DefaultMaxRequests = 50
+)
+
+func (o Options) withDefaults() Options {
+	if o.MaxSize <= 0 {
+		o.MaxSize = DefaultMaxSize
+	}
+	if o.MaxRequests <= 0 {
+		o.MaxRequests = DefaultMaxRequests
+	}
+	return o
+}
+
+// Parse reads a raw RFC 5322 message. It does its best with broken mail and never fails: what
+// it cannot read is left empty. Requests come from the body's blocks first, in order, then from
+// CSV attachments, row by row. When none is found, Unrecognised holds the sender's lines that
+// looked like an attempt, for the reply that teaches the format.
+func Parse(raw []byte, opts Options) (m *domain.Message) {
+	m = &domain.Message{Requests: []domain.Request{}}
+	defer func() {
+		if recover() != nil {
+			// A bug must not stop the bot: the mail is answered as unreadable and kept for staff.
+			m.Requests = []domain.Request{}
+			m.RequestedBy = nil
+		}
+	}()
+	parse(m, raw, opts.withDefaults())
+	return m
+}
+
+func parse(m *domain.Message, raw []byte, opts Options) {
+	if len(raw) > opts.MaxSize {
+		m.Envelope = ParseEnvelope(raw)
+		m.IsReport = m.Envelope.ContentType == "multipart/report"
+		m.Refusal = domain.TooLarge
+		return
+	}
+	h := readHeader(raw)
+	m.Envelope = envelopeOf(&h)
+	m.IsReport = m.Envelope.ContentType == "multipart/report"
+
+	var b body
+	b.walk(topHeader(&h), h.body, 0)
+	m.Text = b.text()
+	m.Attachments = b.atts
+
+	s := scanText(strings.Split(m.Text, "\n"))
+	m.RequestedBy = s.requestedBy
+	m.Requests = append(m.Requests, s.requests...)
+
+	var csvHeaders []string
+	for _, a := range m.Attachments {
+		if !isCSV(a) {
+			continue
+		}
+		reqs, header, ok := csvRequests(a.Data)
+		if !ok {
+			if header != "" {
+				csvHeaders = append(csvHeaders, clipLine(header))
+			}
+			continue
+		}
+		for i := range reqs {
+			reqs[i].RequestedBy = m.RequestedBy
+		}
+		m.Requests = append(m.Requests, reqs...)
+	}
+
+	if len(m.Requests) == 0 {
+		m.Unrecognised = append(s.unrecognised, csvHeaders...)
+	}
+	if len(m.Requests) > opts.MaxRequests {
+		m.Refusal = domain.TooManyRequests
+	}
+}

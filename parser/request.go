@@ -1,0 +1,308 @@
+package parser
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"nasbot/domain"
+)
+
+// kv is one field of a block or CSV row: the name as written, its value and what nasbot
+// understands it to be.
+type kv struct {
+	name, value string
+	id          field
+}
+
+// buildRequest turns a `Request:` word and its fields into a domain.Request, checking each value
+// and which fields the type needs (spec/requests.md). It never fails: what is wrong becomes a
+// Problem, and the other blocks of the mail still go ahead.
+func buildRequest(word string, fields []kv) domain.Request {
+	r := domain.Request{Word: word}
+	w, ok := lookupWord(word)
+	if !ok {
+		r.Type = domain.Unknown
+		detail := fmt.Sprintf("%q is not a request nasbot knows. Write one of the request types in the guide, such as \"Request: Add user\".", word)
+		if strings.TrimSpace(word) == "" {
+			detail = "The Request line does not say what is being asked for. Write the request type after it, such as \"Request: Add user\"."
+		}
+		r.Problems = append(r.Problems, domain.Problem{Reason: domain.UnknownRequest, Field: "request", Detail: detail})
+		return r
+	}
+	r.Type = w.typ
+	if w.typ == domain.ODSChange {
+		// Always answered with the ODS helpdesk pointer: the fields are read only for the ODS code.
+		for _, f := range fields {
+			if f.id == fieldODS && r.ODS == "" {
+				r.ODS = normaliseODS(f.value)
+			}
+		}
+		return r
+	}
+	spec := specs[w.typ]
+	// In a request about an existing account, Email means the account, unless Account is there.
+	emailIsAccount, hasAccount := !spec.reads(fieldEmail) && spec.reads(fieldAccount), false
+	for _, f := range fields {
+		if f.id == fieldAccount && f.value != "" {
+			hasAccount = true
+		}
+	}
+	set := make(map[field]bool, len(fields))
+	bad := make(map[field]bool)
+	for _, f := range fields {
+		id := f.id
+		if id == fieldEmail && emailIsAccount && !hasAccount {
+			id = fieldAccount
+		}
+		if id == fieldUnknown || !spec.reads(id) || set[id] || bad[id] {
+			if f.value != "" || id == fieldUnknown {
+				r.Unused = append(r.Unused, f.name)
+			}
+			continue
+		}
+		if f.value == "" {
+			continue // an empty field is a missing one
+		}
+		if p, ok := setField(&r, id, f.value); !ok {
+			r.Problems = append(r.Problems, p)
+			bad[id] = true
+			continue
+		}
+		set[id] = true
+	}
+	if w.role != "" {
+		// "Make owner" / "Make member": the word gives the role; a Role field may only agree.
+		if set[fieldRole] && r.Role != w.role {
+			r.Problems = append(r.Problems, domain.Problem{
+				Reason: domain.InvalidField, Field: "role",
+				Detail: fmt.Sprintf("%q asks for the %s role but the Role field says %s. Remove the Role line or make them agree.", word, w.role, r.Role),
+			})
+			bad[fieldRole] = true
+		}
+		r.Role = w.role
+		set[fieldRole] = true
+	}
+	for _, f := range spec.required {
+		if !set[f] && !bad[f] {
+			r.Problems = append(r.Problems, domain.Problem{
+				Reason: domain.MissingField, Field: fieldInfo[f].canon,
+				Detail: fmt.Sprintf("The %s field is missing: a %s request needs it.", fieldInfo[f].label, typeLabel(w.typ)),
+			})
+		}
+	}
+	return r
+}
+
+// setField stores one value, normalised, or says what is wrong with it.
+func setField(r *domain.Request, id field, v string) (domain.Problem, bool) {
+	label := fieldInfo[id].label
+	invalid := func(detail string) (domain.Problem, bool) {
+		return domain.Problem{Reason: domain.InvalidField, Field: fieldInfo[id].canon, Detail: detail}, false
+	}
+	switch id {
+	case fieldName:
+		r.Name = collapse(v)
+	case fieldNewName:
+		r.NewName = collapse(v)
+	case fieldOrgName:
+		r.OrganisationName = collapse(v)
+	case fieldTown:
+		r.Town = collapse(v)
+	case fieldReason:
+		r.CloseReason = collapse(v)
+	case fieldEmail, fieldAccount:
+		addr, ok := extractAddress(v)
+		if !ok {
+			return invalid(fmt.Sprintf("The %s field must be an email address, such as jane.smith@nhs.net.", label))
+		}
+		if id == fieldEmail {
+			r.Email = addr
+		} else {
+			r.Account = addr
+		}
+	case fieldMobile:
+		m, ok := domain.NormaliseMobile(v)
+		if !ok {
+			r.Mobile = v
+			return domain.Problem{
+				Reason: domain.MobileInvalid, Field: "mobile",
+				Detail: "The mobile number is not a UK mobile number: it must be 07 followed by 9 digits (spaces, dashes and +44 are fine).",
+			}, false
+		}
+		r.Mobile = m
+	case fieldLinked, fieldLeavingProfession:
+		b, ok := parseYesNo(v)
+		if !ok {
+			return invalid(fmt.Sprintf("The %s field must be Yes or No, not %q.", label, clip(v)))
+		}
+		if id == fieldLinked {
+			r.Linked = &b
+		} else {
+			r.LeavingProfession = &b
+		}
+	case fieldRole:
+		switch firstWord(v) {
+		case "owner":
+			r.Role = domain.RoleOwner
+		case "member":
+			r.Role = domain.RoleMember
+		default:
+			return invalid(fmt.Sprintf("The Role field must be Owner or Member, not %q.", clip(v)))
+		}
+	case fieldODS:
+		ods := normaliseODS(v)
+		if !validODS(ods) {
+			return invalid(fmt.Sprintf("The ODS code %q is not an ODS code: letters and digits only, such as FA123.", clip(v)))
+		}
+		r.ODS = ods
+	case fieldSector:
+		s, ok := sectors[key(v)]
+		if !ok {
+			return invalid(fmt.Sprintf("The Sector field must be one of Pharmacy, DAC, Dental, Care or Optometry, not %q.", clip(v)))
+		}
+		r.Sector = s
+	}
+	return domain.Problem{}, true
+}
+
+func typeLabel(t domain.RequestType) string {
+	switch t {
+	case domain.AddUser:
+		return "Add user"
+	case domain.AddToMailbox:
+		return "Add to shared mailbox"
+	case domain.RemoveFromMailbox:
+		return "Remove from shared mailbox"
+	case domain.ChangeRole:
+		return "Change role"
+	case domain.Leaver:
+		return "Leaver"
+	case domain.Joiner:
+		return "Joiner"
+	case domain.ChangeName:
+		return "Change name"
+	case domain.CloseMailbox:
+		return "Close shared mailbox"
+	case domain.RegisterMailbox:
+		return "Register shared mailbox"
+	case domain.PasswordReset:
+		return "Password reset"
+	case domain.ODSChange:
+		return "ODS change"
+	}
+	return string(t)
+}
+
+// parseYesNo reads yes, y, true, no, n, false in any case, from the value's first word, so
+// "Yes (as a member)" is yes.
+func parseYesNo(v string) (bool, bool) {
+	switch firstWord(v) {
+	case "yes", "y", "true":
+		return true, true
+	case "no", "n", "false":
+		return false, true
+	}
+	return false, false
+}
+
+// firstWord is the value's first run of letters, lower case.
+func firstWord(v string) string {
+	v = strings.TrimLeftFunc(v, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	end := strings.IndexFunc(v, func(r rune) bool { return !unicode.IsLetter(r) })
+	if end >= 0 {
+		v = v[:end]
+	}
+	return strings.ToLower(v)
+}
+
+func normaliseODS(v string) string {
+	return strings.ToUpper(strings.Join(strings.Fields(v), ""))
+}
+
+// validODS accepts what ODS codes look like: 3 to 10 letters and digits.
+func validODS(s string) bool {
+	if len(s) < 3 || len(s) > 10 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// clip shortens a value quoted back to the sender.
+func clip(s string) string {
+	r := []rune(s)
+	if len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
+}
+
+// extractAddress finds the addr-spec in a value as people paste it: bare, "Name <addr>",
+// "mailto:addr", "addr (Name)" or an Outlook link "addr <mailto:addr>". Lower case.
+func extractAddress(v string) (string, bool) {
+	if i := strings.IndexByte(v, '<'); i >= 0 {
+		if j := strings.IndexByte(v[i:], '>'); j > 0 {
+			if a, ok := addrToken(v[i+1 : i+j]); ok {
+				return a, true
+			}
+		}
+	}
+	for _, tok := range strings.FieldsFunc(v, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(",;()<>[]\"'", r)
+	}) {
+		if a, ok := addrToken(tok); ok {
+			return a, true
+		}
+	}
+	return "", false
+}
+
+func addrToken(tok string) (string, bool) {
+	tok = strings.TrimSpace(tok)
+	if len(tok) > 7 && strings.EqualFold(tok[:7], "mailto:") {
+		tok = tok[7:]
+	}
+	tok = strings.TrimRight(tok, ".:;,")
+	at := strings.LastIndexByte(tok, '@')
+	if at <= 0 || at == len(tok)-1 || strings.Count(tok, "@") != 1 {
+		return "", false
+	}
+	for _, r := range tok {
+		if unicode.IsSpace(r) || r == '<' || r == '>' {
+			return "", false
+		}
+	}
+	return strings.ToLower(tok), true
+}
+
+// parsePerson reads a `Requested by:` value, "Name (address)" or "Name <address>" or just an
+// address or a name.
+func parsePerson(v string) *domain.Person {
+	p := &domain.Person{}
+	addr, ok := extractAddress(v)
+	if ok {
+		p.Address = addr
+		// The name is what remains once the address, and the brackets or link around it, go.
+		name := v
+		lower := strings.ToLower(v)
+		if i := strings.Index(lower, addr); i >= 0 {
+			name = v[:i] + v[i+len(addr):]
+		}
+		name = strings.NewReplacer("mailto:", "", "MAILTO:", "", "()", "", "<>", "", "[]", "").Replace(name)
+		p.Name = collapse(strings.Trim(collapse(name), " ,-–:;()<>[]\""))
+	} else {
+		p.Name = collapse(v)
+	}
+	if p.Name == "" && p.Address == "" {
+		return nil
+	}
+	return p
+}

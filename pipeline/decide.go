@@ -1,0 +1,214 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"nasbot/domain"
+	"nasbot/handlers"
+	"nasbot/store"
+	"nasbot/verify"
+)
+
+// ReasonUnparseable is the staff queue's reason for mail with nothing recognised in it.
+const ReasonUnparseable domain.Reason = "unparseable"
+
+// work is one message on its way through, inside its transaction.
+type work struct {
+	p      *Pipeline
+	tx     *store.Tx
+	stored store.StoredMessage
+	msg    *domain.Message
+	now    time.Time
+
+	res     Result
+	site    *domain.Organisation // the sending site, when the sender is a shared mailbox
+	acct    *domain.Account      // the sending account, when the sender is a personal account
+	proof   domain.Verification
+	replyTo string // where answers go: the mailbox or account on record, never Reply-To
+}
+
+func (w *work) decide() (Result, error) {
+	env := &w.msg.Envelope
+	w.res = Result{ID: w.stored.ID, Tag: store.Tag(w.stored.ID), MessageID: env.MessageID,
+		Reasons: []domain.Reason{}, Requests: []RequestResult{}, Sender: Sender{Kind: SenderUnknown}}
+
+	if reason, ok := automatic(w.msg); ok {
+		w.res.Verdict, w.res.Reasons = domain.Ignored, []domain.Reason{reason}
+		w.res.Sender.Address = env.FromAddress()
+		return w.finish()
+	}
+	if seen, err := w.tx.SeenBefore(w.stored.ID, env.MessageID, w.stored.SHA256); err != nil {
+		return Result{}, err
+	} else if seen {
+		w.res.Verdict, w.res.Reasons = domain.Ignored, []domain.Reason{domain.Duplicate}
+		w.res.Sender.Address = env.FromAddress()
+		return w.finish()
+	}
+
+	proof, err := verify.Verify(env, w.stored.Raw, w.tx, w.p.cfg.Verify)
+	if err != nil {
+		return Result{}, err
+	}
+	w.proof = proof
+	if err := w.identifySender(); err != nil {
+		return Result{}, err
+	}
+	switch {
+	case !proof.Verified:
+		return w.unverified()
+	case w.msg.Refusal != "":
+		return w.refused()
+	case len(w.msg.Requests) == 0:
+		return w.unparseable()
+	}
+	return w.processed()
+}
+
+// identifySender finds the From address in the directory: a site's shared mailbox (or a legacy
+// alias of it), a personal account, or neither.
+func (w *work) identifySender() error {
+	from := w.proof.From
+	if from == "" {
+		from = w.msg.Envelope.FromAddress()
+	}
+	w.res.Sender.Address = from
+	if from == "" {
+		return nil
+	}
+	if org, ok, err := w.tx.OrganisationByMailbox(from); err != nil {
+		return err
+	} else if ok {
+		w.site = &org
+		w.res.Sender.Kind, w.res.Sender.ODS = SenderSharedMailbox, org.ODS
+		w.replyTo = org.Mailbox
+		return nil
+	}
+	if acct, ok, err := w.tx.Account(from); err != nil {
+		return err
+	} else if ok {
+		w.acct = &acct
+		w.res.Sender.Kind, w.res.Sender.ODS = SenderAccount, acct.ODS
+		w.replyTo = acct.Address
+		return nil
+	}
+	if w.proof.Verified {
+		w.replyTo = from
+	}
+	return nil
+}
+
+// unverified lists the requests for staff and changes nothing. Only a shared mailbox on record
+// hears about it, so its real owners see the attempt; an unknown sender or Reply-To never does.
+func (w *work) unverified() (Result, error) {
+	w.res.Verdict, w.res.Reasons = domain.Unverified, []domain.Reason{domain.AuthFailed}
+	for _, r := range w.msg.Requests {
+		w.res.Requests = append(w.res.Requests, RequestResult{Type: r.Type, Line: r.Line, Row: r.Row,
+			Outcome: domain.Review, Reasons: []domain.Reason{domain.AuthFailed}})
+	}
+	if err := w.tx.OpenException(w.stored.ID, 0, domain.AuthFailed, w.proof.Failure, w.now); err != nil {
+		return Result{}, err
+	}
+	if w.site != nil {
+		if err := w.reply(noticeMail(w)); err != nil {
+			return Result{}, err
+		}
+	}
+	return w.finish()
+}
+
+func (w *work) refused() (Result, error) {
+	w.res.Verdict, w.res.Reasons = domain.Unparseable, []domain.Reason{w.msg.Refusal}
+	if err := w.tx.OpenException(w.stored.ID, 0, w.msg.Refusal, "", w.now); err != nil {
+		return Result{}, err
+	}
+	if err := w.reply(refusalMail(w)); err != nil {
+		return Result{}, err
+	}
+	return w.finish()
+}
+
+func (w *work) unparseable() (Result, error) {
+	w.res.Verdict = domain.Unparseable
+	if err := w.tx.OpenException(w.stored.ID, 0, ReasonUnparseable, "", w.now); err != nil {
+		return Result{}, err
+	}
+	if err := w.reply(unparseableMail(w)); err != nil {
+		return Result{}, err
+	}
+	return w.finish()
+}
+
+// processed decides each request in message order against the state the earlier ones left.
+func (w *work) processed() (Result, error) {
+	w.res.Verdict = domain.Processed
+	hctx := handlers.Context{Now: w.now, Site: w.site, SenderAccount: w.acct, Domain: w.p.cfg.Domain}
+	for i, req := range w.msg.Requests {
+		d, err := handlers.Decide(hctx, req, w.tx)
+		if err != nil {
+			return Result{}, fmt.Errorf("decide request %d: %w", i+1, err)
+		}
+		if d.Outcome == domain.Done {
+			for _, e := range d.Effects {
+				if err := w.tx.Apply(e, w.now); err != nil {
+					return Result{}, err
+				}
+			}
+		}
+		rr := RequestResult{Type: req.Type, Line: req.Line, Row: req.Row, Outcome: d.Outcome,
+			Reasons: nonNil(d.Reasons), Account: d.Account, Summary: d.Summary, Field: problemField(req)}
+		w.res.Requests = append(w.res.Requests, rr)
+		fields, _ := json.Marshal(req)
+		reqID, err := w.tx.AddRequest(w.stored.ID, store.DecidedRequest{Seq: i + 1, Type: req.Type, Line: req.Line,
+			Row: req.Row, Outcome: d.Outcome, Reasons: rr.Reasons, Account: d.Account, Summary: d.Summary, Fields: string(fields)})
+		if err != nil {
+			return Result{}, err
+		}
+		if d.Outcome == domain.Review {
+			if err := w.tx.OpenException(w.stored.ID, reqID, firstReason(d.Reasons), d.Summary, w.now); err != nil {
+				return Result{}, err
+			}
+		}
+		if err := w.tx.Audit("nasbot", string(req.Type)+" "+string(d.Outcome), w.res.Tag, d.Account, w.now); err != nil {
+			return Result{}, err
+		}
+	}
+	if w.replyTo != "" {
+		if err := w.reply(replyMail(w)); err != nil {
+			return Result{}, err
+		}
+	}
+	return w.finish()
+}
+
+func (w *work) finish() (Result, error) {
+	env := &w.msg.Envelope
+	err := w.tx.FinishMessage(w.stored.ID, store.Decided{MessageID: env.MessageID, Verdict: w.res.Verdict,
+		Reasons: w.res.Reasons, Sender: w.res.Sender.Address, SenderKind: w.res.Sender.Kind, ODS: w.res.Sender.ODS,
+		Subject: env.Subject, Verification: verificationJSON(w.proof)}, w.now)
+	return w.res, err
+}
+
+func problemField(r domain.Request) string {
+	for _, p := range r.Problems {
+		if p.Field != "" {
+			return p.Field
+		}
+	}
+	return ""
+}
+
+func firstReason(rs []domain.Reason) domain.Reason {
+	if len(rs) == 0 {
+		return ""
+	}
+	return rs[0]
+}
+
+func nonNil(rs []domain.Reason) []domain.Reason {
+	if rs == nil {
+		return []domain.Reason{}
+	}
+	return rs
+}

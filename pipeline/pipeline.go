@@ -1,0 +1,137 @@
+// Package pipeline takes one stored message the whole way: parse, ignore what must not be
+// answered, verify the sender, decide each request with the handlers, and record the outcome,
+// the directory changes, the staff exceptions and the reply in one transaction.
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"nasbot/domain"
+	"nasbot/parser"
+	"nasbot/store"
+	"nasbot/templates"
+	"nasbot/verify"
+)
+
+// Config is what the pipeline needs to know; cmd fills it from the environment or flags.
+type Config struct {
+	// Domain is the NHSmail domain ("nhs.net"): senders must be in it, new addresses are made in it.
+	Domain string
+	// NASAddress is the address replies come from (the NAS inbox), e.g. requests@nas.test.
+	NASAddress string
+	Verify     verify.Config
+	Parse      parser.Options
+	// MaxReplyAge holds replies to mail older than this for staff (backlog guard); 0: never.
+	MaxReplyAge time.Duration
+	// GuideURL is where the request format guide lives, quoted in replies that teach it.
+	GuideURL string
+}
+
+// Sender kinds of the dryrun contract.
+const (
+	SenderSharedMailbox = "shared_mailbox"
+	SenderAccount       = "account"
+	SenderUnknown       = "unknown"
+)
+
+// Pipeline decides stored messages.
+type Pipeline struct {
+	store     *store.Store
+	cfg       Config
+	templates *templates.Renderer
+	log       *slog.Logger
+	now       func() time.Time
+}
+
+// New builds a pipeline; now is the clock (time.Now in production, fixed in dryrun and tests).
+func New(s *store.Store, cfg Config, r *templates.Renderer, log *slog.Logger, now func() time.Time) *Pipeline {
+	if cfg.Domain == "" {
+		cfg.Domain = "nhs.net"
+	}
+	if cfg.Verify.Domain == "" {
+		cfg.Verify.Domain = cfg.Domain
+	}
+	return &Pipeline{store: s, cfg: cfg, templates: r, log: log, now: now}
+}
+
+// Sender is who a message came from, as far as the directory and the proof tell.
+type Sender struct {
+	Address string `json:"address"`
+	Kind    string `json:"kind"`
+	ODS     string `json:"ods,omitempty"`
+}
+
+// RequestResult is one request's outcome.
+type RequestResult struct {
+	Type    domain.RequestType `json:"type"`
+	Line    int                `json:"line"`
+	Row     int                `json:"row,omitempty"`
+	Outcome domain.Outcome     `json:"outcome"`
+	Reasons []domain.Reason    `json:"reasons"`
+	Field   string             `json:"field,omitempty"`
+	Account string             `json:"account,omitempty"`
+	Summary string             `json:"-"`
+}
+
+// Result is what became of one message.
+type Result struct {
+	ID        int64             `json:"-"`
+	Tag       string            `json:"-"`
+	MessageID string            `json:"message_id"`
+	Verdict   domain.Verdict    `json:"verdict"`
+	Reasons   []domain.Reason   `json:"reasons"`
+	Sender    Sender            `json:"sender"`
+	Requests  []RequestResult   `json:"requests"`
+	Replies   []domain.Outgoing `json:"-"`
+}
+
+// ProcessPending decides every stored message not yet decided, oldest first.
+func (p *Pipeline) ProcessPending(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		ids, err := p.store.UndecidedMessages(ctx, 100)
+		if err != nil || len(ids) == 0 {
+			return n, err
+		}
+		for _, id := range ids {
+			if _, err := p.Process(ctx, id); err != nil && !errors.Is(err, store.ErrAlreadyDecided) {
+				return n, err
+			}
+			n++
+		}
+	}
+}
+
+// Process decides one stored message. Everything it changes commits in one transaction.
+func (p *Pipeline) Process(ctx context.Context, id int64) (Result, error) {
+	started := p.now()
+	m, err := p.store.Message(ctx, id)
+	if err != nil {
+		return Result{}, fmt.Errorf("pipeline: load message %d: %w", id, err)
+	}
+	msg := parser.Parse(m.Raw, p.cfg.Parse)
+	var res Result
+	err = p.store.InTx(ctx, func(tx *store.Tx) error {
+		w := &work{p: p, tx: tx, stored: m, msg: msg, now: started}
+		var err error
+		res, err = w.decide()
+		return err
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("pipeline: message %d: %w", id, err)
+	}
+	p.log.Info("message decided", slog.String("tag", res.Tag), slog.String("verdict", string(res.Verdict)),
+		slog.Int("requests", len(res.Requests)), slog.String("sender_kind", res.Sender.Kind),
+		slog.String("ods", res.Sender.ODS), slog.Duration("took", p.now().Sub(started)))
+	return res, nil
+}
+
+func verificationJSON(v domain.Verification) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,536 @@
+#!/usr/bin/env bash
+# services.sh: the real PostgreSQL 15, Dovecot (IMAP + LMTP) and Exim (SMTP) that nasbot's
+# integration tests talk to, run as root without systemd, on 127.0.0.1 only, with all their
+# state under .services/ at the repo root (git-ignored).
+#
+#   scripts/services.sh up      install what is missing, start what is stopped (idempotent)
+#   scripts/services.sh down    stop what `up` started, by the PIDs it recorded
+#   scripts/services.sh status  tell which services run (exit 3 when one does not)
+#   scripts/services.sh env     print `export` lines for the tests (internal/testenv)
+#
+# `up` also writes .services/env as plain KEY=VALUE lines for a Makefile `include`.
+#
+# Overrides (environment):
+#   NASBOT_SERVICES_PG_PORT   (55432)   NASBOT_SERVICES_IMAP_PORT (51143)
+#   NASBOT_SERVICES_SMTP_PORT (52525)   NASBOT_SERVICES_DIR       (<repo>/.services)
+#
+# Mail model: every full address (pharmacy.fq7k2@nhs.net, requests@nas.test) is its own
+# Dovecot user with its own INBOX; every user's password is nasbot-test. Exim accepts mail for
+# any domain from loopback (with or without AUTH PLAIN/LOGIN) and hands every recipient to
+# Dovecot over LMTP, so what the bot sends can be read back over IMAP.
+set -euo pipefail
+
+readonly ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly SVC=${NASBOT_SERVICES_DIR:-$ROOT/.services}
+readonly HOST=127.0.0.1
+readonly PG_PORT=${NASBOT_SERVICES_PG_PORT:-55432}
+readonly IMAP_PORT=${NASBOT_SERVICES_IMAP_PORT:-51143}
+readonly SMTP_PORT=${NASBOT_SERVICES_SMTP_PORT:-52525}
+readonly PASSWORD=nasbot-test
+readonly PACKAGES=(postgresql dovecot-imapd dovecot-lmtpd exim4-daemon-light)
+readonly SERVICES=(postgres dovecot exim)
+
+die() {
+	echo "services: $*" >&2
+	exit 1
+}
+say() { echo "services: $*"; }
+
+# pg_bindir finds PostgreSQL's server binaries (15 on Debian 12; any installed major version works).
+pg_bindir() {
+	local d
+	for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+		[[ -x $d/postgres ]] && {
+			echo "$d"
+			return
+		}
+	done
+	echo /usr/lib/postgresql/15/bin
+}
+
+# The data folder is $SVC itself, unless its path is too long for unix sockets (~100 bytes:
+# PostgreSQL's lock file and Dovecot's sockets add up to 40) or one of its parents is not
+# traversable by postgres/Debian-exim/nobody (e.g. a clone under /root); then a short folder in
+# /tmp is used and $SVC/data points to it.
+traversable() {
+	local d=$1
+	while [[ $d != / && -n $d ]]; do
+		[[ -e $d ]] && [[ $(stat -c %A "$d") != *x ]] && [[ $(stat -c %A "$d") != *t ]] && return 1
+		d=$(dirname "$d")
+	done
+	return 0
+}
+choose_data_dir() {
+	if ((${#SVC} <= 60)) && traversable "$(dirname "$SVC")" && [[ $SVC != *[[:space:]]* ]]; then
+		DATA=$SVC
+	else
+		DATA=/tmp/nasbot-svc-$(printf %s "$SVC" | cksum | cut -d' ' -f1)
+	fi
+}
+choose_data_dir
+readonly DATA
+readonly PG_BIN=$(pg_bindir)
+
+# ---------------------------------------------------------------- processes
+
+# alive PID COMM: the process exists, is not a zombie (PID 1 here may not reap, and kill -0
+# succeeds on zombies) and runs the expected program, so a recycled PID is never mistaken.
+alive() {
+	local pid=$1 comm=$2 stat
+	[[ $pid =~ ^[0-9]+$ ]] || return 1
+	stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[[ ${stat:0:1} != [ZX] ]] || return 1
+	[[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$comm"* ]]
+}
+
+comm_of() {
+	case $1 in
+	postgres) echo postgres ;;
+	dovecot) echo dovecot ;;
+	exim) echo exim4 ;;
+	esac
+}
+port_of() {
+	case $1 in
+	postgres) echo "$PG_PORT" ;;
+	dovecot) echo "$IMAP_PORT" ;;
+	exim) echo "$SMTP_PORT" ;;
+	esac
+}
+log_of() {
+	case $1 in
+	postgres) echo "$DATA/log/postgres.log" ;;
+	dovecot) echo "$DATA/log/dovecot.log" ;;
+	exim) echo "$DATA/exim/log/mainlog $DATA/exim/log/paniclog $DATA/log/exim.out" ;;
+	esac
+}
+
+# recorded NAME prints "PID PORT" from the record `up` wrote, if that process still runs.
+recorded() {
+	local f=$DATA/pids/$1 pid port
+	[[ -r $f ]] || return 1
+	read -r pid port <"$f" || true
+	alive "$pid" "$(comm_of "$1")" || return 1
+	echo "$pid ${port:-?}"
+}
+
+record() { echo "$2 $3" >"$DATA/pids/$1"; }
+
+# greets PORT PREFIX: something on 127.0.0.1:PORT answers with a line starting with PREFIX.
+greets() {
+	timeout 2 bash -c '
+		exec 3<>"/dev/tcp/$0/$1" || exit 1
+		IFS= read -r -t 2 line <&3 || exit 1
+		printf "%s\r\n" "$3" >&3 2>/dev/null
+		[[ $line == "$2"* ]]' "$HOST" "$1" "$2" "$3" 2>/dev/null
+}
+listening() { timeout 1 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$HOST" "$1" 2>/dev/null; }
+
+# wait_greeting PORT PREFIX QUIT SECONDS
+wait_greeting() {
+	local i n=$(($4 * 20))
+	for ((i = 0; i < n; i++)); do
+		greets "$1" "$2" "$3" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+fail_start() {
+	local name=$1 f
+	shift
+	echo "services: $name did not start: $*" >&2
+	for f in $(log_of "$name"); do
+		[[ -s $f ]] || continue
+		echo "----- tail of $f" >&2
+		tail -n 25 "$f" >&2
+	done
+	exit 1
+}
+
+port_free_or_die() {
+	listening "$2" && die "$1: 127.0.0.1:$2 is already in use by a process this script did not start (see: ss -ltnp 'sport = :$2'); stop it or set NASBOT_SERVICES_*_PORT"
+	return 0
+}
+
+# ---------------------------------------------------------------- install
+
+installed() {
+	[[ -x $PG_BIN/postgres && -x $PG_BIN/initdb && -x /usr/sbin/dovecot && -x /usr/lib/dovecot/imap &&
+		-x /usr/lib/dovecot/lmtp && -x /usr/sbin/exim4 ]] && getent passwd Debian-exim >/dev/null
+}
+
+POLICY_CREATED=0
+remove_policy() {
+	if ((POLICY_CREATED)); then
+		rm -f /usr/sbin/policy-rc.d
+		POLICY_CREATED=0
+	fi
+}
+
+install_packages() {
+	installed && return 0
+	local t0=$SECONDS
+	say "installing ${PACKAGES[*]} (Debian packages, once per machine)"
+	# Keep the packages from starting system daemons on 5432, 143 and 25.
+	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		POLICY_CREATED=1
+		trap remove_policy EXIT
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get install -s -qq "${PACKAGES[@]}" >/dev/null 2>&1; then
+		apt-get update -qq || die "apt-get update failed"
+	fi
+	if ! apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >"$SVC/apt.log" 2>&1; then
+		# Package lists may be stale (files gone from the mirror): refresh once and retry.
+		apt-get update -qq || die "apt-get update failed"
+		apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >"$SVC/apt.log" 2>&1 ||
+			{
+				tail -n 30 "$SVC/apt.log" >&2
+				die "apt-get install ${PACKAGES[*]} failed"
+			}
+	fi
+	remove_policy
+	installed || die "packages installed but binaries are missing (PostgreSQL in $PG_BIN?)"
+	say "installed in $((SECONDS - t0)) s"
+}
+
+# ---------------------------------------------------------------- layout
+
+prepare_dirs() {
+	mkdir -p "$SVC"
+	[[ $DATA == "$SVC" ]] || {
+		mkdir -p "$DATA"
+		ln -sfn "$DATA" "$SVC/data"
+	}
+	chmod 755 "$DATA"
+	mkdir -p "$DATA/pids" "$DATA/log" "$DATA/dovecot" "$DATA/dovecot-state" "$DATA/pg" "$DATA/mail" \
+		"$DATA/exim/spool" "$DATA/exim/log"
+	chmod 755 "$DATA/log" "$DATA/dovecot"
+	touch "$DATA/log/postgres.log"
+	chown postgres:postgres "$DATA/pg" "$DATA/log/postgres.log"
+	chown 65534:65534 "$DATA/mail"
+	chmod 700 "$DATA/mail"
+	chown -R Debian-exim:Debian-exim "$DATA/exim"
+	chmod 750 "$DATA/exim"
+}
+
+write_env() {
+	cat >"$SVC/env.tmp" <<EOF
+NASBOT_TEST_SERVICES=1
+NASBOT_TEST_PG_URL=postgres://postgres@$HOST:$PG_PORT/postgres?sslmode=disable
+NASBOT_TEST_IMAP_ADDR=$HOST:$IMAP_PORT
+NASBOT_TEST_SMTP_ADDR=$HOST:$SMTP_PORT
+NASBOT_TEST_MAIL_PASSWORD=$PASSWORD
+EOF
+	mv "$SVC/env.tmp" "$SVC/env"
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+
+start_postgres() {
+	local data=$DATA/pg/data pid
+	if [[ ! -s $data/PG_VERSION ]]; then
+		rm -rf "$data"
+		runuser -u postgres -- "$PG_BIN/initdb" -D "$data" --auth=trust --no-sync -U postgres \
+			-E UTF8 --locale=C.UTF-8 --no-instructions >"$DATA/log/postgres.log" 2>&1 ||
+			fail_start postgres "initdb failed"
+		echo "include_if_exists = 'nasbot.conf'" >>"$data/postgresql.conf"
+	fi
+	# Test settings: loopback only, socket under .services, durability off for speed.
+	cat >"$data/nasbot.conf" <<EOF
+listen_addresses = '$HOST'
+port = $PG_PORT
+unix_socket_directories = '$DATA/pg'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 200
+logging_collector = off
+EOF
+	chown postgres:postgres "$data/nasbot.conf"
+	runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -l "$DATA/log/postgres.log" -w -t 30 -s start \
+		</dev/null >>"$DATA/log/postgres.log" 2>&1 || fail_start postgres "pg_ctl start failed"
+	pid=$(head -n1 "$data/postmaster.pid" 2>/dev/null || true)
+	alive "$pid" postgres || fail_start postgres "no live postmaster after pg_ctl start"
+	record postgres "$pid" "$PG_PORT"
+}
+
+# ---------------------------------------------------------------- Dovecot
+
+write_dovecot_conf() {
+	cat >"$DATA/dovecot.conf" <<EOF
+# Written by scripts/services.sh: a standalone test Dovecot; includes nothing from /etc/dovecot.
+instance_name = nasbot-test
+base_dir = $DATA/dovecot
+state_dir = $DATA/dovecot-state
+log_path = $DATA/log/dovecot.log
+protocols = imap lmtp
+listen = $HOST
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+# Full addresses are user names; '+' kept so a+tag@x is its own user, not a's.
+auth_username_chars = abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567890.-_@+=
+recipient_delimiter =
+mail_location = maildir:$DATA/mail/%u/Maildir
+mail_fsync = never
+mail_max_userip_connections = 200
+lda_mailbox_autocreate = yes
+passdb {
+  driver = static
+  args = password=$PASSWORD
+}
+userdb {
+  driver = static
+  args = uid=65534 gid=65534 home=$DATA/mail/%u allow_all_users=yes
+}
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+service imap-login {
+  inet_listener imap {
+    address = $HOST
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service lmtp {
+  unix_listener lmtp {
+    mode = 0666
+  }
+}
+protocol lmtp {
+  postmaster_address = postmaster@nas.test
+}
+EOF
+}
+
+start_dovecot() {
+	local pid
+	write_dovecot_conf
+	# A master.pid left by a dead (or zombie) master makes Dovecot refuse with "already running".
+	pid=$(cat "$DATA/dovecot/master.pid" 2>/dev/null || true)
+	[[ -n $pid ]] && ! alive "$pid" dovecot && rm -f "$DATA/dovecot/master.pid"
+	/usr/sbin/dovecot -c "$DATA/dovecot.conf" </dev/null >>"$DATA/log/dovecot.log" 2>&1 ||
+		fail_start dovecot "dovecot -c $DATA/dovecot.conf exited non-zero"
+	wait_greeting "$IMAP_PORT" "* OK" "a LOGOUT" 10 || fail_start dovecot "no IMAP greeting on $HOST:$IMAP_PORT"
+	pid=$(cat "$DATA/dovecot/master.pid" 2>/dev/null || true)
+	alive "$pid" dovecot || fail_start dovecot "no live master in $DATA/dovecot/master.pid"
+	[[ -S $DATA/dovecot/lmtp ]] || fail_start dovecot "no LMTP socket at $DATA/dovecot/lmtp"
+	record dovecot "$pid" "$IMAP_PORT"
+}
+
+# ---------------------------------------------------------------- Exim
+
+write_exim_conf() {
+	local f=$DATA/exim.conf
+	cat >"$f.tmp" <<EOF
+# Written by scripts/services.sh: a test Exim that accepts mail for any domain from loopback and
+# delivers every recipient (full address) to the test Dovecot over LMTP.
+primary_hostname = smtp.nas.test
+qualify_domain = nas.test
+daemon_smtp_ports = $SMTP_PORT
+local_interfaces = $HOST
+spool_directory = $DATA/exim/spool
+log_file_path = $DATA/exim/log/%slog
+pid_file_path = $DATA/exim/exim.pid
+exim_user = Debian-exim
+exim_group = Debian-exim
+never_users = root
+keep_environment =
+host_lookup =
+rfc1413_hosts =
+tls_advertise_hosts =
+auth_advertise_hosts = *
+message_size_limit = 64M
+# Without this the 11th and later messages of one connection wait for a queue run.
+smtp_accept_queue_per_connection = 0
+smtp_accept_max = 200
+smtp_accept_max_per_host = 200
+acl_smtp_rcpt = acl_rcpt
+ignore_bounce_errors_after = 1h
+timeout_frozen_after = 1d
+
+begin acl
+
+acl_rcpt:
+  accept authenticated = *
+  accept hosts = <; 127.0.0.1 ; ::1
+  deny   message = relay not permitted
+
+begin routers
+
+to_dovecot:
+  driver = accept
+  transport = dovecot_lmtp
+
+begin transports
+
+dovecot_lmtp:
+  driver = lmtp
+  socket = $DATA/dovecot/lmtp
+  batch_max = 200
+  user = Debian-exim
+
+begin retry
+
+*   *   F,2h,10s; F,1d,10m
+
+begin authenticators
+
+plain:
+  driver = plaintext
+  public_name = PLAIN
+  server_prompts = :
+  server_condition = \${if eq{\$auth3}{$PASSWORD}}
+  server_set_id = \$auth2
+
+login:
+  driver = plaintext
+  public_name = LOGIN
+  server_prompts = <| Username: | Password:
+  server_condition = \${if eq{\$auth2}{$PASSWORD}}
+  server_set_id = \$auth1
+EOF
+	# Exim refuses a config that is not root-owned or is group/world writable.
+	chown root:root "$f.tmp"
+	chmod 644 "$f.tmp"
+	mv "$f.tmp" "$f"
+}
+
+start_exim() {
+	local pid
+	write_exim_conf
+	/usr/sbin/exim4 -C "$DATA/exim.conf" -bV >"$DATA/log/exim.out" 2>&1 ||
+		fail_start exim "configuration check (exim4 -C $DATA/exim.conf -bV) failed"
+	rm -f "$DATA/exim/exim.pid"
+	# -bd: listen (forks to the background); -q10s: retry deferred deliveries every 10 s.
+	/usr/sbin/exim4 -C "$DATA/exim.conf" -bd -q10s </dev/null >>"$DATA/log/exim.out" 2>&1 ||
+		fail_start exim "exim4 -bd exited non-zero"
+	# Exim exits 0 even when its daemon dies at once (e.g. unwritable spool): trust only the banner.
+	wait_greeting "$SMTP_PORT" 220 QUIT 10 || fail_start exim "no 220 banner on $HOST:$SMTP_PORT"
+	pid=$(cat "$DATA/exim/exim.pid" 2>/dev/null || true)
+	alive "$pid" exim4 || fail_start exim "no live daemon in $DATA/exim/exim.pid"
+	record exim "$pid" "$SMTP_PORT"
+}
+
+# ---------------------------------------------------------------- commands
+
+up() {
+	[[ $(id -u) == 0 ]] || die "must run as root (it installs packages and switches users)"
+	mkdir -p "$SVC"
+	exec 9>"$SVC/.lock"
+	flock 9
+	local t0 name running=() started=() rec pid port
+	t0=$(date +%s%N)
+	install_packages
+	prepare_dirs
+	for name in "${SERVICES[@]}"; do
+		if rec=$(recorded "$name"); then
+			read -r pid port <<<"$rec"
+			[[ $port == "$(port_of "$name")" ]] ||
+				die "$name already runs (pid $pid) on port $port, not $(port_of "$name"): run '$0 down' first"
+			running+=("$name")
+			continue
+		fi
+		port_free_or_die "$name" "$(port_of "$name")"
+		"start_$name"
+		started+=("$name")
+	done
+	write_env
+	if ((${#started[@]} == 0)); then
+		say "already up: ${running[*]} ($(((($(date +%s%N) - t0)) / 1000000)) ms)"
+	else
+		say "started: ${started[*]}${running:+; already running: ${running[*]}} ($(((($(date +%s%N) - t0)) / 1000000)) ms)"
+	fi
+	say "PostgreSQL $HOST:$PG_PORT  IMAP $HOST:$IMAP_PORT  SMTP $HOST:$SMTP_PORT  password $PASSWORD  env: $SVC/env"
+}
+
+# stop NAME SIGNAL: signal only the recorded PID, wait until it is gone and its port is closed.
+stop() {
+	local name=$1 sig=$2 rec pid port i
+	if ! rec=$(recorded "$name"); then
+		rm -f "$DATA/pids/$name"
+		say "$name: not running"
+		return 0
+	fi
+	read -r pid port <<<"$rec"
+	kill "-$sig" "$pid" 2>/dev/null || true
+	for ((i = 0; i < 300; i++)); do # 15 s
+		alive "$pid" "$(comm_of "$name")" || break
+		sleep 0.05
+	done
+	if alive "$pid" "$(comm_of "$name")"; then
+		echo "services: $name (pid $pid) still runs after 15 s; sending SIGKILL" >&2
+		kill -KILL "$pid" 2>/dev/null || true
+		sleep 0.2
+	fi
+	# Dovecot's login processes may hold the listener for a moment after the master is gone.
+	for ((i = 0; i < 100; i++)); do
+		[[ $port =~ ^[0-9]+$ ]] && listening "$port" || break
+		sleep 0.05
+	done
+	rm -f "$DATA/pids/$name"
+	say "$name: stopped (pid $pid)"
+}
+
+down() {
+	[[ -d $SVC ]] || {
+		say "nothing to stop ($SVC does not exist)"
+		return 0
+	}
+	exec 9>"$SVC/.lock"
+	flock 9
+	stop exim TERM
+	stop dovecot TERM
+	stop postgres INT # PostgreSQL's "fast" shutdown
+	[[ ! -e $DATA/dovecot/master.pid ]] || alive "$(cat "$DATA/dovecot/master.pid")" dovecot ||
+		rm -f "$DATA/dovecot/master.pid"
+}
+
+status() {
+	local name rec pid port all=0 health
+	for name in "${SERVICES[@]}"; do
+		if rec=$(recorded "$name"); then
+			read -r pid port <<<"$rec"
+			health="listening"
+			listening "$port" || health="NOT answering"
+			printf '%-9s running  pid %-7s %s:%s %s\n' "$name" "$pid" "$HOST" "$port" "$health"
+			[[ $health == listening ]] || all=3
+		else
+			printf '%-9s stopped\n' "$name"
+			all=3
+		fi
+	done
+	return "$all"
+}
+
+print_env() {
+	local line
+	if [[ ! -r $SVC/env ]]; then
+		mkdir -p "$SVC"
+		write_env
+	fi
+	while IFS= read -r line; do
+		[[ -n $line ]] && printf "export %s='%s'\n" "${line%%=*}" "${line#*=}"
+	done <"$SVC/env"
+}
+
+case ${1:-} in
+up) up ;;
+down) down ;;
+status) status ;;
+env) print_env ;;
+*)
+	echo "usage: $0 up|down|status|env" >&2
+	exit 2
+	;;
+esac

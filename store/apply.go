@@ -1,0 +1,68 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"nasbot/domain"
+)
+
+// Apply makes the changes of one effect of a done decision.
+func (t *Tx) Apply(e domain.Effect, now time.Time) error {
+	var err error
+	switch e := e.(type) {
+	case domain.CreateAccount:
+		_, err = exec(t.ctx, t.tx, `INSERT INTO accounts (email, name, mobile, ods_code, status, role, created_at)
+			VALUES (?, ?, ?, ?, 'active', ?, ?)`,
+			strings.ToLower(e.Address), e.Name, e.Mobile, strings.ToUpper(e.ODS), e.Role, now.UTC())
+	case domain.SetRole:
+		_, err = exec(t.ctx, t.tx, `UPDATE accounts SET role = ? WHERE email = ?`, e.Role, e.Address)
+	case domain.MarkLeaver:
+		_, err = exec(t.ctx, t.tx, `UPDATE accounts SET status = 'leaver', role = 'none', delete_after = ?
+			WHERE email = ?`, e.DeleteAfter.UTC(), e.Address)
+	case domain.MarkJoiner:
+		_, err = exec(t.ctx, t.tx, `UPDATE accounts SET status = 'active', ods_code = ?, role = ?,
+			delete_after = NULL WHERE email = ?`, strings.ToUpper(e.ODS), e.Role, e.Address)
+	case domain.RenameAccount:
+		err = t.rename(e)
+	case domain.CloseSharedMailbox:
+		if _, err = exec(t.ctx, t.tx, `UPDATE organisations SET status = 'closed' WHERE ods_code = ?`, e.ODS); err == nil {
+			_, err = exec(t.ctx, t.tx, `UPDATE accounts SET role = 'none' WHERE ods_code = ?`, e.ODS)
+		}
+	case domain.RegisterSharedMailbox:
+		err = t.PutOrganisation(domain.Organisation{ODS: e.ODS, Sector: e.Sector, Name: e.Name,
+			Town: e.Town, Mailbox: e.Mailbox, Status: domain.StatusActive})
+	case domain.SendTemporaryPassword:
+		// The password itself is made and sent by the text-message sender, never stored here.
+		_, err = exec(t.ctx, t.tx, `INSERT INTO text_messages (account, kind, created_at) VALUES (?, 'temporary_password', ?)`,
+			e.Address, now.UTC())
+	default:
+		err = fmt.Errorf("unknown effect %T", e)
+	}
+	if err != nil {
+		return fmt.Errorf("store: apply %T: %w", e, err)
+	}
+	return nil
+}
+
+// rename moves an account to its new address and keeps the old one as an alias forever.
+func (t *Tx) rename(e domain.RenameAccount) error {
+	if _, err := exec(t.ctx, t.tx, `UPDATE accounts SET email = ?, name = ? WHERE email = ?`,
+		e.NewAddress, e.NewName, e.OldAddress); err != nil {
+		return err
+	}
+	// Earlier aliases follow the account to its new address.
+	if _, err := exec(t.ctx, t.tx, `UPDATE aliases SET target = ? WHERE target = ?`, e.NewAddress, e.OldAddress); err != nil {
+		return err
+	}
+	return t.PutAlias(e.OldAddress, e.NewAddress)
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

@@ -1,0 +1,54 @@
+package store
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+)
+
+// dialect is the one place where PostgreSQL and SQLite differ; queries are written once, with
+// `?` placeholders that sqlx rebinds.
+type dialect struct {
+	driver string        // database/sql driver name
+	goose  goose.Dialect // migration dialect
+	// types fill the {{…}} slots of the migration files.
+	types *strings.Replacer
+}
+
+var (
+	postgresDialect = dialect{
+		driver: "postgres",
+		goose:  goose.DialectPostgres,
+		types: strings.NewReplacer(
+			"{{ID}}", "BIGSERIAL PRIMARY KEY",
+			"{{TIME}}", "TIMESTAMPTZ",
+			"{{BLOB}}", "BYTEA",
+		),
+	}
+	sqliteDialect = dialect{
+		driver: "sqlite",
+		goose:  goose.DialectSQLite3,
+		types: strings.NewReplacer(
+			// AUTOINCREMENT: ids are never reused, so a reference tag names one message forever.
+			"{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT",
+			"{{TIME}}", "TIMESTAMP",
+			"{{BLOB}}", "BLOB",
+		),
+	}
+)
+
+// isUniqueViolation reports whether err is a unique-constraint failure in either database.
+func isUniqueViolation(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code == "23505"
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) {
+		return liteErr.Code() == 2067 || liteErr.Code() == 1555 // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
+	}
+	return false
+}

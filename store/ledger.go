@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"nasbot/domain"
+)
+
+// Message states: new (stored, not yet decided) and done (decided, outcome recorded).
+const (
+	MessageNew  = "new"
+	MessageDone = "done"
+)
+
+// StoredMessage is one row of the ledger.
+type StoredMessage struct {
+	ID           int64      `db:"id"`
+	Mailbox      string     `db:"mailbox"`
+	UIDValidity  int64      `db:"uid_validity"`
+	UID          int64      `db:"uid"`
+	MessageID    string     `db:"message_id"`
+	SHA256       string     `db:"sha256"`
+	Raw          []byte     `db:"raw"`
+	ReceivedAt   time.Time  `db:"received_at"`
+	State        string     `db:"state"`
+	Verdict      string     `db:"verdict"`
+	Reasons      string     `db:"reasons"`
+	Sender       string     `db:"sender"`
+	SenderKind   string     `db:"sender_kind"`
+	ODS          string     `db:"ods_code"`
+	Subject      string     `db:"subject"`
+	Verification string     `db:"verification"`
+	ProcessedAt  *time.Time `db:"processed_at"`
+}
+
+// Tag is the reference number people quote, e.g. NAS-000123.
+func (m StoredMessage) Tag() string { return Tag(m.ID) }
+
+// Tag formats a message id as its reference number.
+func Tag(id int64) string { return fmt.Sprintf("NAS-%06d", id) }
+
+// LastUID is the highest UID stored for mailbox at uidValidity (0 when none).
+func (s *Store) LastUID(ctx context.Context, mailbox string, uidValidity uint32) (uint32, error) {
+	var uid int64
+	err := get(ctx, s.db, &uid, `SELECT COALESCE(MAX(uid), 0) FROM messages WHERE mailbox = ? AND uid_validity = ?`,
+		mailbox, int64(uidValidity))
+	if err != nil {
+		return 0, fmt.Errorf("store: last uid: %w", err)
+	}
+	return uint32(uid), nil
+}
+
+// SaveInbound stores a fetched message in the ledger, committed before anything acts on it.
+// isNew is false when the same (mailbox, UIDVALIDITY, UID) was stored before.
+func (s *Store) SaveInbound(ctx context.Context, in domain.Inbound) (id int64, isNew bool, err error) {
+	sum := sha256.Sum256(in.Raw)
+	received := in.ReceivedAt
+	if received.IsZero() {
+		received = time.Now()
+	}
+	err = get(ctx, s.db, &id, `INSERT INTO messages (mailbox, uid_validity, uid, sha256, raw, received_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (mailbox, uid_validity, uid) DO NOTHING RETURNING id`,
+		in.Mailbox, int64(in.UIDValidity), int64(in.UID), hex.EncodeToString(sum[:]), in.Raw, received.UTC())
+	if err == nil {
+		return id, true, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return 0, false, fmt.Errorf("store: save inbound: %w", err)
+	}
+	err = get(ctx, s.db, &id, `SELECT id FROM messages WHERE mailbox = ? AND uid_validity = ? AND uid = ?`,
+		in.Mailbox, int64(in.UIDValidity), int64(in.UID))
+	if err != nil {
+		return 0, false, fmt.Errorf("store: save inbound: find existing: %w", err)
+	}
+	return id, false, nil
+}
+
+const messageColumns = `id, mailbox, uid_validity, uid, message_id, sha256, raw, received_at, state, verdict,
+	reasons, sender, sender_kind, ods_code, subject, verification, processed_at`
+
+// Message returns one stored message, or ErrNotFound.
+func (s *Store) Message(ctx context.Context, id int64) (StoredMessage, error) {
+	var m StoredMessage
+	err := get(ctx, s.db, &m, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id)
+	return m, err
+}
+
+// UndecidedMessages returns the ids of stored messages not yet decided, oldest first.
+func (s *Store) UndecidedMessages(ctx context.Context, limit int) ([]int64, error) {
+	var ids []int64
+	err := sel(ctx, s.db, &ids, `SELECT id FROM messages WHERE state = 'new' ORDER BY id LIMIT ?`, limit)
+	return ids, err
+}
+
+// SeenBefore reports whether an earlier decided message had the same Message-ID or the same raw bytes.
+func (t *Tx) SeenBefore(id int64, messageID, sha string) (bool, error) {
+	var n int
+	err := get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM messages WHERE id <> ? AND state = 'done'
+		AND ((message_id = ? AND message_id <> '') OR sha256 = ?)`, id, messageID, sha)
+	return n > 0, err
+}
+
+// Decided is what the pipeline records about a whole message once its requests are decided.
+type Decided struct {
+	MessageID    string // the Message-ID header
+	Verdict      domain.Verdict
+	Reasons      []domain.Reason
+	Sender       string
+	SenderKind   string
+	ODS          string
+	Subject      string
+	Verification string // JSON of domain.Verification
+}
+
+// FinishMessage marks a message decided. It fails when the message was decided already, so
+// two workers can never both decide one message.
+func (t *Tx) FinishMessage(id int64, d Decided, now time.Time) error {
+	res, err := exec(t.ctx, t.tx, `UPDATE messages SET state = 'done', message_id = ?, verdict = ?, reasons = ?,
+		sender = ?, sender_kind = ?, ods_code = ?, subject = ?, verification = ?, processed_at = ?
+		WHERE id = ? AND state = 'new'`,
+		d.MessageID, d.Verdict, joinReasons(d.Reasons), d.Sender, d.SenderKind, d.ODS, d.Subject,
+		d.Verification, now.UTC(), id)
+	if err != nil {
+		return fmt.Errorf("store: finish message: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("store: finish message %d: %w", id, ErrAlreadyDecided)
+	}
+	return nil
+}
+
+// ErrAlreadyDecided is returned when a message was decided by someone else first.
+var ErrAlreadyDecided = errors.New("already decided")
+
+// DecidedRequest is one request's outcome, recorded with its message.
+type DecidedRequest struct {
+	Seq     int
+	Type    domain.RequestType
+	Line    int
+	Row     int
+	Outcome domain.Outcome
+	Reasons []domain.Reason
+	Account string
+	Summary string
+	Fields  string // JSON of the parsed domain.Request
+}
+
+// AddRequest records one decided request and returns its id.
+func (t *Tx) AddRequest(messageID int64, r DecidedRequest) (int64, error) {
+	var id int64
+	err := get(t.ctx, t.tx, &id, `INSERT INTO requests (message, seq, type, line, csv_row, outcome, reasons, account, summary, fields)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		messageID, r.Seq, r.Type, r.Line, r.Row, r.Outcome, joinReasons(r.Reasons), r.Account, r.Summary, r.Fields)
+	if err != nil {
+		return 0, fmt.Errorf("store: add request: %w", err)
+	}
+	return id, nil
+}
+
+// OpenException puts a message (and, when requestID is not 0, one of its requests) in the staff queue.
+func (t *Tx) OpenException(messageID, requestID int64, reason domain.Reason, detail string, now time.Time) error {
+	var req any
+	if requestID != 0 {
+		req = requestID
+	}
+	_, err := exec(t.ctx, t.tx, `INSERT INTO exceptions (message, request, reason, detail, created_at) VALUES (?, ?, ?, ?, ?)`,
+		messageID, req, reason, detail, now.UTC())
+	if err != nil {
+		return fmt.Errorf("store: open exception: %w", err)
+	}
+	return nil
+}
+
+// Audit records who did what to which subject.
+func (t *Tx) Audit(actor, action, subject, detail string, now time.Time) error {
+	_, err := exec(t.ctx, t.tx, `INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)`,
+		now.UTC(), actor, action, subject, detail)
+	if err != nil {
+		return fmt.Errorf("store: audit: %w", err)
+	}
+	return nil
+}
+
+func joinReasons(rs []domain.Reason) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ",")
+}
+
+// SplitReasons is the inverse of how reasons are stored.
+func SplitReasons(s string) []domain.Reason {
+	rs := []domain.Reason{}
+	for _, r := range strings.Split(s, ",") {
+		if r != "" {
+			rs = append(rs, domain.Reason(r))
+		}
+	}
+	return rs
+}

@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"nasbot/domain"
+)
+
+// Outbox states.
+const (
+	OutboxPending = "pending" // waiting to be sent (again)
+	OutboxSent    = "sent"
+	OutboxParked  = "parked" // failed for good or held: staff decide
+)
+
+const outboxColumns = `id, message_id, from_addr, to_addr, subject, in_reply_to, refs, tag, body_text, body_html, attempts`
+
+type outboxRow struct {
+	domain.Outgoing
+	Refs string `db:"refs"`
+}
+
+// Enqueue writes a reply to the outbox in the message's transaction; it goes out after commit,
+// unless held, when it waits for staff to release or drop it (backlog guard).
+func (t *Tx) Enqueue(messageRef int64, o domain.Outgoing, held bool, now time.Time) (int64, error) {
+	state := OutboxPending
+	if held {
+		state = OutboxParked
+	}
+	var ref any
+	if messageRef != 0 {
+		ref = messageRef
+	}
+	var id int64
+	err := get(t.ctx, t.tx, &id, `INSERT INTO outbox (message, message_id, from_addr, to_addr, subject, in_reply_to,
+		refs, tag, body_text, body_html, state, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		ref, o.MessageID, o.From, o.To, o.Subject, o.InReplyTo, strings.Join(o.References, " "), o.Tag,
+		o.Text, o.HTML, state, now.UTC(), now.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("store: enqueue reply: %w", err)
+	}
+	return id, nil
+}
+
+// PendingReplies returns up to limit replies due at now, oldest first.
+func (s *Store) PendingReplies(ctx context.Context, limit int, now time.Time) ([]domain.Outgoing, error) {
+	var rows []outboxRow
+	err := sel(ctx, s.db, &rows, `SELECT `+outboxColumns+` FROM outbox
+		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`, now.UTC(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending replies: %w", err)
+	}
+	return outgoing(rows), nil
+}
+
+// RepliesFor returns the replies written for a message, in order.
+func (s *Store) RepliesFor(ctx context.Context, messageRef int64) ([]domain.Outgoing, error) {
+	var rows []outboxRow
+	err := sel(ctx, s.db, &rows, `SELECT `+outboxColumns+` FROM outbox WHERE message = ? ORDER BY id`, messageRef)
+	if err != nil {
+		return nil, fmt.Errorf("store: replies for message: %w", err)
+	}
+	return outgoing(rows), nil
+}
+
+func outgoing(rows []outboxRow) []domain.Outgoing {
+	out := make([]domain.Outgoing, len(rows))
+	for i, r := range rows {
+		out[i] = r.Outgoing
+		out[i].References = strings.Fields(r.Refs)
+	}
+	return out
+}
+
+// MarkSent records the SMTP server's answer for a sent reply.
+func (s *Store) MarkSent(ctx context.Context, id int64, serverAnswer string, at time.Time) error {
+	_, err := exec(ctx, s.db, `UPDATE outbox SET state = 'sent', server_answer = ?, sent_at = ?,
+		attempts = attempts + 1 WHERE id = ?`, serverAnswer, at.UTC(), id)
+	if err != nil {
+		return fmt.Errorf("store: mark sent: %w", err)
+	}
+	return nil
+}
+
+// MarkFailed records a failed attempt: parked for staff when permanent, else retried at retryAt.
+func (s *Store) MarkFailed(ctx context.Context, id int64, cause string, permanent bool, retryAt time.Time) error {
+	state := OutboxPending
+	if permanent {
+		state = OutboxParked
+	}
+	_, err := exec(ctx, s.db, `UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ?,
+		attempts = attempts + 1 WHERE id = ?`, state, cause, retryAt.UTC(), id)
+	if err != nil {
+		return fmt.Errorf("store: mark failed: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,171 @@
+// Package store keeps nasbot's state: the directory (organisations, accounts, aliases), the ledger
+// of received messages, decided requests, the outbox, the exceptions queue and the audit log.
+// It runs on PostgreSQL in production and on an embedded SQLite file by default, with the same
+// queries. It is the ground floor: it imports none of the pipeline's stages.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing/fstest"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // PostgreSQL driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // embedded SQLite driver, pure Go
+)
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+func init() {
+	sqlx.BindDriver("sqlite", sqlx.QUESTION)
+}
+
+// Store is a handle on the database.
+type Store struct {
+	db      *sqlx.DB
+	dialect dialect
+}
+
+// Open connects to url: a postgres:// (or postgresql://) URL, or else a SQLite file path
+// (":memory:" for a throwaway in-memory database).
+func Open(ctx context.Context, url string) (*Store, error) {
+	d, dsn := sqliteDialect, sqliteDSN(url)
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		d, dsn = postgresDialect, url
+	}
+	db, err := sqlx.Open(d.driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	if d.driver == "sqlite" {
+		// One writer at a time is SQLite's nature; one connection also keeps ":memory:" alive.
+		db.SetMaxOpenConns(1)
+		db.SetConnMaxLifetime(0)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	return &Store{db: db, dialect: d}, nil
+}
+
+func sqliteDSN(path string) string {
+	const pragmas = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"
+	if path == ":memory:" {
+		return "file::memory:?" + pragmas
+	}
+	if strings.HasPrefix(path, "file:") {
+		return path
+	}
+	return "file:" + path + "?" + pragmas + "&_pragma=journal_mode(WAL)"
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// IsPostgres reports whether the store runs on PostgreSQL.
+func (s *Store) IsPostgres() bool { return s.dialect.driver == "postgres" }
+
+// Migrate brings the schema up to date. On PostgreSQL a session lock makes concurrent
+// replicas migrate one at a time.
+func (s *Store) Migrate(ctx context.Context) error {
+	fsys, err := s.renderMigrations()
+	if err != nil {
+		return err
+	}
+	var opts []goose.ProviderOption
+	if s.IsPostgres() {
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fmt.Errorf("store: migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(s.dialect.goose, s.db.DB, fsys, opts...)
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// renderMigrations fills the dialect's column types into the embedded migration files.
+func (s *Store) renderMigrations() (fs.FS, error) {
+	out := fstest.MapFS{}
+	err := fs.WalkDir(migrationFiles, "migrations", func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := migrationFiles.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		out[e.Name()] = &fstest.MapFile{Data: []byte(s.dialect.types.Replace(string(b)))}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: read migrations: %w", err)
+	}
+	return out, nil
+}
+
+// dbtx is what both *sqlx.DB and *sqlx.Tx offer; reads are written once against it.
+type dbtx interface {
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Rebind(query string) string
+}
+
+// get runs a one-row query, turning sql.ErrNoRows into ErrNotFound.
+func get(ctx context.Context, q dbtx, dest any, query string, args ...any) error {
+	err := q.GetContext(ctx, dest, q.Rebind(query), args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+func sel(ctx context.Context, q dbtx, dest any, query string, args ...any) error {
+	return q.SelectContext(ctx, dest, q.Rebind(query), args...)
+}
+
+func exec(ctx context.Context, q dbtx, query string, args ...any) (sql.Result, error) {
+	return q.ExecContext(ctx, q.Rebind(query), args...)
+}
+
+// Tx is one transaction. It offers the directory reads the rules need (without a context
+// argument, since the rules are pure and don't carry one) and the writes that apply decisions.
+type Tx struct {
+	ctx context.Context
+	tx  *sqlx.Tx
+}
+
+// InTx runs fn in one transaction, committed when fn returns nil and rolled back otherwise.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(&Tx{ctx: ctx, tx: sqlTx}); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,195 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"nasbot/domain"
+	"nasbot/internal/testenv"
+	"nasbot/store"
+)
+
+// eachBackend runs fn against a fresh, migrated SQLite store and a fresh PostgreSQL store.
+func eachBackend(t *testing.T, fn func(t *testing.T, s *store.Store)) {
+	t.Helper()
+	urls := map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "nasbot.db") },
+		"postgres": func(t *testing.T) string { return testenv.Postgres(t) },
+	}
+	for name, url := range urls {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := store.Open(ctx, url(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			fn(t, s)
+		})
+	}
+}
+
+func importSample(t *testing.T, s *store.Store) {
+	t.Helper()
+	orgs, err := os.Open("testdata/organisations.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orgs.Close()
+	accts, err := os.Open("testdata/accounts.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer accts.Close()
+	if err := s.ImportDirectory(context.Background(), orgs, accts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMigrateTwiceIsANoOp(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		if err := s.Migrate(context.Background()); err != nil {
+			t.Fatalf("second migrate: %v", err)
+		}
+	})
+}
+
+func TestDirectoryImportAndLookups(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		importSample(t, s)
+		ctx := context.Background()
+		org, err := s.Organisation(ctx, "fq7k2")
+		if err != nil || org.Mailbox != "pharmacy.fq7k2@nhs.net" || org.Sector != domain.Pharmacy {
+			t.Fatalf("organisation: %+v, %v", org, err)
+		}
+		if _, err := s.Organisation(ctx, "NOPE1"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown organisation: want ErrNotFound, got %v", err)
+		}
+		acct, err := s.Account(ctx, "Amelia.Hart@nhs.net")
+		if err != nil || acct.Role != domain.RoleOwner || acct.LastLogin == nil || acct.LastLogin.Format(time.DateOnly) != "2026-02-27" {
+			t.Fatalf("account: %+v, %v", acct, err)
+		}
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			a, ok, err := tx.AccountByMobile("07700900156")
+			if err != nil || !ok || a.Status != domain.StatusLeaver {
+				t.Errorf("by mobile: %+v %v %v", a, ok, err)
+			}
+			site, err := tx.SiteAccounts("FH3M8")
+			if err != nil || len(site) != 10 {
+				t.Errorf("site accounts: %d, %v", len(site), err)
+			}
+			linked, err := tx.LinkedToMailbox("daniel.okafor@nhs.net", "pharmacy.fq7k2@nhs.net")
+			if err != nil || !linked {
+				t.Errorf("linked: %v %v", linked, err)
+			}
+			o, ok, err := tx.OrganisationByMailbox("PHARMACY.FQ7K2@nhs.net")
+			if err != nil || !ok || o.ODS != "FQ7K2" {
+				t.Errorf("by mailbox: %+v %v %v", o, ok, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestRenameKeepsOldAddressAsAlias(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		importSample(t, s)
+		ctx := context.Background()
+		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			return tx.Apply(domain.RenameAccount{OldAddress: "grace.lindqvist@nhs.net",
+				NewAddress: "grace.hughes@nhs.net", NewName: "Grace Hughes"}, now)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := s.Account(ctx, "grace.lindqvist@nhs.net")
+		if err != nil || a.Address != "grace.hughes@nhs.net" || a.Name != "Grace Hughes" {
+			t.Fatalf("old address should resolve to renamed account: %+v %v", a, err)
+		}
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			taken, err := tx.AddressTaken("grace.lindqvist@nhs.net")
+			if !taken {
+				t.Error("old address must stay taken")
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestLedgerStoresOnceAndOutboxRoundTrip(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		in := domain.Inbound{Mailbox: "INBOX", UIDValidity: 7, UID: 42, Raw: []byte("Subject: hi\r\n\r\nbody\r\n")}
+		id, isNew, err := s.SaveInbound(ctx, in)
+		if err != nil || !isNew || id == 0 {
+			t.Fatalf("first save: %d %v %v", id, isNew, err)
+		}
+		again, isNew, err := s.SaveInbound(ctx, in)
+		if err != nil || isNew || again != id {
+			t.Fatalf("second save: %d %v %v", again, isNew, err)
+		}
+		if last, err := s.LastUID(ctx, "INBOX", 7); err != nil || last != 42 {
+			t.Fatalf("last uid: %d %v", last, err)
+		}
+		if last, _ := s.LastUID(ctx, "INBOX", 8); last != 0 {
+			t.Fatalf("other uidvalidity: %d", last)
+		}
+		m, err := s.Message(ctx, id)
+		if err != nil || string(m.Raw) != string(in.Raw) || m.State != store.MessageNew {
+			t.Fatalf("message: %+v %v", m, err)
+		}
+
+		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.FinishMessage(id, store.Decided{MessageID: "<a@b>", Verdict: domain.Processed}, now); err != nil {
+				return err
+			}
+			_, err := tx.Enqueue(id, domain.Outgoing{MessageID: "<r1@nas.test>", From: "requests@nas.test",
+				To: "pharmacy.fq7k2@nhs.net", Subject: "Re: hi", References: []string{"<a@b>"}, Tag: store.Tag(id), Text: "done"}, false, now)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			return tx.FinishMessage(id, store.Decided{Verdict: domain.Processed}, now)
+		})
+		if !errors.Is(err, store.ErrAlreadyDecided) {
+			t.Fatalf("deciding twice: want ErrAlreadyDecided, got %v", err)
+		}
+		due, err := s.PendingReplies(ctx, 10, now)
+		if err != nil || len(due) != 1 || due[0].References[0] != "<a@b>" {
+			t.Fatalf("pending: %+v %v", due, err)
+		}
+		if err := s.MarkFailed(ctx, due[0].ID, "421 try later", false, now.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if due, _ := s.PendingReplies(ctx, 10, now); len(due) != 0 {
+			t.Fatalf("retry should wait: %+v", due)
+		}
+		due, _ = s.PendingReplies(ctx, 10, now.Add(time.Minute))
+		if len(due) != 1 || due[0].Attempts != 1 {
+			t.Fatalf("due after backoff: %+v", due)
+		}
+		if err := s.MarkSent(ctx, due[0].ID, "250 OK", now); err != nil {
+			t.Fatal(err)
+		}
+		if due, _ := s.PendingReplies(ctx, 10, now.Add(time.Hour)); len(due) != 0 {
+			t.Fatalf("sent reply still pending: %+v", due)
+		}
+	})
+}

@@ -1,0 +1,34 @@
+package templates
+
+// Message is the data every mail template gets.
+type Message struct {
+	Tag          string // NAS-000123
+	Subject      string // the subject of the mail answered
+	Organisation string // "Riverside Pharmacy, Ashford", or "" when the sender is not a site
+	Requests     []Request
+	// Unrecognised holds the sender's own lines that could not be read (unparseable mail).
+	Unrecognised []string
+	// Failure says in plain words why a message was not proven (notice) or refused (refusal).
+	Failure string
+	// GuideURL points to the request format guide.
+	GuideURL string
+}
+
+// Request is one request's outcome in a reply.
+type Request struct {
+	What    string   // "Add user Callum Reid"
+	Outcome string   // done, rejected, review
+	Summary string   // what was done or why not, in plain words
+	Reasons []string // reason codes, for machines
+}
+
+// Counts of outcomes, for the reply's opening line.
+func (m Message) Count(outcome string) int {
+	n := 0
+	for _, r := range m.Requests {
+		if r.Outcome == outcome {
+			n++
+		}
+	}
+	return n
+}
