@@ -17,7 +17,7 @@ func addUser(r *request) (domain.Decision, error) {
 	if err != nil || refusal != nil {
 		return deref(refusal), err
 	}
-	full, err := siteFull(r.dir, r.site.ODS)
+	full, err := r.siteFull(r.site.ODS)
 	if err != nil {
 		return domain.Decision{}, err
 	}

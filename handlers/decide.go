@@ -101,7 +101,7 @@ func sender(ctx Context, req domain.Request, dir Directory, h handler) (*request
 	if ctx.Site != nil {
 		org, ok, err := dir.Organisation(strings.ToUpper(ctx.Site.ODS))
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("handlers: organisation %s: %w", ctx.Site.ODS, err)
 		}
 		if !ok {
 			org = *ctx.Site
@@ -112,12 +112,17 @@ func sender(ctx Context, req domain.Request, dir Directory, h handler) (*request
 	if ctx.SenderAccount != nil && h.personal && req.Account != "" {
 		acct, ok, err := dir.Account(strings.ToLower(req.Account))
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("handlers: account %s: %w", req.Account, err)
 		}
-		if ok && strings.EqualFold(acct.Address, ctx.SenderAccount.Address) {
+		// The sender may be known by an old address (an alias): compare the accounts, not the strings.
+		sender, senderOK, err := dir.Account(strings.ToLower(ctx.SenderAccount.Address))
+		if err != nil {
+			return nil, nil, fmt.Errorf("handlers: account %s: %w", ctx.SenderAccount.Address, err)
+		}
+		if ok && senderOK && acct.Address == sender.Address {
 			org, found, err := dir.Organisation(strings.ToUpper(acct.ODS))
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, fmt.Errorf("handlers: organisation %s: %w", acct.ODS, err)
 			}
 			if !found {
 				org = domain.Organisation{ODS: acct.ODS}
@@ -136,8 +141,11 @@ func isActiveOwner(dir Directory, ods string, p *domain.Person) (bool, error) {
 		return false, nil
 	}
 	acct, ok, err := dir.Account(strings.ToLower(p.Address))
-	if err != nil || !ok {
-		return false, err
+	if err != nil {
+		return false, fmt.Errorf("handlers: account %s: %w", p.Address, err)
+	}
+	if !ok {
+		return false, nil
 	}
 	return strings.EqualFold(acct.ODS, ods) && acct.Status == domain.StatusActive && acct.Role == domain.RoleOwner, nil
 }

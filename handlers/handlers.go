@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"slices"
 	"time"
 
 	"nasbot/domain"
@@ -33,4 +34,10 @@ type Context struct {
 	SenderAccount *domain.Account
 	// Domain is the NHSmail domain new addresses are made in ("nhs.net").
 	Domain string
+	// Approved lists the rules NAS staff approved this request past (a staff decision on a
+	// review). Only rules whose outcome is review can be approved past; never verification.
+	Approved []domain.Reason
 }
+
+// approved reports whether staff approved the request past rule r.
+func (c Context) approved(r domain.Reason) bool { return slices.Contains(c.Approved, r) }

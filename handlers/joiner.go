@@ -35,7 +35,7 @@ func joiner(r *request) (domain.Decision, error) {
 		d.Account = r.req.Account
 		return *d, nil
 	}
-	full, err := siteFull(r.dir, r.site.ODS)
+	full, err := r.siteFull(r.site.ODS)
 	if err != nil {
 		return domain.Decision{}, err
 	}

@@ -27,7 +27,8 @@ const reasonMailboxExists domain.Reason = "mailbox_exists"
 //
 // Checks run from what the sender must fix to what staff decide: the display name's length, the
 // code's sector and existing mailbox, the first owner (as add_user), then an unknown code (review)
-// and the account limit (review).
+// and the account limit (review). NAS staff may approve past a review: an unknown code is then
+// registered as the request gives it, and a closed mailbox is opened again for the code.
 func registerMailbox(r *request) (domain.Decision, error) {
 	req := r.req
 	name, town := strings.TrimSpace(req.OrganisationName), strings.TrimSpace(req.Town)
@@ -65,13 +66,15 @@ func registerMailbox(r *request) (domain.Decision, error) {
 				sectorWords(sector), ods, sectorWords(org.Sector))), nil
 		}
 		if org.Mailbox != "" {
-			if org.Status == domain.StatusClosed {
+			switch {
+			case org.Status != domain.StatusClosed:
+				return rejected("", reasonMailboxExists, fmt.Sprintf("The ODS code %s already has a shared mailbox, %s, "+
+					"and a site has only one, so nothing was changed. Its owners can give people access to it.",
+					ods, org.Mailbox)), nil
+			case !r.ctx.approved(reasonMailboxExists):
 				return review("", reasonMailboxExists, fmt.Sprintf("The ODS code %s had the shared mailbox %s, which "+
 					"has been closed. NAS staff will look at reopening it and reply to you.", ods, org.Mailbox)), nil
 			}
-			return rejected("", reasonMailboxExists, fmt.Sprintf("The ODS code %s already has a shared mailbox, %s, "+
-				"and a site has only one, so nothing was changed. Its owners can give people access to it.",
-				ods, org.Mailbox)), nil
 		}
 	}
 
@@ -86,17 +89,20 @@ func registerMailbox(r *request) (domain.Decision, error) {
 		return deref(refusal), err
 	}
 
-	if !known {
+	if !known && !r.ctx.approved(domain.ODSUnknown) {
 		return review("", domain.ODSUnknown, fmt.Sprintf("The ODS code %s is not in the NHSmail directory yet. "+
 			"A new code can take up to a month to reach it, so NAS staff will check and register the "+
 			"shared mailbox when it arrives.", ods)), nil
 	}
-	full, err := siteFull(r.dir, ods)
+	full, err := r.siteFull(ods)
 	if err != nil {
 		return domain.Decision{}, err
 	}
 	if full {
 		return review("", domain.SiteAccountLimit, siteFullSummary(req.Name, org)), nil
+	}
+	if sector == "" {
+		return rejected("", domain.MissingField, "The request gives no Sector for the new shared mailbox, so nothing was changed."), nil
 	}
 
 	mailbox := string(sector) + "." + strings.ToLower(ods) + "@" + r.mailDomain()

@@ -227,7 +227,11 @@ func (w *textWriter) endLine(force bool) {
 	for i := 0; i < w.quote; i++ {
 		w.b.WriteString("> ")
 	}
-	w.b.WriteString(strings.TrimRight(strings.TrimLeft(w.line.String(), " "), " \t"))
+	l := strings.TrimRight(w.line.String(), " \t")
+	if w.pre == 0 {
+		l = strings.TrimLeft(l, " ")
+	}
+	w.b.WriteString(l)
 	w.b.WriteByte('\n')
 	w.line.Reset()
 	w.content, w.pendSp, w.cellSep = false, false, false

@@ -183,8 +183,8 @@ func cleanValue(s string) string {
 }
 
 // looksLikeFieldName accepts short labels: one to five words starting with a letter, of
-// letters, digits, spaces and a little punctuation. Sentences ("Thanks. One more thing"),
-// times ("at 9") and URLs are not field names.
+// letters, spaces and a little punctuation. Sentences ("Thanks. One more thing"), times
+// ("starts at 9:30") and URLs are not field names.
 func looksLikeFieldName(s string) bool {
 	if s == "" || utf8.RuneCountInString(s) > 40 {
 		return false
@@ -196,7 +196,7 @@ func looksLikeFieldName(s string) bool {
 	words := 1
 	for _, r := range s {
 		switch {
-		case unicode.IsLetter(r), unicode.IsDigit(r):
+		case unicode.IsLetter(r):
 		case r == ' ':
 			words++
 		case r == '-', r == '\'', r == '’', r == '/', r == '(', r == ')', r == '&':

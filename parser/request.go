@@ -255,9 +255,7 @@ func extractAddress(v string) (string, bool) {
 			}
 		}
 	}
-	for _, tok := range strings.FieldsFunc(v, func(r rune) bool {
-		return unicode.IsSpace(r) || strings.ContainsRune(",;()<>[]\"'", r)
-	}) {
+	for _, tok := range strings.FieldsFunc(v, isAddressSeparator) {
 		if a, ok := addrToken(tok); ok {
 			return a, true
 		}
@@ -265,6 +263,17 @@ func extractAddress(v string) (string, bool) {
 	return "", false
 }
 
+func isAddressSeparator(r rune) bool {
+	switch r {
+	case ',', ';', '(', ')', '<', '>', '[', ']', '"', '\'', '“', '”', '‘', '’', '«', '»':
+		return true
+	}
+	return unicode.IsSpace(r)
+}
+
+// addrToken accepts one token as an addr-spec (RFC 5322 section 3.4.1, dot-atom form, with the
+// UTF-8 of RFC 6532): a local part of atext, "@", and a domain of letters, digits, hyphens and
+// at least one dot. Quoted local parts and domain literals are not taken from request fields.
 func addrToken(tok string) (string, bool) {
 	tok = strings.TrimSpace(tok)
 	if len(tok) > 7 && strings.EqualFold(tok[:7], "mailto:") {
@@ -272,11 +281,20 @@ func addrToken(tok string) (string, bool) {
 	}
 	tok = strings.TrimRight(tok, ".:;,")
 	at := strings.LastIndexByte(tok, '@')
-	if at <= 0 || at == len(tok)-1 || strings.Count(tok, "@") != 1 {
+	if at <= 0 || at == len(tok)-1 || len(tok) > 254 {
 		return "", false
 	}
-	for _, r := range tok {
-		if unicode.IsSpace(r) || r == '<' || r == '>' {
+	local, domain := tok[:at], tok[at+1:]
+	for _, r := range local {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("!#$%&*+/=?^_`{|}~.-'", r)) {
+			return "", false
+		}
+	}
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.Contains(domain, "..") {
+		return "", false
+	}
+	for _, r := range domain {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '.') {
 			return "", false
 		}
 	}

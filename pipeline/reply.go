@@ -73,12 +73,16 @@ func (w *work) reply(m outgoingMail) error {
 	if env.MessageID != "" {
 		refs = append(refs, env.MessageID)
 	}
+	n, err := w.tx.ReplyCount(w.stored.ID)
+	if err != nil {
+		return err
+	}
 	_, host, _ := strings.Cut(w.p.cfg.NASAddress, "@")
 	if host == "" {
 		host = "nasbot.invalid"
 	}
 	out := domain.Outgoing{
-		MessageID:  fmt.Sprintf("<%s.%d@%s>", strings.ToLower(w.res.Tag), len(w.res.Replies)+1, host),
+		MessageID:  fmt.Sprintf("<%s.%d@%s>", strings.ToLower(w.res.Tag), n+1, host),
 		From:       w.p.cfg.NASAddress,
 		To:         m.to,
 		Subject:    replySubject(env.Subject, w.res.Tag),

@@ -20,8 +20,14 @@
 # Dovecot over LMTP, so what the bot sends can be read back over IMAP.
 set -euo pipefail
 
-readonly ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-readonly SVC=${NASBOT_SERVICES_DIR:-$ROOT/.services}
+# The fast path (`up` when all runs) avoids forks: on a loaded 2-core machine each costs 5-50 ms.
+_here=${BASH_SOURCE[0]}
+[[ $_here == */* ]] || _here=./$_here
+_svc=${NASBOT_SERVICES_DIR:-}
+[[ -z $_svc || $_svc == /* ]] || _svc=$PWD/$_svc
+cd -- "${_here%/*}/.."
+readonly ROOT=$PWD
+readonly SVC=${_svc:-$ROOT/.services}
 readonly HOST=127.0.0.1
 readonly PG_PORT=${NASBOT_SERVICES_PG_PORT:-55432}
 readonly IMAP_PORT=${NASBOT_SERVICES_IMAP_PORT:-51143}
@@ -29,6 +35,8 @@ readonly SMTP_PORT=${NASBOT_SERVICES_SMTP_PORT:-52525}
 readonly PASSWORD=nasbot-test
 readonly PACKAGES=(postgresql dovecot-imapd dovecot-lmtpd exim4-daemon-light)
 readonly SERVICES=(postgres dovecot exim)
+declare -rA COMM=([postgres]=postgres [dovecot]=dovecot [exim]=exim4)
+declare -rA PORT=([postgres]=$PG_PORT [dovecot]=$IMAP_PORT [exim]=$SMTP_PORT)
 
 die() {
 	echo "services: $*" >&2
@@ -36,68 +44,52 @@ die() {
 }
 say() { echo "services: $*"; }
 
-# pg_bindir finds PostgreSQL's server binaries (15 on Debian 12; any installed major version works).
-pg_bindir() {
-	local d
-	for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
-		[[ -x $d/postgres ]] && {
-			echo "$d"
-			return
-		}
-	done
-	echo /usr/lib/postgresql/15/bin
-}
+# PostgreSQL's server binaries: 15 on Debian 12; any installed major version works.
+PG_BIN=/usr/lib/postgresql/15/bin
+for _d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+	if [[ -x $_d/postgres ]]; then
+		PG_BIN=$_d
+		break
+	fi
+done
+readonly PG_BIN
 
 # The data folder is $SVC itself, unless its path is too long for unix sockets (~100 bytes:
 # PostgreSQL's lock file and Dovecot's sockets add up to 40) or one of its parents is not
 # traversable by postgres/Debian-exim/nobody (e.g. a clone under /root); then a short folder in
-# /tmp is used and $SVC/data points to it.
+# /tmp is used and $SVC/data points to it. The choice is made once, when $SVC is first laid out.
 traversable() {
 	local d=$1
 	while [[ $d != / && -n $d ]]; do
-		[[ -e $d ]] && [[ $(stat -c %A "$d") != *x ]] && [[ $(stat -c %A "$d") != *t ]] && return 1
+		if [[ -e $d ]]; then
+			case $(stat -c %A "$d") in *x | *t) ;; *) return 1 ;; esac
+		fi
 		d=$(dirname "$d")
 	done
-	return 0
 }
-choose_data_dir() {
-	if ((${#SVC} <= 60)) && traversable "$(dirname "$SVC")" && [[ $SVC != *[[:space:]]* ]]; then
-		DATA=$SVC
-	else
-		DATA=/tmp/nasbot-svc-$(printf %s "$SVC" | cksum | cut -d' ' -f1)
-	fi
-}
-choose_data_dir
+if [[ -L $SVC/data ]]; then
+	DATA=$(readlink "$SVC/data")
+elif [[ -d $SVC/pids ]]; then
+	DATA=$SVC
+elif ((${#SVC} <= 60)) && [[ $SVC != *[[:space:]]* ]] && traversable "$(dirname "$SVC")"; then
+	DATA=$SVC
+else
+	DATA=/tmp/nasbot-svc-$(printf %s "$SVC" | cksum | cut -d' ' -f1)
+fi
 readonly DATA
-readonly PG_BIN=$(pg_bindir)
 
 # ---------------------------------------------------------------- processes
 
 # alive PID COMM: the process exists, is not a zombie (PID 1 here may not reap, and kill -0
 # succeeds on zombies) and runs the expected program, so a recycled PID is never mistaken.
 alive() {
-	local pid=$1 comm=$2 stat
+	local pid=$1 stat comm
 	[[ $pid =~ ^[0-9]+$ ]] || return 1
-	stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+	{ read -r stat <"/proc/$pid/stat" && read -r comm <"/proc/$pid/comm"; } 2>/dev/null || return 1
 	stat=${stat##*) }
-	[[ ${stat:0:1} != [ZX] ]] || return 1
-	[[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$comm"* ]]
+	[[ ${stat:0:1} != [ZX] && $comm == "$2"* ]]
 }
 
-comm_of() {
-	case $1 in
-	postgres) echo postgres ;;
-	dovecot) echo dovecot ;;
-	exim) echo exim4 ;;
-	esac
-}
-port_of() {
-	case $1 in
-	postgres) echo "$PG_PORT" ;;
-	dovecot) echo "$IMAP_PORT" ;;
-	exim) echo "$SMTP_PORT" ;;
-	esac
-}
 log_of() {
 	case $1 in
 	postgres) echo "$DATA/log/postgres.log" ;;
@@ -106,13 +98,13 @@ log_of() {
 	esac
 }
 
-# recorded NAME prints "PID PORT" from the record `up` wrote, if that process still runs.
+# recorded NAME sets REC_PID and REC_PORT from the record `up` wrote, if that process still runs.
 recorded() {
-	local f=$DATA/pids/$1 pid port
+	local f=$DATA/pids/$1
+	REC_PID='' REC_PORT=''
 	[[ -r $f ]] || return 1
-	read -r pid port <"$f" || true
-	alive "$pid" "$(comm_of "$1")" || return 1
-	echo "$pid ${port:-?}"
+	read -r REC_PID REC_PORT <"$f" || true
+	alive "$REC_PID" "${COMM[$1]}"
 }
 
 record() { echo "$2 $3" >"$DATA/pids/$1"; }
@@ -158,7 +150,7 @@ port_free_or_die() {
 
 installed() {
 	[[ -x $PG_BIN/postgres && -x $PG_BIN/initdb && -x /usr/sbin/dovecot && -x /usr/lib/dovecot/imap &&
-		-x /usr/lib/dovecot/lmtp && -x /usr/sbin/exim4 ]] && getent passwd Debian-exim >/dev/null
+		-x /usr/lib/dovecot/lmtp && -x /usr/sbin/exim4 && -d /var/spool/exim4 ]]
 }
 
 POLICY_CREATED=0
@@ -194,7 +186,8 @@ install_packages() {
 			}
 	fi
 	remove_policy
-	installed || die "packages installed but binaries are missing (PostgreSQL in $PG_BIN?)"
+	installed && getent passwd Debian-exim >/dev/null ||
+		die "packages installed but binaries or the Debian-exim user are missing (PostgreSQL in $PG_BIN?)"
 	say "installed in $((SECONDS - t0)) s"
 }
 
@@ -219,14 +212,15 @@ prepare_dirs() {
 }
 
 write_env() {
-	cat >"$SVC/env.tmp" <<EOF
-NASBOT_TEST_SERVICES=1
+	local want="NASBOT_TEST_SERVICES=1
 NASBOT_TEST_PG_URL=postgres://postgres@$HOST:$PG_PORT/postgres?sslmode=disable
 NASBOT_TEST_IMAP_ADDR=$HOST:$IMAP_PORT
 NASBOT_TEST_SMTP_ADDR=$HOST:$SMTP_PORT
-NASBOT_TEST_MAIL_PASSWORD=$PASSWORD
-EOF
-	mv "$SVC/env.tmp" "$SVC/env"
+NASBOT_TEST_MAIL_PASSWORD=$PASSWORD" have=''
+	[[ -r $SVC/env ]] && have=$(<"$SVC/env")
+	[[ $have == "$want" ]] && return 0
+	printf '%s\n' "$want" >"$SVC/env.tmp"
+	mv -f "$SVC/env.tmp" "$SVC/env"
 }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -253,7 +247,7 @@ logging_collector = off
 EOF
 	chown postgres:postgres "$data/nasbot.conf"
 	runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -l "$DATA/log/postgres.log" -w -t 30 -s start \
-		</dev/null >>"$DATA/log/postgres.log" 2>&1 || fail_start postgres "pg_ctl start failed"
+		</dev/null >>"$DATA/log/postgres.log" 2>&1 9>&- || fail_start postgres "pg_ctl start failed"
 	pid=$(head -n1 "$data/postmaster.pid" 2>/dev/null || true)
 	alive "$pid" postgres || fail_start postgres "no live postmaster after pg_ctl start"
 	record postgres "$pid" "$PG_PORT"
@@ -319,7 +313,7 @@ start_dovecot() {
 	# A master.pid left by a dead (or zombie) master makes Dovecot refuse with "already running".
 	pid=$(cat "$DATA/dovecot/master.pid" 2>/dev/null || true)
 	[[ -n $pid ]] && ! alive "$pid" dovecot && rm -f "$DATA/dovecot/master.pid"
-	/usr/sbin/dovecot -c "$DATA/dovecot.conf" </dev/null >>"$DATA/log/dovecot.log" 2>&1 ||
+	/usr/sbin/dovecot -c "$DATA/dovecot.conf" </dev/null >>"$DATA/log/dovecot.log" 2>&1 9>&- ||
 		fail_start dovecot "dovecot -c $DATA/dovecot.conf exited non-zero"
 	wait_greeting "$IMAP_PORT" "* OK" "a LOGOUT" 10 || fail_start dovecot "no IMAP greeting on $HOST:$IMAP_PORT"
 	pid=$(cat "$DATA/dovecot/master.pid" 2>/dev/null || true)
@@ -413,7 +407,7 @@ start_exim() {
 		fail_start exim "configuration check (exim4 -C $DATA/exim.conf -bV) failed"
 	rm -f "$DATA/exim/exim.pid"
 	# -bd: listen (forks to the background); -q10s: retry deferred deliveries every 10 s.
-	/usr/sbin/exim4 -C "$DATA/exim.conf" -bd -q10s </dev/null >>"$DATA/log/exim.out" 2>&1 ||
+	/usr/sbin/exim4 -C "$DATA/exim.conf" -bd -q10s </dev/null >>"$DATA/log/exim.out" 2>&1 9>&- ||
 		fail_start exim "exim4 -bd exited non-zero"
 	# Exim exits 0 even when its daemon dies at once (e.g. unwritable spool): trust only the banner.
 	wait_greeting "$SMTP_PORT" 220 QUIT 10 || fail_start exim "no 220 banner on $HOST:$SMTP_PORT"
@@ -424,51 +418,58 @@ start_exim() {
 
 # ---------------------------------------------------------------- commands
 
+ms_since() { echo $(((${EPOCHREALTIME/./} - ${1/./}) / 1000)); }
+
 up() {
-	[[ $(id -u) == 0 ]] || die "must run as root (it installs packages and switches users)"
+	((EUID == 0)) || die "must run as root (it installs packages and switches users)"
+	local t0=$EPOCHREALTIME name running=() stopped=() started=()
 	mkdir -p "$SVC"
+	# Serialise concurrent up/down. Daemons are started with fd 9 closed (9>&-): one that
+	# inherited it would hold the lock for as long as it runs.
 	exec 9>"$SVC/.lock"
 	flock 9
-	local t0 name running=() started=() rec pid port
-	t0=$(date +%s%N)
-	install_packages
-	prepare_dirs
 	for name in "${SERVICES[@]}"; do
-		if rec=$(recorded "$name"); then
-			read -r pid port <<<"$rec"
-			[[ $port == "$(port_of "$name")" ]] ||
-				die "$name already runs (pid $pid) on port $port, not $(port_of "$name"): run '$0 down' first"
+		if recorded "$name"; then
+			[[ $REC_PORT == "${PORT[$name]}" ]] ||
+				die "$name already runs (pid $REC_PID) on port $REC_PORT, not ${PORT[$name]}: run '$0 down' first"
 			running+=("$name")
-			continue
+		else
+			stopped+=("$name")
 		fi
-		port_free_or_die "$name" "$(port_of "$name")"
-		"start_$name"
-		started+=("$name")
 	done
+	if ((${#stopped[@]})); then
+		install_packages
+		prepare_dirs
+		for name in "${stopped[@]}"; do
+			port_free_or_die "$name" "${PORT[$name]}"
+			"start_$name"
+			started+=("$name")
+		done
+	fi
 	write_env
 	if ((${#started[@]} == 0)); then
-		say "already up: ${running[*]} ($(((($(date +%s%N) - t0)) / 1000000)) ms)"
+		say "already up: ${running[*]} ($(ms_since "$t0") ms)"
 	else
-		say "started: ${started[*]}${running:+; already running: ${running[*]}} ($(((($(date +%s%N) - t0)) / 1000000)) ms)"
+		say "started: ${started[*]}${running:+; already running: ${running[*]}} ($(ms_since "$t0") ms)"
 	fi
 	say "PostgreSQL $HOST:$PG_PORT  IMAP $HOST:$IMAP_PORT  SMTP $HOST:$SMTP_PORT  password $PASSWORD  env: $SVC/env"
 }
 
 # stop NAME SIGNAL: signal only the recorded PID, wait until it is gone and its port is closed.
 stop() {
-	local name=$1 sig=$2 rec pid port i
-	if ! rec=$(recorded "$name"); then
+	local name=$1 sig=$2 pid port i
+	if ! recorded "$name"; then
 		rm -f "$DATA/pids/$name"
 		say "$name: not running"
 		return 0
 	fi
-	read -r pid port <<<"$rec"
+	pid=$REC_PID port=$REC_PORT
 	kill "-$sig" "$pid" 2>/dev/null || true
 	for ((i = 0; i < 300; i++)); do # 15 s
-		alive "$pid" "$(comm_of "$name")" || break
+		alive "$pid" "${COMM[$name]}" || break
 		sleep 0.05
 	done
-	if alive "$pid" "$(comm_of "$name")"; then
+	if alive "$pid" "${COMM[$name]}"; then
 		echo "services: $name (pid $pid) still runs after 15 s; sending SIGKILL" >&2
 		kill -KILL "$pid" 2>/dev/null || true
 		sleep 0.2
@@ -497,14 +498,13 @@ down() {
 }
 
 status() {
-	local name rec pid port all=0 health
+	local name all=0 health
 	for name in "${SERVICES[@]}"; do
-		if rec=$(recorded "$name"); then
-			read -r pid port <<<"$rec"
-			health="listening"
-			listening "$port" || health="NOT answering"
-			printf '%-9s running  pid %-7s %s:%s %s\n' "$name" "$pid" "$HOST" "$port" "$health"
-			[[ $health == listening ]] || all=3
+		if recorded "$name"; then
+			health="answering"
+			listening "$REC_PORT" || health="NOT answering"
+			printf '%-9s running  pid %-7s %s:%s %s\n' "$name" "$REC_PID" "$HOST" "$REC_PORT" "$health"
+			[[ $health == answering ]] || all=3
 		else
 			printf '%-9s stopped\n' "$name"
 			all=3

@@ -206,3 +206,11 @@ func SplitReasons(s string) []domain.Reason {
 	}
 	return rs
 }
+
+// Message returns one stored message, read inside the transaction (SQLite has one connection,
+// so reads during a transaction must go through it).
+func (t *Tx) Message(id int64) (StoredMessage, error) {
+	var m StoredMessage
+	err := get(t.ctx, t.tx, &m, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id)
+	return m, err
+}

@@ -13,7 +13,8 @@ import (
 const (
 	OutboxPending = "pending" // waiting to be sent (again)
 	OutboxSent    = "sent"
-	OutboxParked  = "parked" // failed for good or held: staff decide
+	OutboxParked  = "parked"  // failed for good or held: staff decide
+	OutboxDropped = "dropped" // staff decided it never goes
 )
 
 const outboxColumns = `id, message_id, from_addr, to_addr, subject, in_reply_to, refs, tag, body_text, body_html, attempts`
@@ -98,4 +99,11 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, cause string, permanen
 		return fmt.Errorf("store: mark failed: %w", err)
 	}
 	return nil
+}
+
+// ReplyCount is how many replies were written for a message, so each gets its own Message-ID.
+func (t *Tx) ReplyCount(messageRef int64) (int, error) {
+	var n int
+	err := get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM outbox WHERE message = ?`, messageRef)
+	return n, err
 }

@@ -12,6 +12,10 @@ type Message struct {
 	Failure string
 	// GuideURL points to the request format guide.
 	GuideURL string
+	// StaffDecision is "approved" or "refused" in a staff decision mail; StaffReason is the
+	// staff member's words to the sender.
+	StaffDecision string
+	StaffReason   string
 }
 
 // Request is one request's outcome in a reply.

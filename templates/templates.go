@@ -22,10 +22,11 @@ const (
 	Unparseable = "unparseable.txt.tmpl" // nothing recognised: teaches the format
 	Notice      = "notice.txt.tmpl"      // to a genuine shared mailbox whose name was used by unproven mail
 	Refusal     = "refusal.txt.tmpl"     // too large or too many requests
+	Decision    = "decision.txt.tmpl"    // NAS staff approved or refused a request in review
 )
 
 // Names lists every mail template.
-var Names = []string{Reply, Unparseable, Notice, Refusal}
+var Names = []string{Reply, Unparseable, Notice, Refusal, Decision}
 
 // Renderer renders mail templates.
 type Renderer struct{ set *template.Template }

@@ -69,20 +69,31 @@ func fromAddress(env *domain.Envelope, want string) (from, failure string) {
 	if len(fields) > 1 {
 		return "", fmt.Sprintf("the message has %d From header fields; exactly one is allowed", len(fields))
 	}
-	if len(fields) == 1 && hasGroupSyntax(fields[0]) {
-		return "", "From uses group syntax; it must name exactly one mailbox"
+	written := 0
+	if len(fields) == 1 {
+		n, group := scanAddressField(fields[0])
+		if group {
+			return "", "From uses group syntax; it must name exactly one mailbox"
+		}
+		written = n
 	}
 	switch len(env.From) {
 	case 0:
 		if len(fields) == 1 && strings.TrimSpace(fields[0]) != "" {
-			return "", fmt.Sprintf("From %q could not be read as a mailbox", fields[0])
+			return "", fmt.Sprintf("From %q could not be read as a mailbox", clip(fields[0]))
 		}
 		return "", "From names no mailbox"
 	case 1:
+		if written > 1 {
+			return "", fmt.Sprintf("From names %d mailboxes; a request must come from exactly one", written)
+		}
 	default:
-		addrs := make([]string, len(env.From))
-		for i, a := range env.From {
-			addrs[i] = a.Address
+		var addrs []string
+		for _, a := range env.From[:min(len(env.From), 3)] {
+			addrs = append(addrs, clip(a.Address))
+		}
+		if len(env.From) > 3 {
+			addrs = append(addrs, "…")
 		}
 		return "", fmt.Sprintf("From names %d mailboxes (%s); a request must come from exactly one",
 			len(env.From), strings.Join(addrs, ", "))
@@ -93,7 +104,7 @@ func fromAddress(env *domain.Envelope, want string) (from, failure string) {
 	}
 	local, dom, err := normaliseAddress(addr)
 	if err != nil {
-		return "", fmt.Sprintf("the From address %q is not usable: %v", addr, err)
+		return "", fmt.Sprintf("the From address %q is not usable: %v", clip(addr), err)
 	}
 	from = local + "@" + dom
 	if dom != want {
@@ -115,6 +126,11 @@ func senderAddress(env *domain.Envelope, from, want string) (sender, failure str
 	if len(fields) > 1 {
 		return "", fmt.Sprintf("the message has %d Sender header fields; at most one is allowed", len(fields))
 	}
+	if len(fields) == 1 {
+		if n, group := scanAddressField(fields[0]); group || n > 1 {
+			return "", "the Sender header must name exactly one mailbox"
+		}
+	}
 	if env.Sender == nil {
 		if len(fields) == 1 {
 			return "", "the Sender header could not be read as one mailbox"
@@ -127,7 +143,7 @@ func senderAddress(env *domain.Envelope, from, want string) (sender, failure str
 	}
 	local, dom, err := normaliseAddress(addr)
 	if err != nil {
-		return "", fmt.Sprintf("the Sender address %q is not usable: %v", addr, err)
+		return "", fmt.Sprintf("the Sender address %q is not usable: %v", clip(addr), err)
 	}
 	sender = local + "@" + dom
 	if sender == from {
@@ -150,12 +166,15 @@ func headerValues(hs []domain.HeaderField, key string) []string {
 	return vs
 }
 
-// hasGroupSyntax reports whether an address header value uses RFC 5322 §3.4 group syntax
-// (display-name ":" [group-list] ";"): a ':' or ';' outside quoted strings, comments, angle
-// brackets (obsolete routes hold ':') and domain literals.
-func hasGroupSyntax(v string) bool {
+// scanAddressField reads an address header value as RFC 5322 §3.4 lays it out, outside quoted
+// strings, comments, angle brackets (obsolete routes hold ':') and domain literals. group reports
+// group syntax (display-name ":" [group-list] ";"). mailboxes counts the comma-separated items that
+// hold an '@': a parser that drops an item it cannot read must not turn two mailboxes into one,
+// while an item with no '@' (an unquoted "Hart, Amelia <…>" display name) names no mailbox.
+func scanAddressField(v string) (mailboxes int, group bool) {
 	depth := 0 // comment nesting
 	inQuote, inAngle, inLiteral := false, false, false
+	at := false // the current item holds an '@'
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		switch {
@@ -182,16 +201,28 @@ func hasGroupSyntax(v string) bool {
 		case c == '[':
 			inLiteral = true
 		case inAngle:
-			if c == '>' {
+			if c == '@' {
+				at = true
+			} else if c == '>' {
 				inAngle = false
 			}
 		case c == '<':
 			inAngle = true
+		case c == '@':
+			at = true
 		case c == ':' || c == ';':
-			return true
+			group = true
+		case c == ',':
+			if at {
+				mailboxes++
+			}
+			at = false
 		}
 	}
-	return false
+	if at {
+		mailboxes++
+	}
+	return mailboxes, group
 }
 
 // describeFrom says what the From header held, for Evidence.
@@ -199,14 +230,18 @@ func describeFrom(env *domain.Envelope) string {
 	if len(env.From) == 0 {
 		return "no mailbox"
 	}
-	parts := make([]string, len(env.From))
+	var parts []string
 	named := false
-	for i, a := range env.From {
-		parts[i] = "<" + a.Address + ">"
+	for _, a := range env.From[:min(len(env.From), maxEvidenceItems)] {
+		p := "<" + clip(a.Address) + ">"
 		if a.Name != "" {
-			parts[i] = fmt.Sprintf("%q %s", a.Name, parts[i])
+			p = fmt.Sprintf("%q %s", clip(a.Name), p)
 			named = true
 		}
+		parts = append(parts, p)
+	}
+	if len(env.From) > maxEvidenceItems {
+		parts = append(parts, fmt.Sprintf("%d more", len(env.From)-maxEvidenceItems))
 	}
 	s := strings.Join(parts, ", ")
 	if named {
@@ -219,5 +254,5 @@ func describeSender(env *domain.Envelope) string {
 	if env.Sender == nil {
 		return "unreadable"
 	}
-	return "<" + env.Sender.Address + ">"
+	return "<" + clip(env.Sender.Address) + ">"
 }

@@ -3,6 +3,7 @@ package verify
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/emersion/go-msgauth/authres"
 
@@ -68,7 +69,7 @@ func evaluateAuthResults(hs []domain.HeaderField, trusted []string, want string)
 			continue
 		case !f.trusted:
 			untrusted++
-			seen = append(seen, "untrusted "+f.id)
+			seen = append(seen, "untrusted "+clip(f.id))
 			continue
 		case !f.above:
 			below++
@@ -105,6 +106,9 @@ func evaluateAuthResults(hs []domain.HeaderField, trusted []string, want string)
 		}
 	}
 
+	if len(seen) > maxEvidenceItems {
+		seen = append(seen[:maxEvidenceItems], fmt.Sprintf("%d more", len(seen)-maxEvidenceItems))
+	}
 	if noID > 0 {
 		seen = append(seen, fmt.Sprintf("%d without authserv-id, ignored", noID))
 	}
@@ -134,6 +138,22 @@ func evaluateAuthResults(hs []domain.HeaderField, trusted []string, want string)
 		v.failure = fmt.Sprintf("no Authentication-Results from a trusted server (%s) above the topmost Received header", trustedNames)
 	}
 	return v
+}
+
+// maxEvidenceItems bounds what Evidence lists, since a sender can write any number of fields.
+const maxEvidenceItems = 8
+
+// clip shortens sender-written text quoted in Evidence or Failure.
+func clip(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
 
 func isTrusted(id string, trusted []string) bool {

@@ -80,22 +80,33 @@ func TestStripComments(t *testing.T) {
 	}
 }
 
-func TestHasGroupSyntax(t *testing.T) {
-	for in, want := range map[string]bool{
-		"a@nhs.net":                             false,
-		`"A: B" <a@nhs.net>`:                    false,
-		`a@nhs.net (x: y)`:                      false,
-		`<@route.example:a@nhs.net>`:            false,
-		`a@[IPv6:2001:db8::1]`:                  false,
-		`G: a@nhs.net;`:                         true,
-		`undisclosed-recipients:;`:              true,
-		`"x" <a@nhs.net>, G: b@nhs.net;`:        true,
-		`"unterminated: <a@nhs.net>`:            false,
-		`=?utf-8?q?Riverside?= <a@nhs.net>`:     false,
-		`Riverside <a@nhs.net>; b@evil.example`: true,
+func TestScanAddressField(t *testing.T) {
+	for _, c := range []struct {
+		in        string
+		mailboxes int
+		group     bool
+	}{
+		{"a@nhs.net", 1, false},
+		{`"A: B" <a@nhs.net>`, 1, false},
+		{`"Hart, Amelia" <a@nhs.net>`, 1, false},
+		{`Hart, Amelia <a@nhs.net>`, 1, false},
+		{`"x@nhs.net" <a@evil.example>`, 1, false},
+		{`a@nhs.net (x: y, z@w)`, 1, false},
+		{`<@route.example,@r2.example:a@nhs.net>`, 1, false},
+		{`a@[IPv6:2001:db8::1]`, 1, false},
+		{`a@nhs.net, b@nhs.net`, 2, false},
+		{`a@nhs.net, <broken@`, 2, false},
+		{`a@nhs.net,`, 1, false},
+		{`G: a@nhs.net;`, 1, true},
+		{`undisclosed-recipients:;`, 0, true},
+		{`"x" <a@nhs.net>, G: b@nhs.net;`, 2, true},
+		{`"unterminated: <a@nhs.net>`, 0, false},
+		{`=?utf-8?q?Riverside?= <a@nhs.net>`, 1, false},
+		{`Riverside <a@nhs.net>; b@evil.example`, 2, true},
 	} {
-		if got := hasGroupSyntax(in); got != want {
-			t.Errorf("hasGroupSyntax(%q) = %v, want %v", in, got, want)
+		n, g := scanAddressField(c.in)
+		if n != c.mailboxes || g != c.group {
+			t.Errorf("scanAddressField(%q) = %d, %v; want %d, %v", c.in, n, g, c.mailboxes, c.group)
 		}
 	}
 }

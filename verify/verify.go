@@ -137,6 +137,9 @@ func Verify(env *domain.Envelope, raw []byte, dir Directory, cfg Config) (domain
 	}
 
 	if sender != "" {
+		if dir == nil {
+			return refuse(from, evidence+"; Sender "+sender, "the Sender "+sender+" cannot be checked: no directory"), nil
+		}
 		linked, err := dir.LinkedToMailbox(sender, from)
 		if err != nil {
 			return domain.Verification{From: from}, fmt.Errorf("verify: sender %s linked to %s: %w", sender, from, err)

@@ -1,0 +1,216 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"nasbot/domain"
+	"nasbot/handlers"
+	"nasbot/parser"
+	"nasbot/store"
+	"nasbot/templates"
+)
+
+// Overridable lists the rules whose review NAS staff may approve past. Verification
+// (auth_failed) is never among them: unproven mail must be sent again.
+var Overridable = []domain.Reason{domain.SiteAccountLimit, domain.MobileMismatch, domain.ODSUnknown}
+
+// Errors the desk returns for staff to read.
+var (
+	ErrNotOverridable = errors.New("this rule cannot be approved past")
+	ErrNoRequest      = errors.New("this case is about the whole message, not one request")
+	ErrNotReparsable  = errors.New("only mail that could not be read can be parsed again")
+	ErrStillInReview  = errors.New("the request still needs review")
+)
+
+// Desk applies NAS staff decisions through the same handlers, store transaction and outbox as
+// mail does, so a staff approval is a decision like any other.
+type Desk struct{ p *Pipeline }
+
+// NewDesk returns the staff desk of a pipeline.
+func NewDesk(p *Pipeline) *Desk { return &Desk{p: p} }
+
+// Approve decides the case's request again with its review rule approved past, applies it,
+// answers the sender and closes the case.
+func (d *Desk) Approve(ctx context.Context, exceptionID int64, staff, reason string) error {
+	return d.redecide(ctx, exceptionID, staff, "approve", reason, func(c store.CaseUnderWork, req domain.Request) (domain.Request, []domain.Reason, error) {
+		if !slices.Contains(Overridable, c.Reason) {
+			return req, nil, fmt.Errorf("%s: %w", c.Reason, ErrNotOverridable)
+		}
+		return req, []domain.Reason{c.Reason}, nil
+	})
+}
+
+// Rerun decides the case's request again with the fields staff corrected.
+func (d *Desk) Rerun(ctx context.Context, exceptionID int64, staff string, edited domain.Request) error {
+	return d.redecide(ctx, exceptionID, staff, "rerun", "", func(c store.CaseUnderWork, req domain.Request) (domain.Request, []domain.Reason, error) {
+		edited.Type, edited.Line, edited.Row, edited.Word = req.Type, req.Line, req.Row, req.Word
+		edited.Problems = nil
+		return edited, nil, nil
+	})
+}
+
+// Refuse closes the case; a request in it is refused with the staff member's reason, and the
+// sender is told.
+func (d *Desk) Refuse(ctx context.Context, exceptionID int64, staff, reason string) error {
+	return d.inCase(ctx, exceptionID, func(w *work, c store.CaseUnderWork) error {
+		if err := w.tx.ResolveException(exceptionID, w.now); err != nil {
+			return err
+		}
+		if err := w.tx.Audit(staff, "refuse", w.res.Tag, reason, w.now); err != nil {
+			return err
+		}
+		if c.RequestRef == nil {
+			return nil // message-level cases (unproven, unreadable) were answered already
+		}
+		req, err := caseRequest(c)
+		if err != nil {
+			return err
+		}
+		dec := domain.Decision{Outcome: domain.Rejected, Reasons: []domain.Reason{c.Reason}, Account: req.Account,
+			Summary: "The NAS team could not approve this request."}
+		if err := w.tx.SetRequestOutcome(*c.RequestRef, dec, *c.Fields); err != nil {
+			return err
+		}
+		return w.reply(decisionMail(w, req, dec, "refused", reason))
+	})
+}
+
+// Reparse reads a stored message that could not be read again (after a parser change, say) and
+// decides it afresh, verification included.
+func (d *Desk) Reparse(ctx context.Context, messageID int64, staff string) error {
+	m, err := d.p.store.Message(ctx, messageID)
+	if err != nil {
+		return err
+	}
+	if m.Verdict != string(domain.Unparseable) {
+		return ErrNotReparsable
+	}
+	err = d.p.store.InTx(ctx, func(tx *store.Tx) error {
+		now := d.p.now()
+		if err := tx.Audit(staff, "reparse", m.Tag(), "", now); err != nil {
+			return err
+		}
+		return tx.ReopenMessage(messageID, now)
+	})
+	if err != nil {
+		return err
+	}
+	_, err = d.p.Process(ctx, messageID)
+	return err
+}
+
+// ReleaseReply sends a held or parked reply.
+func (d *Desk) ReleaseReply(ctx context.Context, outboxID int64, staff string) error {
+	return d.p.store.InTx(ctx, func(tx *store.Tx) error {
+		now := d.p.now()
+		if err := tx.ReleaseReply(outboxID, now); err != nil {
+			return err
+		}
+		return tx.Audit(staff, "release reply", fmt.Sprintf("outbox %d", outboxID), "", now)
+	})
+}
+
+// DropReply discards a held or parked reply.
+func (d *Desk) DropReply(ctx context.Context, outboxID int64, staff string) error {
+	return d.p.store.InTx(ctx, func(tx *store.Tx) error {
+		now := d.p.now()
+		if err := tx.DropReply(outboxID, now); err != nil {
+			return err
+		}
+		return tx.Audit(staff, "drop reply", fmt.Sprintf("outbox %d", outboxID), "", now)
+	})
+}
+
+// redecide runs a case's request through the handlers again, as prepare says, and records it.
+func (d *Desk) redecide(ctx context.Context, exceptionID int64, staff, action, reason string,
+	prepare func(store.CaseUnderWork, domain.Request) (domain.Request, []domain.Reason, error)) error {
+	return d.inCase(ctx, exceptionID, func(w *work, c store.CaseUnderWork) error {
+		if c.RequestRef == nil {
+			return ErrNoRequest
+		}
+		orig, err := caseRequest(c)
+		if err != nil {
+			return err
+		}
+		req, approved, err := prepare(c, orig)
+		if err != nil {
+			return err
+		}
+		hctx := handlers.Context{Now: w.now, Site: w.site, SenderAccount: w.acct, Domain: w.p.cfg.Domain, Approved: approved}
+		dec, err := handlers.Decide(hctx, req, w.tx)
+		if err != nil {
+			return err
+		}
+		if dec.Outcome == domain.Review {
+			return fmt.Errorf("%w: %s", ErrStillInReview, dec.Summary)
+		}
+		for _, e := range dec.Effects {
+			if err := w.tx.Apply(e, w.now); err != nil {
+				return err
+			}
+		}
+		fields, _ := json.Marshal(req)
+		if err := w.tx.SetRequestOutcome(*c.RequestRef, dec, string(fields)); err != nil {
+			return err
+		}
+		if err := w.tx.ResolveException(exceptionID, w.now); err != nil {
+			return err
+		}
+		if err := w.tx.Audit(staff, action, w.res.Tag, fmt.Sprintf("%s %s: %s", req.Type, dec.Outcome, reason), w.now); err != nil {
+			return err
+		}
+		verdict := "approved"
+		if dec.Outcome != domain.Done {
+			verdict = "refused"
+		}
+		return w.reply(decisionMail(w, req, dec, verdict, reason))
+	})
+}
+
+// inCase loads a case and its message in one transaction, with the sender as recorded.
+func (d *Desk) inCase(ctx context.Context, exceptionID int64, fn func(*work, store.CaseUnderWork) error) error {
+	return d.p.store.InTx(ctx, func(tx *store.Tx) error {
+		c, err := tx.CaseForUpdate(exceptionID)
+		if err != nil {
+			return err
+		}
+		if c.State != store.ExceptionOpen {
+			return fmt.Errorf("case %d is closed: %w", exceptionID, store.ErrAlreadyDecided)
+		}
+		m, err := tx.Message(c.MessageRef)
+		if err != nil {
+			return err
+		}
+		w := &work{p: d.p, tx: tx, stored: m, msg: parser.Parse(m.Raw, d.p.cfg.Parse), now: d.p.now()}
+		w.res = Result{ID: m.ID, Tag: m.Tag()}
+		// The case was decided with a proven sender, or it would have no request to redecide.
+		w.proof = domain.Verification{Verified: c.Verdict != string(domain.Unverified), From: c.Sender}
+		if err := w.identifySender(); err != nil {
+			return err
+		}
+		return fn(w, c)
+	})
+}
+
+func caseRequest(c store.CaseUnderWork) (domain.Request, error) {
+	var req domain.Request
+	if c.Fields == nil {
+		return req, ErrNoRequest
+	}
+	if err := json.Unmarshal([]byte(*c.Fields), &req); err != nil {
+		return req, fmt.Errorf("case %d: stored request: %w", c.ExceptionID, err)
+	}
+	return req, nil
+}
+
+func decisionMail(w *work, req domain.Request, dec domain.Decision, verdict, staffReason string) outgoingMail {
+	d := w.mailData()
+	d.StaffDecision, d.StaffReason = verdict, staffReason
+	d.Requests = []templates.Request{{What: describe(req), Outcome: string(dec.Outcome), Summary: dec.Summary,
+		Reasons: reasonStrings(dec.Reasons)}}
+	return outgoingMail{template: templates.Decision, to: w.replyTo, data: d}
+}
