@@ -34,6 +34,7 @@ const (
 	NotSharedMailbox    Reason = "not_shared_mailbox"
 	ODSMismatch         Reason = "ods_mismatch"
 	NotOwner            Reason = "not_owner"
+	MailboxExists       Reason = "mailbox_exists"
 )
 
 // Outcome is what became of one request.

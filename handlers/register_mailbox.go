@@ -15,10 +15,6 @@ const (
 	maxTown             = 10
 )
 
-// reasonMailboxExists: register_mailbox for an ODS code whose shared mailbox already exists.
-// rules.md allows one shared mailbox per site and names no code for this.
-// TODO(domain): move to domain/reason.go as MailboxExists once the lead adds it there.
-const reasonMailboxExists domain.Reason = "mailbox_exists"
 
 // registerMailbox gives a new ODS code (normally a community pharmacy's new contractor) its shared
 // mailbox, <sector>.<ods>@<domain>, and creates its first owner as add_user does. It comes from an
@@ -68,11 +64,11 @@ func registerMailbox(r *request) (domain.Decision, error) {
 		if org.Mailbox != "" {
 			switch {
 			case org.Status != domain.StatusClosed:
-				return rejected("", reasonMailboxExists, fmt.Sprintf("The ODS code %s already has a shared mailbox, %s, "+
+				return rejected("", domain.MailboxExists, fmt.Sprintf("The ODS code %s already has a shared mailbox, %s, "+
 					"and a site has only one, so nothing was changed. Its owners can give people access to it.",
 					ods, org.Mailbox)), nil
-			case !r.ctx.approved(reasonMailboxExists):
-				return review("", reasonMailboxExists, fmt.Sprintf("The ODS code %s had the shared mailbox %s, which "+
+			case !r.ctx.approved(domain.MailboxExists):
+				return review("", domain.MailboxExists, fmt.Sprintf("The ODS code %s had the shared mailbox %s, which "+
 					"has been closed. NAS staff will look at reopening it and reply to you.", ods, org.Mailbox)), nil
 			}
 		}

@@ -67,6 +67,7 @@ type Intake struct {
 	onStored func(id int64)
 
 	backoffBase, backoffMax time.Duration
+	noIdle                  bool // tests: behave as if the server lacked IDLE
 }
 
 // NewIntake checks cfg and returns an intake; it does not connect. onStored (may be nil) is
@@ -295,7 +296,7 @@ func (in *Intake) prepare(cn *conn) error {
 	}
 	cn.uidValidity = data.UIDValidity
 	caps := cn.c.Caps()
-	cn.idle = caps.Has(imap.CapIdle) || caps.Has(imap.CapIMAP4rev2)
+	cn.idle = (caps.Has(imap.CapIdle) || caps.Has(imap.CapIMAP4rev2)) && !in.noIdle
 	return nil
 }
 

@@ -225,6 +225,18 @@ func TestRunIdleStoresNewMailQuickly(t *testing.T) {
 	}
 }
 
+func TestRunPollsWithoutIdle(t *testing.T) {
+	e := newIntakeEnv(t)
+	e.intake.noIdle = true
+	e.intake.cfg.PollInterval = 100 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = e.intake.Run(ctx) }()
+	time.Sleep(150 * time.Millisecond)
+	e.append(t, request(1))
+	waitStored(t, e, 2*time.Second)
+}
+
 func waitStored(t *testing.T, e *intakeEnv, timeout time.Duration) {
 	t.Helper()
 	select {

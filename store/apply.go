@@ -47,7 +47,12 @@ func (t *Tx) Apply(e domain.Effect, now time.Time) error {
 }
 
 // rename moves an account to its new address and keeps the old one as an alias forever.
+// A new name with the same first and last words keeps the address: then only the name changes.
 func (t *Tx) rename(e domain.RenameAccount) error {
+	if e.OldAddress == e.NewAddress {
+		_, err := exec(t.ctx, t.tx, `UPDATE accounts SET name = ? WHERE email = ?`, e.NewName, e.OldAddress)
+		return err
+	}
 	if _, err := exec(t.ctx, t.tx, `UPDATE accounts SET email = ?, name = ? WHERE email = ?`,
 		e.NewAddress, e.NewName, e.OldAddress); err != nil {
 		return err

@@ -42,6 +42,10 @@ func TestFromAddressRules(t *testing.T) {
 			headers: []domain.HeaderField{{Key: "From", Value: `pharmacy.fq7k2@nhs.net (Riverside: Ashford)`}}, want: "pharmacy.fq7k2@nhs.net"},
 		{name: "obsolete route is no group", from: []domain.Address{{Address: "pharmacy.fq7k2@nhs.net"}},
 			headers: []domain.HeaderField{{Key: "From", Value: `<@relay.example:pharmacy.fq7k2@nhs.net>`}}, want: "pharmacy.fq7k2@nhs.net"},
+		{name: "second mailbox dropped by a lenient parser", from: []domain.Address{{Address: "pharmacy.fq7k2@nhs.net"}},
+			headers: []domain.HeaderField{{Key: "From", Value: `pharmacy.fq7k2@nhs.net, "x" <broken@>`}}, failure: "From names 2 mailboxes"},
+		{name: "unquoted comma in the display name", from: []domain.Address{{Name: "Amelia", Address: "amelia.hart@nhs.net"}},
+			headers: []domain.HeaderField{{Key: "From", Value: `Hart, Amelia <amelia.hart@nhs.net>`}}, want: "amelia.hart@nhs.net"},
 		{name: "two mailboxes", from: []domain.Address{{Address: "a@nhs.net"}, {Address: "b@nhs.net"}}, failure: "From names 2 mailboxes"},
 	}
 	for _, c := range cases {

@@ -102,7 +102,7 @@ func TestScanAddressField(t *testing.T) {
 		{`"x" <a@nhs.net>, G: b@nhs.net;`, 2, true},
 		{`"unterminated: <a@nhs.net>`, 0, false},
 		{`=?utf-8?q?Riverside?= <a@nhs.net>`, 1, false},
-		{`Riverside <a@nhs.net>; b@evil.example`, 2, true},
+		{`Riverside <a@nhs.net>; b@evil.example`, 1, true},
 	} {
 		n, g := scanAddressField(c.in)
 		if n != c.mailboxes || g != c.group {

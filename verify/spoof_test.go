@@ -186,8 +186,11 @@ func spoofCases() []spoofCase {
 		{name: "Sender outside nhs.net", edit: func(s *stack) {
 			s.insert(s.find("From:")+1, "Sender: <helper@evil.example>")
 		}, want: "not an account in nhs.net"},
+		{name: "Sender with two mailboxes", edit: func(s *stack) {
+			s.insert(s.find("From:")+1, "Sender: amelia.hart@nhs.net, kieran.walsh@nhs.net")
+		}, dir: newDir("amelia.hart@nhs.net pharmacy.fq7k2@nhs.net"), want: "Sender header must name exactly one mailbox"},
 		{name: "Sender that cannot be read", edit: func(s *stack) {
-			s.insert(s.find("From:")+1, "Sender: a@nhs.net, b@nhs.net")
+			s.insert(s.find("From:")+1, "Sender: the pharmacy team")
 		}, want: "Sender header could not be read"},
 		{name: "two Sender fields", edit: func(s *stack) {
 			s.insert(s.find("From:")+1, "Sender: <pharmacy.fq7k2@nhs.net>")

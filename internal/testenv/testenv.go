@@ -267,6 +267,11 @@ func dialIMAP(addr string) (*imapclient.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	// NewAddress's session is a few commands long: a deadline turns a wedged server into an error.
+	if err := conn.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	c := imapclient.New(conn, nil)
 	if err := c.WaitGreeting(); err != nil {
 		c.Close()
