@@ -82,8 +82,8 @@ func TestBotEndToEnd(t *testing.T) {
 	if got := h.Get("Auto-Submitted"); got != "auto-replied" {
 		t.Errorf("Auto-Submitted = %q", got)
 	}
-	body, _ := io.ReadAll(reply.Body)
-	if !bytes.Contains(body, []byte("callum.reid@nhs.net")) {
+	body := textBody(t, reply)
+	if !strings.Contains(body, "callum.reid@nhs.net") {
 		t.Errorf("reply does not name the new account:\n%s", body)
 	}
 
@@ -198,4 +198,24 @@ func waitForMail(t *testing.T, servers testenv.Mail, user string, timeout time.D
 	}
 	t.Fatalf("no mail reached %s within %s", user, timeout)
 	return nil
+}
+
+// textBody returns the decoded text/plain part of a message.
+func textBody(t *testing.T, r *mail.Reader) string {
+	t.Helper()
+	for {
+		p, err := r.NextPart()
+		if err != nil {
+			t.Fatalf("no text/plain part: %v", err)
+		}
+		if h, ok := p.Header.(*mail.InlineHeader); ok {
+			if ct, _, _ := h.ContentType(); ct == "text/plain" {
+				b, err := io.ReadAll(p.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(b)
+			}
+		}
+	}
 }

@@ -70,7 +70,7 @@ func TestPostgresDropped(t *testing.T) {
 		}
 	})
 	if len(names) != 2 {
-		t.Fatal("inner test did not run")
+		t.Skip("the inner test did not get its databases (skipped or failed above)")
 	}
 	admin, err := adminDB(env(t, EnvPGURL, "admin DSN"))
 	if err != nil {

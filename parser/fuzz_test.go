@@ -1,0 +1,117 @@
+package parser
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"nasbot/domain"
+)
+
+var knownTypes = map[domain.RequestType]bool{
+	domain.AddUser: true, domain.AddToMailbox: true, domain.RemoveFromMailbox: true, domain.ChangeRole: true,
+	domain.Leaver: true, domain.Joiner: true, domain.ChangeName: true, domain.CloseMailbox: true,
+	domain.RegisterMailbox: true, domain.PasswordReset: true, domain.ODSChange: true, domain.Unknown: true,
+}
+
+// FuzzParse feeds whole raw messages to the parser. It calls parse without Parse's recover, so
+// a panic fails, and checks what the rest of the bot relies on.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.eml"))
+	for _, name := range files {
+		raw, err := os.ReadFile(name)
+		if err == nil {
+			f.Add(raw)
+		}
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		m := &domain.Message{Requests: []domain.Request{}}
+		parse(m, raw, Options{MaxSize: 1 << 20}.withDefaults())
+		checkMessage(t, m)
+	})
+}
+
+func checkMessage(t *testing.T, m *domain.Message) {
+	t.Helper()
+	if m.Requests == nil {
+		t.Fatal("nil Requests")
+	}
+	if !utf8.ValidString(m.Text) {
+		t.Errorf("Text is not UTF-8")
+	}
+	if strings.Contains(m.Text, "\r") {
+		t.Errorf("Text holds a CR")
+	}
+	for _, a := range append(append([]domain.Address{}, m.Envelope.From...), m.Envelope.ReplyTo...) {
+		if a.Address != strings.ToLower(a.Address) {
+			t.Errorf("address %q not lower case", a.Address)
+		}
+	}
+	lines := strings.Split(m.Text, "\n")
+	for i, r := range m.Requests {
+		if !knownTypes[r.Type] {
+			t.Errorf("request %d: type %q", i, r.Type)
+		}
+		switch {
+		case r.Row == 0:
+			if r.Line < 1 || r.Line > len(lines) || len(r.Source) == 0 || r.Source[0] != lines[r.Line-1] {
+				t.Errorf("request %d: line %d does not hold its Source %q", i, r.Line, r.Source)
+			}
+		case r.Line != 0:
+			t.Errorf("request %d: CSV row %d with line %d", i, r.Row, r.Line)
+		}
+		mobileBad := false
+		for _, p := range r.Problems {
+			switch p.Reason {
+			case domain.MissingField, domain.InvalidField, domain.UnknownRequest:
+			case domain.MobileInvalid:
+				mobileBad = true
+			default:
+				t.Errorf("request %d: problem reason %q", i, p.Reason)
+			}
+			if p.Detail == "" {
+				t.Errorf("request %d: problem without detail", i)
+			}
+		}
+		if r.Mobile != "" && !mobileBad {
+			if n, ok := domain.NormaliseMobile(r.Mobile); !ok || n != r.Mobile {
+				t.Errorf("request %d: mobile %q not normalised", i, r.Mobile)
+			}
+		}
+		if r.Account != strings.ToLower(r.Account) || r.Email != strings.ToLower(r.Email) || !strings.Contains(r.Account+"@", "@") {
+			t.Errorf("request %d: account %q email %q", i, r.Account, r.Email)
+		}
+		if r.Account != "" && !strings.Contains(r.Account, "@") || r.Email != "" && !strings.Contains(r.Email, "@") {
+			t.Errorf("request %d: account %q email %q without @", i, r.Account, r.Email)
+		}
+		if r.ODS != strings.ToUpper(r.ODS) {
+			t.Errorf("request %d: ODS %q", i, r.ODS)
+		}
+		if r.Role != "" && r.Role != domain.RoleOwner && r.Role != domain.RoleMember {
+			t.Errorf("request %d: role %q", i, r.Role)
+		}
+		if r.Type == domain.Unknown && !r.HasProblems() {
+			t.Errorf("request %d: unknown without a problem", i)
+		}
+	}
+}
+
+// TestParseNeverPanics runs the exported Parse over truncations of every fixture.
+func TestParseNeverPanics(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.eml"))
+	for _, name := range files {
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n := 0; n <= len(raw); n += 1 + len(raw)/97 {
+			m := Parse(raw[:n], Options{})
+			if m == nil {
+				t.Fatal("nil message")
+			}
+			checkMessage(t, m)
+		}
+	}
+}
