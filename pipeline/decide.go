@@ -55,6 +55,9 @@ func (w *work) decide() (Result, error) {
 	if err := w.identifySender(); err != nil {
 		return Result{}, err
 	}
+	if err := w.lockSenderSite(); err != nil {
+		return Result{}, err
+	}
 	switch {
 	case !proof.Verified:
 		return w.unverified()
@@ -95,6 +98,18 @@ func (w *work) identifySender() error {
 	}
 	if w.proof.Verified {
 		w.replyTo = from
+	}
+	return nil
+}
+
+// lockSenderSite serialises decisions about the sender's site (limit, last owner), taken
+// before anything about the site is read.
+func (w *work) lockSenderSite() error {
+	switch {
+	case w.site != nil:
+		return w.tx.LockSite(w.site.ODS)
+	case w.acct != nil:
+		return w.tx.LockSite(w.acct.ODS)
 	}
 	return nil
 }

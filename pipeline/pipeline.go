@@ -90,6 +90,9 @@ type Result struct {
 	Replies   []domain.Outgoing `json:"-"`
 }
 
+// maxAttempts bounds how often a message is decided again after a unique-constraint conflict.
+const maxAttempts = 5
+
 // ProcessPending decides every stored message not yet decided, oldest first.
 func (p *Pipeline) ProcessPending(ctx context.Context) (int, error) {
 	n := 0
@@ -116,12 +119,19 @@ func (p *Pipeline) Process(ctx context.Context, id int64) (Result, error) {
 	}
 	msg := parser.Parse(m.Raw, p.cfg.Parse)
 	var res Result
-	err = p.store.InTx(ctx, func(tx *store.Tx) error {
-		w := &work{p: p, tx: tx, stored: m, msg: msg, now: started}
-		var err error
-		res, err = w.decide()
-		return err
-	})
+	// A unique mobile or address taken by a concurrent decision fails the transaction; deciding
+	// again sees it and gives the right reason (mobile_in_use, the next free address).
+	for attempt := 1; ; attempt++ {
+		err = p.store.InTx(ctx, func(tx *store.Tx) error {
+			w := &work{p: p, tx: tx, stored: m, msg: msg, now: started}
+			var err error
+			res, err = w.decide()
+			return err
+		})
+		if !store.IsConflict(err) || attempt == maxAttempts {
+			break
+		}
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("pipeline: message %d: %w", id, err)
 	}

@@ -30,8 +30,14 @@ type fixture struct {
 
 func newFixture(t *testing.T, cfg pipeline.Config) *fixture {
 	t.Helper()
+	return newFixtureAt(t, filepath.Join(t.TempDir(), "nasbot.db"), cfg)
+}
+
+// newFixtureAt is a pipeline on the database at url, loaded with the sample directory.
+func newFixtureAt(t *testing.T, url string, cfg pipeline.Config) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "nasbot.db"))
+	st, err := store.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,17 +62,22 @@ func newFixture(t *testing.T, cfg pipeline.Config) *fixture {
 	return &fixture{t: t, store: st, p: p}
 }
 
-// deliver stores raw as the intake would and decides it.
-func (f *fixture) deliver(raw string) pipeline.Result {
+// store saves raw as the intake would, and returns its ledger id.
+func (f *fixture) save(raw string) int64 {
 	f.t.Helper()
 	f.uid++
-	ctx := context.Background()
-	id, _, err := f.store.SaveInbound(ctx, domain.Inbound{Mailbox: "INBOX", UIDValidity: 1, UID: f.uid,
+	id, _, err := f.store.SaveInbound(context.Background(), domain.Inbound{Mailbox: "INBOX", UIDValidity: 1, UID: f.uid,
 		Raw: []byte(strings.ReplaceAll(raw, "\n", "\r\n")), ReceivedAt: testNow})
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	res, err := f.p.Process(ctx, id)
+	return id
+}
+
+// deliver stores raw as the intake would and decides it.
+func (f *fixture) deliver(raw string) pipeline.Result {
+	f.t.Helper()
+	res, err := f.p.Process(context.Background(), f.save(raw))
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -100,16 +100,16 @@ func (s *Store) SetStaffStatus(ctx context.Context, email, status string) error 
 
 // Session is a signed-in staff member's session, with who they are now.
 type Session struct {
-	IDHash      string    `db:"id_hash"`
-	Staff       string    `db:"staff"`
-	Name        string    `db:"name"`
-	Role        string    `db:"role"`
-	Status      string    `db:"status"`
-	CreatedAt   time.Time `db:"created_at"`
-	SeenAt      time.Time `db:"seen_at"`
-	ExpiresAt   time.Time `db:"expires_at"`
-	Flash       string    `db:"flash"`
-	FlashKind   string    `db:"flash_kind"`
+	IDHash    string    `db:"id_hash"`
+	Staff     string    `db:"staff"`
+	Name      string    `db:"name"`
+	Role      string    `db:"role"`
+	Status    string    `db:"status"`
+	CreatedAt time.Time `db:"created_at"`
+	SeenAt    time.Time `db:"seen_at"`
+	ExpiresAt time.Time `db:"expires_at"`
+	Flash     string    `db:"flash"`
+	FlashKind string    `db:"flash_kind"`
 }
 
 // CreateSession records a new session for a staff member who just signed in, and the sign-in.

@@ -169,3 +169,21 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	return nil
 }
+
+// LockSite serialises, until the transaction ends, every decision about one site, so that two
+// messages decided at once cannot both take a site's last place or remove its last owner.
+// SQLite needs nothing: its transactions already run one at a time.
+func (t *Tx) LockSite(ods string) error {
+	if t.tx.DriverName() != postgresDialect.driver {
+		return nil
+	}
+	_, err := t.tx.ExecContext(t.ctx, `SELECT pg_advisory_xact_lock(hashtext('nasbot.site:' || $1))`, strings.ToUpper(ods))
+	if err != nil {
+		return fmt.Errorf("store: lock site %s: %w", ods, err)
+	}
+	return nil
+}
+
+// IsConflict reports whether err is a unique-constraint failure: a concurrent transaction took
+// the same mobile number or address first, and deciding again will see it.
+func IsConflict(err error) bool { return isUniqueViolation(err) }

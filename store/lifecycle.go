@@ -1,0 +1,143 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"nasbot/domain"
+)
+
+// The lifecycle jobs' reads and writes (lifecycle/). Each write is guarded by the state the job
+// decided on, so that a request decided meanwhile (a joiner, a login recorded by an import)
+// wins: the write then changes nothing and reports ok=false.
+
+// LifecycleAccount is an account with what the lifecycle rules read besides the directory view.
+type LifecycleAccount struct {
+	domain.Account
+	CreatedAt time.Time `db:"created_at"`
+	// InactiveSince is when the inactivity job marked the account inactive (nil: not marked by
+	// it, e.g. imported as inactive). Meaningful only while Status is inactive.
+	InactiveSince *time.Time `db:"inactive_since"`
+}
+
+// LifecycleAccounts returns every account, by address.
+func (t *Tx) LifecycleAccounts() ([]LifecycleAccount, error) {
+	var as []LifecycleAccount
+	err := sel(t.ctx, t.tx, &as, `SELECT `+accountColumns+`, created_at, inactive_since
+		FROM accounts ORDER BY email`)
+	if err != nil {
+		return nil, fmt.Errorf("store: lifecycle accounts: %w", err)
+	}
+	return as, nil
+}
+
+// MailboxActivity is a site's shared mailbox with when it last sent mail and when it was last
+// reported for one reason.
+type MailboxActivity struct {
+	ODS        string     `db:"ods_code"`
+	Mailbox    string     `db:"shared_mailbox"` // "" while awaiting registration
+	Status     string     `db:"status"`         // active or closed
+	LastSentAt *time.Time `db:"last_sent_at"`   // nil: never seen sending
+	CreatedAt  time.Time  `db:"created_at"`
+	ReportedAt *time.Time `db:"reported_at"` // latest report for the reason asked; nil: never
+}
+
+// MailboxActivity returns every site, by ODS code, with its latest report for reason.
+func (t *Tx) MailboxActivity(reason domain.Reason) ([]MailboxActivity, error) {
+	var ms []MailboxActivity
+	err := sel(t.ctx, t.tx, &ms, `SELECT o.ods_code, o.shared_mailbox, o.status, o.last_sent_at, o.created_at,
+		r.reported_at
+		FROM organisations o LEFT JOIN mailbox_reports r ON r.ods_code = o.ods_code AND r.reason = ?
+		ORDER BY o.ods_code`, reason)
+	if err != nil {
+		return nil, fmt.Errorf("store: mailbox activity: %w", err)
+	}
+	return ms, nil
+}
+
+// MarkInactive makes an active (or already inactive) account inactive from since, to be deleted
+// after deleteAfter. ok is false when the account's status is no longer from.
+func (t *Tx) MarkInactive(address, from string, since, deleteAfter time.Time) (ok bool, err error) {
+	return t.guarded("mark inactive", address, `UPDATE accounts SET status = 'inactive', inactive_since = ?,
+		delete_after = ? WHERE email = ? AND status = ?`, since.UTC(), deleteAfter.UTC(), address, from)
+}
+
+// Reactivate makes an inactive account active again and cancels its deletion (a login).
+func (t *Tx) Reactivate(address string) (ok bool, err error) {
+	return t.guarded("reactivate", address, `UPDATE accounts SET status = 'active', inactive_since = NULL,
+		delete_after = NULL WHERE email = ? AND status = 'inactive'`, address)
+}
+
+// ScheduleDeletion gives a leaver that has no deletion date one.
+func (t *Tx) ScheduleDeletion(address string, deleteAfter time.Time) (ok bool, err error) {
+	return t.guarded("schedule deletion", address, `UPDATE accounts SET delete_after = ?
+		WHERE email = ? AND status = 'leaver' AND delete_after IS NULL`, deleteAfter.UTC(), address)
+}
+
+// DeleteAccount deletes an account whose status is still status and whose deletion date has
+// come, and keeps its address reserved for ever: the address (and every alias that pointed at
+// it) becomes an alias with an empty target. Lookups then find no account there, AddressTaken
+// still says taken, so the address is never given to anyone else (spec/rules.md). Texts still
+// queued for it are cancelled. The mobile number is freed with the row.
+func (t *Tx) DeleteAccount(address, status string, now time.Time) (ok bool, err error) {
+	address = strings.ToLower(address)
+	ok, err = t.guarded("delete account", address, `DELETE FROM accounts
+		WHERE email = ? AND status = ? AND delete_after IS NOT NULL AND delete_after <= ?`,
+		address, status, now.UTC())
+	if !ok || err != nil {
+		return ok, err
+	}
+	if _, err := exec(t.ctx, t.tx, `UPDATE aliases SET target = '' WHERE target = ?`, address); err != nil {
+		return false, fmt.Errorf("store: delete account %s: aliases: %w", address, err)
+	}
+	if err := t.PutAlias(address, ""); err != nil {
+		return false, fmt.Errorf("store: delete account %s: %w", address, err)
+	}
+	if _, err := exec(t.ctx, t.tx, `UPDATE text_messages SET state = 'cancelled', last_error = 'account deleted'
+		WHERE account = ? AND state = 'pending'`, address); err != nil {
+		return false, fmt.Errorf("store: delete account %s: texts: %w", address, err)
+	}
+	return true, nil
+}
+
+// ReportMailbox puts a lifecycle finding about a site's shared mailbox in the staff queue and
+// records it as the site's latest report for reason (see MailboxActivity).
+func (t *Tx) ReportMailbox(ods string, reason domain.Reason, detail string, now time.Time) (exceptionID int64, err error) {
+	id, err := t.openLifecycleException(reason, detail, now)
+	if err != nil {
+		return 0, err
+	}
+	_, err = exec(t.ctx, t.tx, `INSERT INTO mailbox_reports (ods_code, reason, exception, reported_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (ods_code, reason) DO UPDATE SET exception = excluded.exception, reported_at = excluded.reported_at`,
+		strings.ToUpper(ods), reason, id, now.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("store: report mailbox %s: %w", ods, err)
+	}
+	return id, nil
+}
+
+// openLifecycleException opens an exception that no message caused (a lifecycle finding or a
+// failed text): its message and request are NULL.
+func (t *Tx) openLifecycleException(reason domain.Reason, detail string, now time.Time) (int64, error) {
+	var id int64
+	err := get(t.ctx, t.tx, &id, `INSERT INTO exceptions (reason, detail, created_at) VALUES (?, ?, ?) RETURNING id`,
+		reason, detail, now.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("store: open exception %s: %w", reason, err)
+	}
+	return id, nil
+}
+
+// guarded runs a one-row write and reports whether it changed the row.
+func (t *Tx) guarded(what, address, query string, args ...any) (bool, error) {
+	res, err := exec(t.ctx, t.tx, query, args...)
+	if err != nil {
+		return false, fmt.Errorf("store: %s %s: %w", what, address, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: %s %s: %w", what, address, err)
+	}
+	return n == 1, nil
+}
