@@ -46,7 +46,16 @@ type Pipeline struct {
 	templates *templates.Renderer
 	log       *slog.Logger
 	now       func() time.Time
+	observer  Observer
 }
+
+// Observer is told about each decided message (metrics). Outcomes are (type, outcome) pairs.
+type Observer interface {
+	Decided(verdict string, outcomes [][2]string, took time.Duration)
+}
+
+// Observe makes the pipeline report each decided message to o.
+func (p *Pipeline) Observe(o Observer) { p.observer = o }
 
 // New builds a pipeline; now is the clock (time.Now in production, fixed in dryrun and tests).
 func New(s *store.Store, cfg Config, r *templates.Renderer, log *slog.Logger, now func() time.Time) *Pipeline {
@@ -112,7 +121,7 @@ func (p *Pipeline) ProcessPending(ctx context.Context) (int, error) {
 
 // Process decides one stored message. Everything it changes commits in one transaction.
 func (p *Pipeline) Process(ctx context.Context, id int64) (Result, error) {
-	started := p.now()
+	started, t0 := p.now(), time.Now() // the rules' clock; the wall clock for timing
 	m, err := p.store.Message(ctx, id)
 	if err != nil {
 		return Result{}, fmt.Errorf("pipeline: load message %d: %w", id, err)
@@ -135,9 +144,17 @@ func (p *Pipeline) Process(ctx context.Context, id int64) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("pipeline: message %d: %w", id, err)
 	}
+	took := time.Since(t0)
+	if p.observer != nil {
+		outcomes := make([][2]string, len(res.Requests))
+		for i, r := range res.Requests {
+			outcomes[i] = [2]string{string(r.Type), string(r.Outcome)}
+		}
+		p.observer.Decided(string(res.Verdict), outcomes, took)
+	}
 	p.log.Info("message decided", slog.String("tag", res.Tag), slog.String("verdict", string(res.Verdict)),
 		slog.Int("requests", len(res.Requests)), slog.String("sender_kind", res.Sender.Kind),
-		slog.String("ods", res.Sender.ODS), slog.Duration("took", p.now().Sub(started)))
+		slog.String("ods", res.Sender.ODS), slog.Duration("took", took))
 	return res, nil
 }
 

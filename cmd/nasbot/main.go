@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+
+	"nasbot/internal/logmask"
 )
 
 const usage = `nasbot: the NHSmail NAS request bot
@@ -64,10 +66,12 @@ func newLogger(w io.Writer, format, level string) *slog.Logger {
 		lv = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: lv}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(logmask.New(h)) // no mobile number reaches a log line
+
 }
 
 // repeated is a flag that may be given several times.

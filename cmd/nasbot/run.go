@@ -12,9 +12,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
 	"nasbot/mailer"
+	"nasbot/metrics"
 	"nasbot/parser"
 	"nasbot/pipeline"
 	"nasbot/store"
@@ -57,13 +59,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 // bot is the running service: intake stores, the worker decides, the sender answers.
 type bot struct {
-	cfg    Config
-	intake *mailer.Intake
-	worker *pipeline.Worker
-	sender *mailer.Sender
-	pipe   *pipeline.Pipeline
-	store  *store.Store
-	log    *slog.Logger
+	cfg     Config
+	intake  *mailer.Intake
+	worker  *pipeline.Worker
+	sender  *mailer.Sender
+	pipe    *pipeline.Pipeline
+	store   *store.Store
+	log     *slog.Logger
+	metrics *metrics.Metrics
 }
 
 func newBot(cfg Config, st *store.Store, log *slog.Logger) (*bot, error) {
@@ -72,7 +75,8 @@ func newBot(cfg Config, st *store.Store, log *slog.Logger) (*bot, error) {
 		return nil, err
 	}
 	pipe := pipeline.New(st, pipelineConfig(cfg), renderer, log, time.Now)
-	b := &bot{cfg: cfg, pipe: pipe, store: st, log: log}
+	b := &bot{cfg: cfg, pipe: pipe, store: st, log: log, metrics: metrics.New(st)}
+	pipe.Observe(b.metrics)
 	if b.sender, err = mailer.NewSender(mailer.SMTPConfig{URL: cfg.SMTPURL}, st, log, time.Now); err != nil {
 		return nil, err
 	}
@@ -106,12 +110,15 @@ func (b *bot) run(ctx context.Context) error {
 	return g.Wait()
 }
 
-// serveHTTP serves the health endpoint (the staff desk and metrics join it here).
+// serveHTTP serves the operators' endpoints: /healthz (the process answers), /readyz (it can
+// work: the database answers) and /metrics (Prometheus).
 func (b *bot) serveHTTP(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
+	mux.HandleFunc("GET /readyz", b.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(b.metrics.Registry, promhttp.HandlerOpts{}))
 	srv := &http.Server{Addr: b.cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
@@ -124,4 +131,15 @@ func (b *bot) serveHTTP(ctx context.Context) error {
 		return fmt.Errorf("http: %w", err)
 	}
 	return nil
+}
+
+// ready answers 200 when the bot can do its work, and 503 naming what is wrong otherwise.
+func (b *bot) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := b.store.Ping(ctx); err != nil {
+		http.Error(w, "database: not answering", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
 }
