@@ -14,6 +14,10 @@ import (
 // ReasonUnparseable is the staff queue's reason for mail with nothing recognised in it.
 const ReasonUnparseable domain.Reason = "unparseable"
 
+// ReasonReplyHeld is the staff queue's reason for a reply held back (old mail, reply cap,
+// circuit breaker): staff release or drop it.
+const ReasonReplyHeld domain.Reason = "reply_held"
+
 // work is one message on its way through, inside its transaction.
 type work struct {
 	p      *Pipeline

@@ -30,6 +30,12 @@ type Config struct {
 	MaxReplyAge time.Duration
 	// GuideURL is where the request format guide lives, quoted in replies that teach it.
 	GuideURL string
+	// RepliesPerHour caps the replies to one address in an hour; past it one notice goes, and
+	// the rest wait for staff (a mail loop with a broken auto-responder ends there). 0: 20.
+	RepliesPerHour int
+	// RepliesPerMinute is the circuit breaker: past it no reply goes out until staff look.
+	// 0: 300.
+	RepliesPerMinute int
 }
 
 // Sender kinds of the dryrun contract.
@@ -61,6 +67,12 @@ func (p *Pipeline) Observe(o Observer) { p.observer = o }
 func New(s *store.Store, cfg Config, r *templates.Renderer, log *slog.Logger, now func() time.Time) *Pipeline {
 	if cfg.Domain == "" {
 		cfg.Domain = "nhs.net"
+	}
+	if cfg.RepliesPerHour <= 0 {
+		cfg.RepliesPerHour = 20
+	}
+	if cfg.RepliesPerMinute <= 0 {
+		cfg.RepliesPerMinute = 300
 	}
 	if cfg.Verify.Domain == "" {
 		cfg.Verify.Domain = cfg.Domain

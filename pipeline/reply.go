@@ -2,8 +2,10 @@ package pipeline
 
 import (
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
+	"time"
 
 	"nasbot/domain"
 	"nasbot/templates"
@@ -64,7 +66,16 @@ func (w *work) reply(m outgoingMail) error {
 	if m.to == "" {
 		return nil
 	}
+	held, capped, err := w.holdReply(m.to)
+	if err != nil {
+		return err
+	}
+	m.data.Capped = capped
 	text, err := w.p.templates.Render(m.template, m.data)
+	if err != nil {
+		return err
+	}
+	html, err := w.p.templates.RenderHTML(m.template, m.data)
 	if err != nil {
 		return err
 	}
@@ -90,13 +101,43 @@ func (w *work) reply(m outgoingMail) error {
 		References: refs,
 		Tag:        w.res.Tag,
 		Text:       text,
+		HTML:       html,
 	}
-	held := w.p.cfg.MaxReplyAge > 0 && !env.Date.IsZero() && w.now.Sub(env.Date) > w.p.cfg.MaxReplyAge
 	if out.ID, err = w.tx.Enqueue(w.stored.ID, out, held, w.now); err != nil {
 		return err
 	}
 	w.res.Replies = append(w.res.Replies, out)
 	return nil
+}
+
+// holdReply decides whether a reply to an address waits for staff instead of going out:
+// replies to old mail (backlog guard), past the per-address cap, or while the circuit breaker
+// is open. Each hold opens an exception so staff release or drop it. capped is true for the
+// last reply the cap lets through, which says so.
+func (w *work) holdReply(to string) (held, capped bool, err error) {
+	env := &w.msg.Envelope
+	if w.p.cfg.MaxReplyAge > 0 && !env.Date.IsZero() && w.now.Sub(env.Date) > w.p.cfg.MaxReplyAge {
+		return true, false, w.tx.OpenException(w.stored.ID, 0, ReasonReplyHeld, "the mail is older than the backlog guard allows", w.now)
+	}
+	total, err := w.tx.RepliesSince("", w.now.Add(-time.Minute))
+	if err != nil {
+		return false, false, err
+	}
+	if total >= w.p.cfg.RepliesPerMinute {
+		w.p.log.Error("reply circuit breaker open: replies are held for staff", slog.Int("replies_last_minute", total))
+		return true, false, w.tx.OpenException(w.stored.ID, 0, ReasonReplyHeld, "too many replies in the last minute (circuit breaker)", w.now)
+	}
+	sent, err := w.tx.RepliesSince(to, w.now.Add(-time.Hour))
+	if err != nil {
+		return false, false, err
+	}
+	switch {
+	case sent+1 == w.p.cfg.RepliesPerHour:
+		return false, true, nil // this one goes, and says it is the last for now
+	case sent >= w.p.cfg.RepliesPerHour:
+		return true, false, w.tx.OpenException(w.stored.ID, 0, ReasonReplyHeld, "too many replies to this address in the last hour", w.now)
+	}
+	return false, false, nil
 }
 
 var (

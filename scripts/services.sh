@@ -44,6 +44,10 @@ die() {
 }
 say() { echo "services: $*"; }
 
+for _p in "$PG_PORT" "$IMAP_PORT" "$SMTP_PORT"; do
+	[[ $_p =~ ^[0-9]+$ ]] && ((_p >= 1024 && _p <= 65535)) || die "port $_p: want a number in 1024-65535"
+done
+
 # PostgreSQL's server binaries: 15 on Debian 12; any installed major version works.
 PG_BIN=/usr/lib/postgresql/15/bin
 for _d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
@@ -246,9 +250,12 @@ max_connections = 200
 logging_collector = off
 EOF
 	chown postgres:postgres "$data/nasbot.conf"
+	# A lock file naming a dead (or zombie, or recycled) PID makes PostgreSQL refuse to start.
+	read -r pid 2>/dev/null <"$data/postmaster.pid" || pid=''
+	[[ -n $pid ]] && ! alive "$pid" postgres && rm -f "$data/postmaster.pid"
 	runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -l "$DATA/log/postgres.log" -w -t 30 -s start \
 		</dev/null >>"$DATA/log/postgres.log" 2>&1 9>&- || fail_start postgres "pg_ctl start failed"
-	pid=$(head -n1 "$data/postmaster.pid" 2>/dev/null || true)
+	read -r pid 2>/dev/null <"$data/postmaster.pid" || pid=''
 	alive "$pid" postgres || fail_start postgres "no live postmaster after pg_ctl start"
 	record postgres "$pid" "$PG_PORT"
 }
@@ -441,7 +448,7 @@ ms_since() { echo $(((${EPOCHREALTIME/./} - ${1/./}) / 1000)); }
 
 up() {
 	((EUID == 0)) || die "must run as root (it installs packages and switches users)"
-	local t0=$EPOCHREALTIME t1 name running=() stopped=() started=()
+	local t0=$EPOCHREALTIME name running=() stopped=() started=()
 	mkdir -p "$SVC"
 	# Serialise concurrent up/down. Daemons are started with fd 9 closed (9>&-): one that
 	# inherited it would hold the lock for as long as it runs.
@@ -461,17 +468,29 @@ up() {
 		prepare_dirs
 		for name in "${stopped[@]}"; do
 			port_free_or_die "$name" "${PORT[$name]}"
-			t1=$EPOCHREALTIME
-			"start_$name"
-			started+=("$name $(ms_since "$t1") ms")
 		done
+		# Start in parallel: no service needs another to start (Exim reaches Dovecot only to
+		# deliver, and retries), and on a busy machine each takes 0.5-2 s.
+		local -A job=()
+		for name in "${stopped[@]}"; do
+			(
+				t1=$EPOCHREALTIME
+				"start_$name"
+				say "$name started in $(ms_since "$t1") ms"
+			) &
+			job[$name]=$!
+		done
+		local failed=()
+		for name in "${stopped[@]}"; do
+			if wait "${job[$name]}"; then started+=("$name"); else failed+=("$name"); fi
+		done
+		((${#failed[@]} == 0)) || die "up failed: ${failed[*]} did not start (see above; '$0 status', '$0 down')"
 	fi
 	write_env
 	if ((${#started[@]} == 0)); then
 		say "already up: ${running[*]} ($(ms_since "$t0") ms)"
 	else
-		local IFS=,
-		say "started: ${started[*]}${running:+; already running: ${running[*]}} (total $(ms_since "$t0") ms)"
+		say "started: ${started[*]}${running:+; already running: ${running[*]}} ($(ms_since "$t0") ms)"
 	fi
 	say "PostgreSQL $HOST:$PG_PORT  IMAP $HOST:$IMAP_PORT  SMTP $HOST:$SMTP_PORT  password $PASSWORD  env: $SVC/env"
 }

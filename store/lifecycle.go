@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -140,4 +141,24 @@ func (t *Tx) guarded(what, address, query string, args ...any) (bool, error) {
 		return false, fmt.Errorf("store: %s %s: %w", what, address, err)
 	}
 	return n == 1, nil
+}
+
+// LifecycleException is an exception no message caused: a lifecycle report or a failed text.
+type LifecycleException struct {
+	ID        int64         `db:"id"`
+	Reason    domain.Reason `db:"reason"`
+	Detail    string        `db:"detail"`
+	State     string        `db:"state"`
+	CreatedAt time.Time     `db:"created_at"`
+}
+
+// LifecycleExceptions returns the open exceptions that no message caused, oldest first.
+func (s *Store) LifecycleExceptions(ctx context.Context) ([]LifecycleException, error) {
+	var es []LifecycleException
+	err := sel(ctx, s.db, &es, `SELECT id, reason, detail, state, created_at FROM exceptions
+		WHERE message IS NULL AND state = 'open' ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: lifecycle exceptions: %w", err)
+	}
+	return es, nil
 }

@@ -107,3 +107,12 @@ func (t *Tx) ReplyCount(messageRef int64) (int, error) {
 	err := get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM outbox WHERE message = ?`, messageRef)
 	return n, err
 }
+
+// RepliesSince counts the replies written since a time: to one address, or to anyone when to
+// is "". The pipeline's loop defence reads it.
+func (t *Tx) RepliesSince(to string, since time.Time) (int, error) {
+	var n int
+	err := get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM outbox WHERE created_at >= ? AND (? = '' OR to_addr = ?)`,
+		since.UTC(), to, to)
+	return n, err
+}

@@ -16,6 +16,8 @@ type Message struct {
 	// staff member's words to the sender.
 	StaffDecision string
 	StaffReason   string
+	// Capped is set on the last reply an address gets before the hourly cap holds the rest.
+	Capped bool
 }
 
 // Request is one request's outcome in a reply.

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	htmltemplate "html/template"
 	"io/fs"
 	"os"
 	"strings"
@@ -15,6 +16,9 @@ import (
 
 //go:embed mail/*.tmpl
 var embedded embed.FS
+
+// htmlName is the one HTML template: it renders every kind of mail from the same data.
+const htmlName = "message.html.tmpl"
 
 // Mail template names.
 const (
@@ -29,11 +33,18 @@ const (
 var Names = []string{Reply, Unparseable, Notice, Refusal, Decision}
 
 // Renderer renders mail templates.
-type Renderer struct{ set *template.Template }
+type Renderer struct {
+	set  *template.Template
+	html *htmltemplate.Template
+}
 
 // New parses the embedded templates, then any same-named files in overrideDir ("" for none).
 func New(overrideDir string) (*Renderer, error) {
-	set, err := template.New("mail").Funcs(funcs).ParseFS(embedded, "mail/*.tmpl")
+	set, err := template.New("mail").Funcs(funcs).ParseFS(embedded, "mail/*.txt.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	html, err := htmltemplate.ParseFS(embedded, "mail/"+htmlName)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
@@ -42,7 +53,7 @@ func New(overrideDir string) (*Renderer, error) {
 			return nil, err
 		}
 	}
-	return &Renderer{set: set}, nil
+	return &Renderer{set: set, html: html}, nil
 }
 
 func override(set *template.Template, dir fs.FS) (*template.Template, error) {
@@ -58,13 +69,26 @@ func override(set *template.Template, dir fs.FS) (*template.Template, error) {
 	return set, nil
 }
 
-// Render fills the named template with data.
-func (r *Renderer) Render(name string, data any) (string, error) {
+// Render fills the named text template with data.
+func (r *Renderer) Render(name string, data Message) (string, error) {
 	var b bytes.Buffer
 	if err := r.set.ExecuteTemplate(&b, name, data); err != nil {
 		return "", fmt.Errorf("templates: render %s: %w", name, err)
 	}
 	return strings.TrimLeft(b.String(), "\n"), nil
+}
+
+// RenderHTML renders the HTML alternative of the named mail from the same data.
+func (r *Renderer) RenderHTML(name string, data Message) (string, error) {
+	var b bytes.Buffer
+	kind := strings.TrimSuffix(name, ".txt.tmpl")
+	if err := r.html.ExecuteTemplate(&b, htmlName, struct {
+		Kind string
+		M    Message
+	}{kind, data}); err != nil {
+		return "", fmt.Errorf("templates: render %s as HTML: %w", name, err)
+	}
+	return b.String(), nil
 }
 
 var funcs = template.FuncMap{
