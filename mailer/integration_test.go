@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +134,40 @@ func TestIntegrationSenderExim(t *testing.T) {
 	}
 	if strings.TrimSpace(p.text) != "Done: request 1." || p.html != "<p>Done.</p>" {
 		t.Errorf("bodies: text %q html %q", p.text, p.html)
+	}
+}
+
+func TestIntegrationSenderEximAuth(t *testing.T) {
+	m := testenv.MailServers(t)
+	from := m.NewAddress(t, "nas.test")
+	to := m.NewAddress(t, "nhs.net")
+	outbox := &memOutbox{}
+	o := reply(2, to)
+	o.From = from
+	outbox.add(o)
+	clock := &fakeClock{t: time.Now()}
+	sender := func(password string) *Sender {
+		u := url.URL{Scheme: "smtp", User: url.UserPassword(from, password), Host: m.SMTPAddr}
+		s, err := NewSender(SMTPConfig{URL: u.String()}, outbox, testLogger(t), clock.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	// A wrong password fails the connection: proof that AUTH is really used.
+	if sent, err := sender("wrong").SendOnce(context.Background()); err == nil || sent != 0 {
+		t.Fatalf("SendOnce with a wrong password = %d, %v; want an error", sent, err)
+	}
+	clock.advance(connRetryDelay)
+	if sent, err := sender(m.Password).SendOnce(context.Background()); err != nil || sent != 1 {
+		t.Fatalf("SendOnce with AUTH = %d, %v; want 1, nil", sent, err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for len(imapMessages(t, m, to, "INBOX")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("reply sent with AUTH did not arrive")
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 

@@ -1,0 +1,53 @@
+package templates
+
+// Examples returns example data for every mail template, one per situation each template must
+// handle: `nasbot templates check` and the golden tests render them all.
+func Examples() map[string]Message {
+	base := Message{Tag: "NAS-000123", Subject: "New starter - Jane Smith", Organisation: "Riverside Pharmacy, Ashford"}
+	with := func(f func(*Message)) Message {
+		m := base
+		f(&m)
+		return m
+	}
+	done := Request{What: "Add user Jane Smith", Outcome: "done",
+		Summary: "Created the NHSmail account jane.smith@nhs.net for Jane Smith. The temporary password has been sent by text message to their mobile (07*** ***123)."}
+	rejected := Request{What: "Leaver john.doe@nhs.net", Outcome: "rejected",
+		Summary: "We cannot find an NHSmail account john.doe@nhs.net.", Reasons: []string{"unknown_account"}}
+	review := Request{What: "Add user Sam Lee", Outcome: "review",
+		Summary: "Riverside Pharmacy, Ashford already has 10 NHSmail accounts. NAS staff will look at adding Sam Lee and reply to you.",
+		Reasons: []string{"site_account_limit"}}
+	return map[string]Message{
+		"reply-all-done":    with(func(m *Message) { m.Requests = []Request{done} }),
+		"reply-partly-done": with(func(m *Message) { m.Requests = []Request{done, rejected, review} }),
+		"reply-none-done":   with(func(m *Message) { m.Requests = []Request{rejected} }),
+		"reply-in-review":   with(func(m *Message) { m.Requests = []Request{review} }),
+		"reply-capped":      with(func(m *Message) { m.Requests = []Request{done}; m.Capped = true }),
+		"unparseable": with(func(m *Message) {
+			m.Unrecognised = []string{"Name Jane Smith", "Mob 07*** ***123"}
+			m.GuideURL = "https://nas.example/guide"
+		}),
+		"notice": with(func(m *Message) {
+			m.Failure = "the message carries no proof from the NHSmail mail servers that it came from your mailbox"
+		}),
+		"refusal-too-large": with(func(m *Message) { m.Failure = "it is larger than we accept." }),
+		"decision-approved": with(func(m *Message) {
+			m.StaffDecision, m.StaffReason = "approved", "Agreed: your second site opens next month."
+			m.Requests = []Request{done}
+		}),
+		"decision-refused": with(func(m *Message) {
+			m.StaffDecision, m.StaffReason = "refused", "Please remove a leaver first."
+			m.Requests = []Request{{What: "Add user Sam Lee", Outcome: "rejected", Summary: "The NAS team could not approve this request."}}
+		}),
+	}
+}
+
+// ExampleTemplate names the template each example is for.
+func ExampleTemplate(example string) string {
+	for _, name := range Names {
+		kind := name[:len(name)-len(".txt.tmpl")]
+		if len(example) >= len(kind) && example[:len(kind)] == kind {
+			return name
+		}
+	}
+	return ""
+}
