@@ -47,6 +47,9 @@ type IMAPConfig struct {
 	TLSConfig *tls.Config
 	// Auth logs in; nil means LOGIN with the URL's user and password. (XOAUTH2 plugs in here.)
 	Auth Auth
+	// Observe (may be nil) is told after every pass over the mailbox, and of every failed
+	// connection, with the time and the error (nil when the pass worked): metrics and /readyz.
+	Observe func(at time.Time, err error)
 }
 
 // Intake copies new messages from the NAS mailbox into the ledger, then moves them to the
@@ -130,6 +133,7 @@ func (in *Intake) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		in.observe(err)
 		delay, _ := b.Next()
 		in.log.Warn("imap session ended; reconnecting",
 			slog.String("addr", in.ep.Addr), slog.String("err", errText(err)), slog.Duration("retry_in", delay))
@@ -170,6 +174,7 @@ func (in *Intake) watch(ctx context.Context, connected func()) error {
 	var storeRetry retry.Backoff
 	for first := true; ; first = false {
 		_, err := in.pass(ctx, cn)
+		in.observe(err)
 		var retryIn time.Duration
 		var le *ledgerError
 		if first && (err == nil || errors.As(err, &le)) {
@@ -194,6 +199,12 @@ func (in *Intake) watch(ctx context.Context, connected func()) error {
 		if err := in.wait(ctx, cn, retryIn); err != nil {
 			return err
 		}
+	}
+}
+
+func (in *Intake) observe(err error) {
+	if in.cfg.Observe != nil {
+		in.cfg.Observe(time.Now(), err)
 	}
 }
 

@@ -37,6 +37,9 @@ type SMTPConfig struct {
 	BatchSize int
 	// Tick is how often Run looks at the outbox without a Wake. Default 5s.
 	Tick time.Duration
+	// Observe (may be nil) is told after each round that had replies due: how many the server
+	// accepted, the round's error, and how long it took (metrics).
+	Observe func(sent int, err error, took time.Duration)
 }
 
 // Retry policy. A reply the server refused for now (4xx) waits RetryDelay(attempts): 1 min
@@ -147,6 +150,10 @@ func (s *Sender) SendOnce(ctx context.Context) (sent int, err error) {
 	}
 	if len(pending) == 0 {
 		return 0, nil
+	}
+	if s.cfg.Observe != nil {
+		start := time.Now()
+		defer func() { s.cfg.Observe(sent, err, time.Since(start)) }()
 	}
 
 	type job struct {

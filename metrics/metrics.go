@@ -38,7 +38,7 @@ func New(st *store.Store) *Metrics {
 			Help:    "Time spent in each stage: decide (parse, verify, rules, commit), send (one SMTP batch).",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}, []string{"stage"}),
 		replies: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "nasbot_replies_total",
-			Help: "Replies handed to the SMTP server (sent) or refused by it (failed)."}, []string{"result"}),
+			Help: "Replies the SMTP server accepted (sent), and outbox rounds where a reply failed (failed)."}, []string{"result"}),
 		lastPoll: prometheus.NewGauge(prometheus.GaugeOpts{Name: "nasbot_last_poll_timestamp_seconds",
 			Help: "When the inbox was last read without error (Unix time)."}),
 		pollErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "nasbot_poll_errors_total",
@@ -61,10 +61,13 @@ func (m *Metrics) Decided(verdict string, requests [][2]string, took time.Durati
 	m.stage.WithLabelValues("decide").Observe(took.Seconds())
 }
 
-// Sent records replies handed over (ok) or refused, and the time of the batch.
-func (m *Metrics) Sent(ok, failed int, took time.Duration) {
-	m.replies.WithLabelValues("sent").Add(float64(ok))
-	m.replies.WithLabelValues("failed").Add(float64(failed))
+// Sent records a round of the outbox: replies the SMTP server accepted, whether anything in
+// the round failed, and how long it took.
+func (m *Metrics) Sent(sent int, err error, took time.Duration) {
+	m.replies.WithLabelValues("sent").Add(float64(sent))
+	if err != nil {
+		m.replies.WithLabelValues("failed").Inc()
+	}
 	m.stage.WithLabelValues("send").Observe(took.Seconds())
 }
 

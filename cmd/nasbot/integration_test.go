@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -41,7 +43,7 @@ func TestBotEndToEnd(t *testing.T) {
 	cfg.SMTPURL = "smtp://" + servers.SMTPAddr + "?tls=none"
 	cfg.FromAddress = inbox
 	cfg.TrustAuthServ = []string{"mx.nas.test"}
-	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.HTTPAddr = freeAddr(t)
 	cfg.MaxReplyAge = 0
 	st, err := openStore(ctx, cfg)
 	if err != nil {
@@ -97,6 +99,43 @@ func TestBotEndToEnd(t *testing.T) {
 	if n := mailboxSize(t, c, "Processed"); n != 1 {
 		t.Errorf("Processed holds %d messages, want 1", n)
 	}
+
+	if code, body := httpGet(t, "http://"+cfg.HTTPAddr+"/readyz"); code != 200 {
+		t.Errorf("/readyz: %d %s", code, body)
+	}
+	// The sender counts its round just after the server took the reply: give it a moment.
+	var metrics string
+	for i := 0; i < 50 && !strings.Contains(metrics, `nasbot_replies_total{result="sent"}`); i++ {
+		_, metrics = httpGet(t, "http://"+cfg.HTTPAddr+"/metrics")
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, want := range []string{`nasbot_messages_total{verdict="processed"} 1`, `nasbot_requests_total{outcome="done",type="add_user"} 1`,
+		`nasbot_replies_total{result="sent"} 1`, "nasbot_exceptions_open 0", "nasbot_last_poll_timestamp_seconds"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 func importTestDirectory(t *testing.T, st *store.Store, shared string) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -67,6 +68,19 @@ type bot struct {
 	store   *store.Store
 	log     *slog.Logger
 	metrics *metrics.Metrics
+	// lastPoll is the outcome of the latest pass over the inbox, for /readyz.
+	lastPoll atomic.Pointer[pollOutcome]
+}
+
+type pollOutcome struct {
+	at  time.Time
+	err error
+}
+
+// polled records a pass over the inbox (or a failed connection).
+func (b *bot) polled(at time.Time, err error) {
+	b.lastPoll.Store(&pollOutcome{at: at, err: err})
+	b.metrics.Polled(at, err)
 }
 
 func newBot(cfg Config, st *store.Store, log *slog.Logger) (*bot, error) {
@@ -77,12 +91,12 @@ func newBot(cfg Config, st *store.Store, log *slog.Logger) (*bot, error) {
 	pipe := pipeline.New(st, pipelineConfig(cfg), renderer, log, time.Now)
 	b := &bot{cfg: cfg, pipe: pipe, store: st, log: log, metrics: metrics.New(st)}
 	pipe.Observe(b.metrics)
-	if b.sender, err = mailer.NewSender(mailer.SMTPConfig{URL: cfg.SMTPURL}, st, log, time.Now); err != nil {
+	if b.sender, err = mailer.NewSender(mailer.SMTPConfig{URL: cfg.SMTPURL, Observe: b.metrics.Sent}, st, log, time.Now); err != nil {
 		return nil, err
 	}
 	b.worker = pipeline.NewWorker(pipe, 5*time.Second, b.sender.Wake)
 	b.intake, err = mailer.NewIntake(mailer.IMAPConfig{URL: cfg.IMAPURL, ProcessedFolder: cfg.ProcessedFolder,
-		PollInterval: cfg.PollInterval}, st, log, func(int64) { b.worker.Wake() })
+		PollInterval: cfg.PollInterval, Observe: b.polled}, st, log, func(int64) { b.worker.Wake() })
 	if err != nil {
 		return nil, err
 	}
@@ -141,5 +155,16 @@ func (b *bot) ready(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "database: not answering", http.StatusServiceUnavailable)
 		return
 	}
-	w.Write([]byte("ready\n"))
+	// A pass happens at least every IDLE refresh (5 min) or poll interval.
+	stale := max(3*b.cfg.PollInterval, 15*time.Minute)
+	switch p := b.lastPoll.Load(); {
+	case p == nil:
+		http.Error(w, "imap: not connected yet", http.StatusServiceUnavailable)
+	case p.err != nil:
+		http.Error(w, "imap: the last attempt to read the inbox failed", http.StatusServiceUnavailable)
+	case time.Since(p.at) > stale:
+		http.Error(w, "imap: no pass over the inbox since "+p.at.UTC().Format(time.RFC3339), http.StatusServiceUnavailable)
+	default:
+		w.Write([]byte("ready\n"))
+	}
 }
