@@ -26,6 +26,8 @@ type Config struct {
 	MaxMessageBytes int           `env:"MAX_MESSAGE_BYTES" envDefault:"10485760"`
 	MaxRequests     int           `env:"MAX_REQUESTS" envDefault:"50"`
 	MaxReplyAge     time.Duration `env:"MAX_REPLY_AGE" envDefault:"72h"`
+	RepliesPerHour  int           `env:"REPLIES_PER_HOUR" envDefault:"20"`
+	RepliesPerMin   int           `env:"REPLIES_PER_MINUTE" envDefault:"300"`
 	TemplatesDir    string        `env:"TEMPLATES_DIR"`
 	GuideURL        string        `env:"GUIDE_URL"`
 	LogFormat       string        `env:"LOG_FORMAT" envDefault:"text"`
@@ -64,6 +66,9 @@ func (c Config) Validate(needMail bool) error {
 	}
 	if c.MaxMessageBytes <= 0 || c.MaxRequests <= 0 {
 		bad("MAX_MESSAGE_BYTES/MAX_REQUESTS", "must be positive")
+	}
+	if c.RepliesPerHour <= 0 || c.RepliesPerMin <= 0 {
+		bad("REPLIES_PER_HOUR/REPLIES_PER_MINUTE", "must be positive")
 	}
 	if c.PollInterval < time.Second {
 		bad("POLL_INTERVAL", "must be at least 1s")

@@ -27,44 +27,9 @@ import (
 // Dovecot inbox is stored, decided and moved by the running bot; the reply goes through Exim to
 // the shared mailbox's Dovecot INBOX, threaded; the account exists in PostgreSQL.
 func TestBotEndToEnd(t *testing.T) {
-	servers := testenv.MailServers(t)
-	dsn := testenv.Postgres(t)
-	inbox := servers.NewAddress(t, "nas.test")
-	shared := servers.NewAddress(t, "nhs.net")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-
-	cfg, err := loadConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DatabaseURL = dsn
-	cfg.IMAPURL = "imap://" + url.UserPassword(inbox, servers.Password).String() + "@" + servers.IMAPAddr + "/INBOX"
-	cfg.SMTPURL = "smtp://" + servers.SMTPAddr + "?tls=none"
-	cfg.FromAddress = inbox
-	cfg.TrustAuthServ = []string{"mx.nas.test"}
-	cfg.HTTPAddr = freeAddr(t)
-	cfg.MaxReplyAge = 0
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	importTestDirectory(t, st, shared)
-
-	b, err := newBot(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- b.run(runCtx) }()
-	defer func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("bot stopped with %v", err)
-		}
-	}()
+	tb := startTestBot(t, nil)
+	servers, st, cfg, inbox, shared := tb.servers, tb.store, tb.cfg, tb.inbox, tb.shared
+	ctx := context.Background()
 
 	const requestID = "<e2e-add-user@ex.nhs.net>"
 	c := dialIMAP(t, servers, inbox)
@@ -136,6 +101,60 @@ func httpGet(t *testing.T, url string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// testBot is a running bot against the real services, with a fresh NAS inbox, a fresh shared
+// mailbox on record (site FZ001, owner ola.owner@nhs.net) and a fresh PostgreSQL database.
+type testBot struct {
+	servers       testenv.Mail
+	store         *store.Store
+	cfg           Config
+	inbox, shared string
+}
+
+// startTestBot starts the bot; tweak (may be nil) adjusts its config first. It stops with the test.
+func startTestBot(t *testing.T, tweak func(*Config)) testBot {
+	t.Helper()
+	tb := testBot{servers: testenv.MailServers(t)}
+	dsn := testenv.Postgres(t)
+	tb.inbox = tb.servers.NewAddress(t, "nas.test")
+	tb.shared = tb.servers.NewAddress(t, "nhs.net")
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DatabaseURL = dsn
+	cfg.IMAPURL = "imap://" + url.UserPassword(tb.inbox, tb.servers.Password).String() + "@" + tb.servers.IMAPAddr + "/INBOX"
+	cfg.SMTPURL = "smtp://" + tb.servers.SMTPAddr + "?tls=none"
+	cfg.FromAddress = tb.inbox
+	cfg.TrustAuthServ = []string{"mx.nas.test"}
+	cfg.HTTPAddr = freeAddr(t)
+	cfg.MaxReplyAge = 0
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	tb.cfg = cfg
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.store = st
+	importTestDirectory(t, st, tb.shared)
+	b, err := newBot(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- b.run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("bot stopped with %v", err)
+		}
+		st.Close()
+	})
+	return tb
 }
 
 func importTestDirectory(t *testing.T, st *store.Store, shared string) {

@@ -105,12 +105,14 @@ func newBot(cfg Config, st *store.Store, log *slog.Logger) (*bot, error) {
 
 func pipelineConfig(cfg Config) pipeline.Config {
 	return pipeline.Config{
-		Domain:      cfg.Domain,
-		NASAddress:  cfg.FromAddress,
-		Verify:      verify.Config{Domain: cfg.Domain, TrustedAuthServIDs: cfg.TrustAuthServ},
-		Parse:       parser.Options{MaxSize: cfg.MaxMessageBytes, MaxRequests: cfg.MaxRequests},
-		MaxReplyAge: cfg.MaxReplyAge,
-		GuideURL:    cfg.GuideURL,
+		Domain:           cfg.Domain,
+		NASAddress:       cfg.FromAddress,
+		Verify:           verify.Config{Domain: cfg.Domain, TrustedAuthServIDs: cfg.TrustAuthServ},
+		Parse:            parser.Options{MaxSize: cfg.MaxMessageBytes, MaxRequests: cfg.MaxRequests},
+		MaxReplyAge:      cfg.MaxReplyAge,
+		GuideURL:         cfg.GuideURL,
+		RepliesPerHour:   cfg.RepliesPerHour,
+		RepliesPerMinute: cfg.RepliesPerMin,
 	}
 }
 
