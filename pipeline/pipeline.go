@@ -114,7 +114,8 @@ type Result struct {
 // maxAttempts bounds how often a message is decided again after a unique-constraint conflict.
 const maxAttempts = 5
 
-// ProcessPending decides every stored message not yet decided, oldest first.
+// ProcessPending decides every stored message not yet decided, oldest first. When ctx ends it
+// finishes the message in hand (its transaction is not cut short) and stops before the next.
 func (p *Pipeline) ProcessPending(ctx context.Context) (int, error) {
 	n := 0
 	for {
@@ -123,7 +124,11 @@ func (p *Pipeline) ProcessPending(ctx context.Context) (int, error) {
 			return n, err
 		}
 		for _, id := range ids {
-			if _, err := p.Process(ctx, id); err != nil && !errors.Is(err, store.ErrAlreadyDecided) {
+			if ctx.Err() != nil {
+				return n, nil
+			}
+			_, err := p.Process(context.WithoutCancel(ctx), id)
+			if err != nil && !errors.Is(err, store.ErrAlreadyDecided) {
 				return n, err
 			}
 			n++

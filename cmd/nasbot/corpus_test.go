@@ -117,3 +117,16 @@ func sameSet(want, got any) bool {
 	}
 	return slices.Equal(set(want), set(got))
 }
+
+func TestTemplatesCheck(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"templates", "check"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errOut.String())
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "reply.txt.tmpl"), []byte("{{ .NoSuchField }}"), 0o644)
+	out.Reset()
+	if code := run([]string{"templates", "check", "--dir", dir}, &out, &errOut); code == 0 {
+		t.Fatalf("a broken template must fail the check:\n%s", out.String())
+	}
+}

@@ -22,6 +22,7 @@ usage:
   nasbot parse [--json] FILE.eml  show what the parser understood
   nasbot migrate                  bring the database schema up to date
   nasbot directory import|export DIR   load or write organisations.csv and accounts.csv
+  nasbot templates check [--dir DIR]   render every reply template with example data
 `
 
 func main() {
@@ -47,6 +48,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"parse":     cmdParse,
 		"migrate":   cmdMigrate,
 		"directory": cmdDirectory,
+		"templates": cmdTemplates,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
