@@ -225,3 +225,20 @@ func TestUnparseableIsAnsweredWithTheFormat(t *testing.T) {
 		t.Fatalf("result: %+v", res)
 	}
 }
+
+func TestLegacyMailboxAliasCountsAsTheMailbox(t *testing.T) {
+	f := newFixture(t, pipeline.Config{})
+	legacy := "nhspharmacy.ashford.riversidefq7k2@nhs.net"
+	if err := f.store.ImportAliases(context.Background(),
+		strings.NewReader("alias,target\n"+legacy+",pharmacy.fq7k2@nhs.net\n")); err != nil {
+		t.Fatal(err)
+	}
+	res := f.deliver(mail(mailOpts{from: legacy, subject: "leaver", id: "legacy@nhs.net", trusted: true,
+		body: "Request: Leaver\nAccount: daniel.okafor@nhs.net\n"}))
+	if res.Sender.Kind != pipeline.SenderSharedMailbox || res.Sender.ODS != "FQ7K2" || res.Requests[0].Outcome != domain.Done {
+		t.Fatalf("legacy alias not taken as the mailbox: %+v", res)
+	}
+	if res.Replies[0].To != "pharmacy.fq7k2@nhs.net" {
+		t.Errorf("reply to %s, want the mailbox on record", res.Replies[0].To)
+	}
+}

@@ -128,3 +128,41 @@ func (s *Store) ExportDirectory(ctx context.Context, organisations, accounts io.
 	}
 	return nil
 }
+
+var aliasesHeader = []string{"alias", "target"}
+
+// ImportAliases loads aliases.csv (alias,target): old addresses kept after name changes and
+// legacy names of shared mailboxes (nhspharmacy.<town>.<name><ODS>@nhs.net), which count as
+// the address they stand for.
+func (s *Store) ImportAliases(ctx context.Context, aliases io.Reader) error {
+	rows, err := readCSV(aliases, aliasesHeader)
+	if err != nil {
+		return fmt.Errorf("store: aliases.csv: %w", err)
+	}
+	return s.InTx(ctx, func(tx *Tx) error {
+		for _, r := range rows {
+			if err := tx.PutAlias(r["alias"], r["target"]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ExportAliases writes every alias in the form ImportAliases reads.
+func (s *Store) ExportAliases(ctx context.Context, w io.Writer) error {
+	var rows []struct {
+		Alias  string `db:"alias"`
+		Target string `db:"target"`
+	}
+	if err := sel(ctx, s.db, &rows, `SELECT alias, target FROM aliases ORDER BY alias`); err != nil {
+		return fmt.Errorf("store: export aliases: %w", err)
+	}
+	cw := csv.NewWriter(w)
+	cw.Write(aliasesHeader)
+	for _, r := range rows {
+		cw.Write([]string{r.Alias, r.Target})
+	}
+	cw.Flush()
+	return cw.Error()
+}

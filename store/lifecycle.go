@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -57,22 +58,46 @@ func (t *Tx) MailboxActivity(reason domain.Reason) ([]MailboxActivity, error) {
 	return ms, nil
 }
 
+// RecordMailboxSent notes that a site's shared mailbox (or a legacy alias of it) sent an email
+// at at, for the dormant-mailbox job. An earlier time than the one recorded changes nothing.
+// ok is false when no site has that mailbox.
+func (t *Tx) RecordMailboxSent(mailbox string, at time.Time) (ok bool, err error) {
+	mailbox, err = resolveAlias(t.ctx, t.tx, mailbox)
+	if err != nil {
+		return false, err
+	}
+	res, err := exec(t.ctx, t.tx, `UPDATE organisations SET last_sent_at = ?
+		WHERE shared_mailbox = ? AND shared_mailbox <> '' AND (last_sent_at IS NULL OR last_sent_at < ?)`,
+		at.UTC(), mailbox, at.UTC())
+	if err != nil {
+		return false, fmt.Errorf("store: record mailbox sent: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	_, err = organisationByMailbox(t.ctx, t.tx, mailbox)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // MarkInactive makes an active (or already inactive) account inactive from since, to be deleted
 // after deleteAfter. ok is false when the account's status is no longer from.
 func (t *Tx) MarkInactive(address, from string, since, deleteAfter time.Time) (ok bool, err error) {
-	return t.guarded("mark inactive", address, `UPDATE accounts SET status = 'inactive', inactive_since = ?,
+	return t.guarded("mark inactive", `UPDATE accounts SET status = 'inactive', inactive_since = ?,
 		delete_after = ? WHERE email = ? AND status = ?`, since.UTC(), deleteAfter.UTC(), address, from)
 }
 
 // Reactivate makes an inactive account active again and cancels its deletion (a login).
 func (t *Tx) Reactivate(address string) (ok bool, err error) {
-	return t.guarded("reactivate", address, `UPDATE accounts SET status = 'active', inactive_since = NULL,
+	return t.guarded("reactivate", `UPDATE accounts SET status = 'active', inactive_since = NULL,
 		delete_after = NULL WHERE email = ? AND status = 'inactive'`, address)
 }
 
 // ScheduleDeletion gives a leaver that has no deletion date one.
 func (t *Tx) ScheduleDeletion(address string, deleteAfter time.Time) (ok bool, err error) {
-	return t.guarded("schedule deletion", address, `UPDATE accounts SET delete_after = ?
+	return t.guarded("schedule deletion", `UPDATE accounts SET delete_after = ?
 		WHERE email = ? AND status = 'leaver' AND delete_after IS NULL`, deleteAfter.UTC(), address)
 }
 
@@ -83,21 +108,21 @@ func (t *Tx) ScheduleDeletion(address string, deleteAfter time.Time) (ok bool, e
 // queued for it are cancelled. The mobile number is freed with the row.
 func (t *Tx) DeleteAccount(address, status string, now time.Time) (ok bool, err error) {
 	address = strings.ToLower(address)
-	ok, err = t.guarded("delete account", address, `DELETE FROM accounts
+	ok, err = t.guarded("delete account", `DELETE FROM accounts
 		WHERE email = ? AND status = ? AND delete_after IS NOT NULL AND delete_after <= ?`,
 		address, status, now.UTC())
 	if !ok || err != nil {
 		return ok, err
 	}
 	if _, err := exec(t.ctx, t.tx, `UPDATE aliases SET target = '' WHERE target = ?`, address); err != nil {
-		return false, fmt.Errorf("store: delete account %s: aliases: %w", address, err)
+		return false, fmt.Errorf("store: delete account: aliases: %w", err)
 	}
 	if err := t.PutAlias(address, ""); err != nil {
-		return false, fmt.Errorf("store: delete account %s: %w", address, err)
+		return false, fmt.Errorf("store: delete account: %w", err)
 	}
 	if _, err := exec(t.ctx, t.tx, `UPDATE text_messages SET state = 'cancelled', last_error = 'account deleted'
 		WHERE account = ? AND state = 'pending'`, address); err != nil {
-		return false, fmt.Errorf("store: delete account %s: texts: %w", address, err)
+		return false, fmt.Errorf("store: delete account: texts: %w", err)
 	}
 	return true, nil
 }
@@ -130,15 +155,16 @@ func (t *Tx) openLifecycleException(reason domain.Reason, detail string, now tim
 	return id, nil
 }
 
-// guarded runs a one-row write and reports whether it changed the row.
-func (t *Tx) guarded(what, address, query string, args ...any) (bool, error) {
+// guarded runs a one-row write and reports whether it changed the row. Its errors name no
+// address: they reach logs, and addresses are personal data.
+func (t *Tx) guarded(what, query string, args ...any) (bool, error) {
 	res, err := exec(t.ctx, t.tx, query, args...)
 	if err != nil {
-		return false, fmt.Errorf("store: %s %s: %w", what, address, err)
+		return false, fmt.Errorf("store: %s: %w", what, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("store: %s %s: %w", what, address, err)
+		return false, fmt.Errorf("store: %s: %w", what, err)
 	}
 	return n == 1, nil
 }
@@ -159,6 +185,26 @@ func (s *Store) LifecycleExceptions(ctx context.Context) ([]LifecycleException, 
 		WHERE message IS NULL AND state = 'open' ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: lifecycle exceptions: %w", err)
+	}
+	return es, nil
+}
+
+// AuditEntry is one row of the audit log.
+type AuditEntry struct {
+	At      time.Time `db:"at"`
+	Actor   string    `db:"actor"`
+	Action  string    `db:"action"`
+	Subject string    `db:"subject"`
+	Detail  string    `db:"detail"`
+}
+
+// AuditBy returns what actor did at or after since, oldest first (e.g. one lifecycle run).
+func (s *Store) AuditBy(ctx context.Context, actor string, since time.Time) ([]AuditEntry, error) {
+	var es []AuditEntry
+	err := sel(ctx, s.db, &es, `SELECT at, actor, action, subject, detail FROM audit
+		WHERE actor = ? AND at >= ? ORDER BY at, id`, actor, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("store: audit by %s: %w", actor, err)
 	}
 	return es, nil
 }

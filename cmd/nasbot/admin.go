@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -64,12 +66,11 @@ func cmdDirectory(args []string, stdout, stderr io.Writer) int {
 	defer st.Close()
 	ctx := context.Background()
 	dir := args[1]
-	orgPath, acctPath := filepath.Join(dir, "organisations.csv"), filepath.Join(dir, "accounts.csv")
 	var err error
 	if args[0] == "import" {
-		err = importDirectory(ctx, st, orgPath, acctPath)
+		err = importDirectory(ctx, st, dir)
 	} else {
-		err = exportDirectory(ctx, st, orgPath, acctPath)
+		err = exportDirectory(ctx, st, dir)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "nasbot directory %s: %v\n", args[0], err)
@@ -79,33 +80,48 @@ func cmdDirectory(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func importDirectory(ctx context.Context, st *store.Store, orgPath, acctPath string) error {
-	orgs, err := os.Open(orgPath)
+// importDirectory loads organisations.csv and accounts.csv from dir, and aliases.csv when
+// the folder has one.
+func importDirectory(ctx context.Context, st *store.Store, dir string) error {
+	orgs, err := os.Open(filepath.Join(dir, "organisations.csv"))
 	if err != nil {
 		return err
 	}
 	defer orgs.Close()
-	accts, err := os.Open(acctPath)
+	accts, err := os.Open(filepath.Join(dir, "accounts.csv"))
 	if err != nil {
 		return err
 	}
 	defer accts.Close()
-	return st.ImportDirectory(ctx, orgs, accts)
+	if err := st.ImportDirectory(ctx, orgs, accts); err != nil {
+		return err
+	}
+	aliases, err := os.Open(filepath.Join(dir, "aliases.csv"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	defer aliases.Close()
+	return st.ImportAliases(ctx, aliases)
 }
 
-func exportDirectory(ctx context.Context, st *store.Store, orgPath, acctPath string) error {
-	if err := os.MkdirAll(filepath.Dir(orgPath), 0o755); err != nil {
+// exportDirectory writes organisations.csv, accounts.csv and aliases.csv into dir.
+func exportDirectory(ctx context.Context, st *store.Store, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	orgs, err := os.Create(orgPath)
-	if err != nil {
+	files := map[string]*os.File{}
+	for _, name := range []string{"organisations.csv", "accounts.csv", "aliases.csv"} {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		files[name] = f
+	}
+	if err := st.ExportDirectory(ctx, files["organisations.csv"], files["accounts.csv"]); err != nil {
 		return err
 	}
-	defer orgs.Close()
-	accts, err := os.Create(acctPath)
-	if err != nil {
-		return err
-	}
-	defer accts.Close()
-	return st.ExportDirectory(ctx, orgs, accts)
+	return st.ExportAliases(ctx, files["aliases.csv"])
 }

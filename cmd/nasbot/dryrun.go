@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -114,16 +113,6 @@ func cmdDryrun(args []string, stdout, stderr io.Writer) int {
 
 // openDryrunStore is the embedded store, held in memory, loaded from the directory files.
 func openDryrunStore(ctx context.Context, dir string) (*store.Store, error) {
-	orgs, err := os.Open(filepath.Join(dir, "organisations.csv"))
-	if err != nil {
-		return nil, err
-	}
-	defer orgs.Close()
-	accts, err := os.Open(filepath.Join(dir, "accounts.csv"))
-	if err != nil {
-		return nil, err
-	}
-	defer accts.Close()
 	st, err := store.Open(ctx, ":memory:")
 	if err != nil {
 		return nil, err
@@ -132,9 +121,9 @@ func openDryrunStore(ctx context.Context, dir string) (*store.Store, error) {
 		st.Close()
 		return nil, err
 	}
-	if err := st.ImportDirectory(ctx, orgs, accts); err != nil {
+	if err := importDirectory(ctx, st, dir); err != nil {
 		st.Close()
-		return nil, errors.Join(errors.New("directory"), err)
+		return nil, fmt.Errorf("directory: %w", err)
 	}
 	return st, nil
 }

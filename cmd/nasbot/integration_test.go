@@ -164,7 +164,7 @@ func importTestDirectory(t *testing.T, st *store.Store, shared string) {
 	accts := "email,name,mobile,ods_code,status,role,last_login\nola.owner@nhs.net,Ola Owner,07700900101,FZ001,active,owner,2026-02-27\n"
 	os.WriteFile(filepath.Join(dir, "organisations.csv"), []byte(orgs), 0o644)
 	os.WriteFile(filepath.Join(dir, "accounts.csv"), []byte(accts), 0o644)
-	if err := importDirectory(context.Background(), st, filepath.Join(dir, "organisations.csv"), filepath.Join(dir, "accounts.csv")); err != nil {
+	if err := importDirectory(context.Background(), st, dir); err != nil {
 		t.Fatal(err)
 	}
 }
