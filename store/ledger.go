@@ -99,11 +99,13 @@ func (s *Store) UndecidedMessages(ctx context.Context, limit int) ([]int64, erro
 	return ids, err
 }
 
-// SeenBefore reports whether an earlier decided message had the same Message-ID or the same raw bytes.
+// SeenBefore reports whether an earlier decided message had the same raw bytes, or the same
+// Message-ID and was not unproven: a forged copy carrying a genuine message's Message-ID must
+// not make the genuine one a duplicate.
 func (t *Tx) SeenBefore(id int64, messageID, sha string) (bool, error) {
 	var n int
 	err := get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM messages WHERE id <> ? AND state = 'done'
-		AND ((message_id = ? AND message_id <> '') OR sha256 = ?)`, id, messageID, sha)
+		AND ((message_id = ? AND message_id <> '' AND verdict <> 'unverified') OR sha256 = ?)`, id, messageID, sha)
 	return n > 0, err
 }
 
