@@ -114,8 +114,9 @@ type Result struct {
 // maxAttempts bounds how often a message is decided again after a unique-constraint conflict.
 const maxAttempts = 5
 
-// ProcessPending decides every stored message not yet decided, oldest first. When ctx ends it
-// finishes the message in hand (its transaction is not cut short) and stops before the next.
+// ProcessPending decides every stored message not yet decided, oldest first, and returns how
+// many it decided. Messages another worker holds are left to it. When ctx ends it finishes the
+// message in hand (its transaction is not cut short) and stops before the next.
 func (p *Pipeline) ProcessPending(ctx context.Context) (int, error) {
 	n := 0
 	for {
@@ -123,15 +124,23 @@ func (p *Pipeline) ProcessPending(ctx context.Context) (int, error) {
 		if err != nil || len(ids) == 0 {
 			return n, err
 		}
+		decided := 0
 		for _, id := range ids {
 			if ctx.Err() != nil {
 				return n, nil
 			}
 			_, err := p.Process(context.WithoutCancel(ctx), id)
-			if err != nil && !errors.Is(err, store.ErrAlreadyDecided) {
+			switch {
+			case errors.Is(err, store.ErrAlreadyDecided):
+			case err != nil:
 				return n, err
+			default:
+				decided++
 			}
-			n++
+		}
+		n += decided
+		if decided == 0 {
+			return n, nil // all held by other workers: they will finish them
 		}
 	}
 }
@@ -149,6 +158,11 @@ func (p *Pipeline) Process(ctx context.Context, id int64) (Result, error) {
 	// again sees it and gives the right reason (mobile_in_use, the next free address).
 	for attempt := 1; ; attempt++ {
 		err = p.store.InTx(ctx, func(tx *store.Tx) error {
+			if ok, err := tx.ClaimMessage(id); err != nil {
+				return err
+			} else if !ok {
+				return store.ErrAlreadyDecided // decided, or being decided, by another worker
+			}
 			w := &work{p: p, tx: tx, stored: m, msg: msg, now: started}
 			var err error
 			res, err = w.decide()

@@ -216,3 +216,22 @@ func (t *Tx) Message(id int64) (StoredMessage, error) {
 	err := get(t.ctx, t.tx, &m, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id)
 	return m, err
 }
+
+// ClaimMessage locks an undecided message for this transaction. ok is false when it was decided
+// already or another worker holds it (PostgreSQL's SKIP LOCKED lets replicas share the work
+// without waiting on each other; SQLite runs one transaction at a time anyway).
+func (t *Tx) ClaimMessage(id int64) (ok bool, err error) {
+	q := `SELECT state FROM messages WHERE id = ?`
+	if t.tx.DriverName() == postgresDialect.driver {
+		q += ` FOR UPDATE SKIP LOCKED`
+	}
+	var state string
+	err = get(t.ctx, t.tx, &state, q, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return false, nil // locked by another worker
+	case err != nil:
+		return false, fmt.Errorf("store: claim message %d: %w", id, err)
+	}
+	return state == MessageNew, nil
+}

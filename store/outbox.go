@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,14 +49,26 @@ func (t *Tx) Enqueue(messageRef int64, o domain.Outgoing, held bool, now time.Ti
 	return id, nil
 }
 
-// PendingReplies returns up to limit replies due at now, oldest first.
+// sendLease is how long a claimed reply is left to its sender before another may send it:
+// a sender that dies mid-batch delays its replies by this much, and never loses them.
+const sendLease = 5 * time.Minute
+
+// PendingReplies claims up to limit replies due at now, oldest first, for one sender: they are
+// not due again for sendLease unless MarkSent or MarkFailed says otherwise. On PostgreSQL,
+// replicas skip each other's claims (SKIP LOCKED) instead of waiting.
 func (s *Store) PendingReplies(ctx context.Context, limit int, now time.Time) ([]domain.Outgoing, error) {
+	lock := ""
+	if s.IsPostgres() {
+		lock = "FOR UPDATE SKIP LOCKED"
+	}
 	var rows []outboxRow
-	err := sel(ctx, s.db, &rows, `SELECT `+outboxColumns+` FROM outbox
-		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`, now.UTC(), limit)
+	err := sel(ctx, s.db, &rows, `UPDATE outbox SET next_attempt_at = ?
+		WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ? `+lock+`)
+		RETURNING `+outboxColumns, now.Add(sendLease).UTC(), now.UTC(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending replies: %w", err)
 	}
+	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.ID, b.ID) })
 	return outgoing(rows), nil
 }
 
