@@ -35,6 +35,7 @@ func init() {
 type Store struct {
 	db      *sqlx.DB
 	dialect dialect
+	path    string // the SQLite file, "" in memory or on PostgreSQL
 }
 
 // Open connects to url: a postgres:// (or postgresql://) URL, or else a SQLite file path
@@ -57,7 +58,11 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	return &Store{db: db, dialect: d}, nil
+	st := &Store{db: db, dialect: d}
+	if d.driver == "sqlite" && url != ":memory:" && !strings.HasPrefix(url, "file:") {
+		st.path = url
+	}
+	return st, nil
 }
 
 func sqliteDSN(path string) string {

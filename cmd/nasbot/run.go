@@ -119,11 +119,50 @@ func pipelineConfig(cfg Config) pipeline.Config {
 // run runs every part until ctx is done; the first part to fail stops the others.
 func (b *bot) run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return b.intake.Run(ctx) })
+	g.Go(func() error { return b.poll(ctx) })
 	g.Go(func() error { return b.worker.Run(ctx) })
 	g.Go(func() error { return b.sender.Run(ctx) })
 	g.Go(func() error { return b.serveHTTP(ctx) })
 	return g.Wait()
+}
+
+// poll reads the inbox while this replica holds the poller lock: one replica polls, every
+// replica decides and sends. A lost lock (its database session died) stops polling until the
+// lock is taken again, by this replica or another.
+func (b *bot) poll(ctx context.Context) error {
+	for ctx.Err() == nil {
+		release, lost, err := b.store.PollerLock(ctx)
+		if errors.Is(err, store.ErrSecondInstance) {
+			return err
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				b.log.Error("cannot take the poller lock; will retry", slog.String("error", err.Error()))
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(5 * time.Second):
+			}
+			continue
+		}
+		b.log.Info("this replica reads the inbox")
+		pollCtx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-lost:
+				b.log.Warn("poller lock lost; stopping the intake")
+				cancel()
+			case <-pollCtx.Done():
+			}
+		}()
+		err = b.intake.Run(pollCtx)
+		cancel()
+		release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // serveHTTP serves the operators' endpoints: /healthz (the process answers), /readyz (it can
