@@ -15,7 +15,6 @@ const (
 	maxTown             = 10
 )
 
-
 // registerMailbox gives a new ODS code (normally a community pharmacy's new contractor) its shared
 // mailbox, <sector>.<ods>@<domain>, and creates its first owner as add_user does. It comes from an
 // existing site's shared mailbox, whose owner asks; the block's ODS code is the new one. A code the

@@ -55,12 +55,15 @@ type block struct {
 //     signature (after the sign-off, before any quoted history) still counts.
 //   - Every request without its own gets the mail's.
 func scanText(lines []string) scan {
+	// Lines are normalised as the cut search reaches them (it looks a few lines ahead), so the
+	// footer and quoted history below the cut cost nothing.
 	norm := make([]string, len(lines))
-	for i, l := range lines {
-		norm[i] = normLine(l)
-	}
+	normalised := 0
 	hard := len(lines)
-	for i := range norm {
+	for i := range lines {
+		for ; normalised <= i+cutLookahead && normalised < len(lines); normalised++ {
+			norm[normalised] = normLine(lines[normalised])
+		}
 		if hardCut(norm, i) {
 			hard = i
 			break
@@ -198,6 +201,9 @@ func scanText(lines []string) scan {
 	}
 	return out
 }
+
+// cutLookahead is how far past a line hardCut may look (onWrote, outlookHeader).
+const cutLookahead = 4
 
 // maxUnrecognised bounds the lines quoted back in a reply that teaches the format.
 const maxUnrecognised = 30

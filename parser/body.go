@@ -37,32 +37,29 @@ type rawPart struct {
 // Broken structure (a missing closing boundary, a bad part header) ends the walk of that
 // multipart, keeping what was read before it.
 func (b *body) walk(h message.Header, raw []byte, depth int) {
-	t, params, _ := h.ContentType()
-	if t == "" {
-		t = "text/plain"
-	}
+	t, params := partType(h)
+	b.walkTyped(h, t, params, raw, depth)
+}
+
+// partType is a part's media type, lower case, and parameters; text/plain when missing or
+// unreadable (RFC 2045 section 5.2).
+func partType(h message.Header) (string, map[string]string) {
+	return mediaType(h.Get("Content-Type"))
+}
+
+// walkTyped walks a part whose media type has been read.
+func (b *body) walkTyped(h message.Header, t string, params map[string]string, raw []byte, depth int) {
 	if strings.HasPrefix(t, "multipart/") && depth < maxDepth {
 		boundary := params["boundary"]
 		if boundary == "" {
+			// A multipart without a boundary cannot be split: read it as text.
+			t = "text/plain"
+		} else {
+			b.walkMultipart(raw, boundary, depth)
 			return
 		}
-		mr := textproto.NewMultipartReader(bytes.NewReader(raw), boundary)
-		for {
-			p, err := mr.NextPart()
-			if err != nil {
-				return
-			}
-			data, rerr := io.ReadAll(p)
-			b.walk(message.Header{Header: p.Header}, data, depth+1)
-			if rerr != nil {
-				return
-			}
-		}
 	}
-	disp, dparams, _ := h.ContentDisposition()
-	name := filename(dparams, params)
-	isText := t == "text/plain" || t == "text/html"
-	if isText && name == "" && !strings.EqualFold(disp, "attachment") {
+	if isBody(h, t, params) {
 		if t == "text/plain" {
 			b.plain = append(b.plain, decodeText(h, raw, params))
 		} else {
@@ -70,8 +67,53 @@ func (b *body) walk(h message.Header, raw []byte, depth int) {
 		}
 		return
 	}
+	_, dparams, _ := h.ContentDisposition()
 	data := decodeTransfer(h, raw)
-	b.atts = append(b.atts, domain.Attachment{Filename: name, ContentType: t, Size: len(data), Data: data})
+	b.atts = append(b.atts, domain.Attachment{Filename: filename(dparams, params), ContentType: t, Size: len(data), Data: data})
+}
+
+// walkMultipart splits a multipart body (RFC 2046 section 5.1) with go-message's textproto
+// reader and walks each part.
+func (b *body) walkMultipart(raw []byte, boundary string, depth int) {
+	mr := textproto.NewMultipartReader(bytes.NewReader(raw), boundary)
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return
+		}
+		ph := message.Header{Header: p.Header}
+		t, params := partType(ph)
+		if t == "text/html" && len(b.plain) > 0 && isBody(ph, t, params) {
+			// An HTML body after a text/plain one is never read: skip it undecoded.
+			if _, err := io.Copy(io.Discard, p); err != nil {
+				return
+			}
+			continue
+		}
+		data, rerr := readAll(p, min(len(raw), 8<<10))
+		b.walkTyped(ph, t, params, data, depth+1)
+		if rerr != nil {
+			return
+		}
+	}
+}
+
+// isBody reports whether a leaf part is body text rather than an attachment: text/plain or
+// text/html with no file name and not marked as an attachment (RFC 2183).
+func isBody(h message.Header, t string, params map[string]string) bool {
+	if t != "text/plain" && t != "text/html" {
+		return false
+	}
+	disp, dparams, _ := h.ContentDisposition()
+	return filename(dparams, params) == "" && !strings.EqualFold(disp, "attachment")
+}
+
+// readAll reads r whole into a buffer of sizeHint bytes to start with.
+func readAll(r io.Reader, sizeHint int) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(sizeHint + bytes.MinRead)
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
 // filename is the part's file name: Content-Disposition's filename (RFC 2183, with RFC 2231
@@ -98,24 +140,27 @@ func isCSV(a domain.Attachment) bool {
 	return strings.EqualFold(path.Ext(a.Filename), ".csv")
 }
 
-// decodeTransfer undoes the Content-Transfer-Encoding with go-message. An unknown encoding
-// leaves the bytes as they are; a broken base64 or quoted-printable body is decoded leniently.
+// decodeTransfer undoes the Content-Transfer-Encoding (RFC 2045 section 6). Base64 and the
+// identity encodings go through go-message. Quoted-printable is decoded here: the standard
+// library's reader, which go-message uses, stops at the first malformed escape (common in real
+// mail) and, decoding a byte at a time, took a quarter of a typical parse. An unknown encoding
+// leaves the bytes as they are; a broken base64 body is decoded leniently.
 func decodeTransfer(h message.Header, raw []byte) []byte {
 	enc := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
+	if enc == "quoted-printable" {
+		return decodeQP(raw)
+	}
 	var eh message.Header
 	eh.Set("Content-Transfer-Encoding", enc)
 	e, err := message.New(eh, bytes.NewReader(raw))
 	if err != nil {
 		return raw // unknown encoding: the body as it stands
 	}
-	data, err := io.ReadAll(e.Body)
+	data, err := readAll(e.Body, len(raw))
 	if err == nil {
 		return data
 	}
-	switch enc {
-	case "quoted-printable":
-		return lenientQP(raw)
-	case "base64":
+	if enc == "base64" {
 		return lenientBase64(raw)
 	}
 	return data
@@ -129,6 +174,14 @@ func decodeText(h message.Header, raw []byte, params map[string]string) string {
 	cs := strings.ToLower(strings.TrimSpace(params["charset"]))
 	switch cs {
 	case "", "utf-8", "utf8", "us-ascii", "ascii":
+	case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "l1", "cp819", "ibm819":
+		// Labelled Latin-1, written by Windows: read as Windows-1252, as browsers do (WHATWG
+		// Encoding), so 0x92 is a right quote and not a control character. Text that is valid
+		// UTF-8 was mislabelled, and is kept.
+		if utf8.Valid(data) {
+			break
+		}
+		return finishText(decodeWindows1252(data), params)
 	default:
 		if r, err := charset.Reader(cs, bytes.NewReader(data)); err == nil {
 			if out, err := io.ReadAll(r); err == nil && utf8.Valid(out) {
@@ -136,7 +189,11 @@ func decodeText(h message.Header, raw []byte, params map[string]string) string {
 			}
 		}
 	}
-	s := textString(data)
+	return finishText(textString(data), params)
+}
+
+// finishText undoes format=flowed when the part says so.
+func finishText(s string, params map[string]string) string {
 	if strings.EqualFold(params["format"], "flowed") {
 		s = unflow(s, strings.EqualFold(params["delsp"], "yes"))
 	}
@@ -184,22 +241,45 @@ func unflow(s string, delsp bool) string {
 	return b.String()
 }
 
-// lenientQP decodes quoted-printable (RFC 2045 section 6.7) keeping any "=" that does not start
-// a valid escape, as most mail readers do.
-func lenientQP(raw []byte) []byte {
+// decodeQP decodes quoted-printable (RFC 2045 section 6.7): "=XX" escapes, "=" before a line
+// end as a soft line break, and blanks at the end of an encoded line dropped (rule 3). Like
+// most mail readers, and unlike the standard library, it keeps an "=" that starts no valid
+// escape instead of failing.
+func decodeQP(raw []byte) []byte {
 	out := make([]byte, 0, len(raw))
+	keep := 0 // out[:keep] holds decoded escapes that trailing-blank removal must not touch
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
-		if c != '=' {
+		switch c {
+		case '\n':
+			n := len(out)
+			if n > 0 && out[n-1] == '\r' {
+				n--
+			}
+			m := n
+			for m > keep && (out[m-1] == ' ' || out[m-1] == '\t') {
+				m--
+			}
+			if m < n {
+				out = append(out[:m], out[n:]...)
+			}
+			out = append(out, '\n')
+			keep = len(out)
+			continue
+		case '=':
+		default:
 			out = append(out, c)
 			continue
 		}
-		// Soft line break: "=" then optional blanks then CRLF or LF.
+		// Soft line break: "=" then optional blanks then CRLF or LF (or the end).
 		j := i + 1
 		for j < len(raw) && (raw[j] == ' ' || raw[j] == '\t') {
 			j++
 		}
-		if j < len(raw) && raw[j] == '\n' {
+		if j == len(raw) {
+			break
+		}
+		if raw[j] == '\n' {
 			i = j
 			continue
 		}
@@ -210,6 +290,7 @@ func lenientQP(raw []byte) []byte {
 		if i+2 < len(raw) && isHex(raw[i+1]) && isHex(raw[i+2]) {
 			out = append(out, unhex(raw[i+1])<<4|unhex(raw[i+2]))
 			i += 2
+			keep = len(out)
 			continue
 		}
 		out = append(out, c)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"nasbot/domain"
@@ -19,6 +20,7 @@ type expectedMail struct {
 	Requests []struct {
 		Type    *string  `json:"type"`
 		Reasons []string `json:"reasons"`
+		Account string   `json:"account"`
 	} `json:"requests"`
 }
 
@@ -32,7 +34,8 @@ var parseReasons = map[string]bool{
 }
 
 // TestCorpus parses every mail of the shared corpus and checks what is the parser's share of
-// expected.json: how many requests, their types, and the parse-level reason codes.
+// expected.json: how many requests, their types, the accounts they name, and the parse-level
+// reason codes.
 func TestCorpus(t *testing.T) {
 	cases, _ := filepath.Glob(filepath.Join(corpusDir, "*"))
 	if len(cases) == 0 {
@@ -91,6 +94,10 @@ func checkCorpusMail(t *testing.T, m *domain.Message, want expectedMail) {
 		r := m.Requests[j]
 		if w.Type != nil && string(r.Type) != *w.Type {
 			t.Errorf("request %d: type %q, want %q", j+1, r.Type, *w.Type)
+		}
+		// The account a request names is the parser's; add_user's is the address it is given.
+		if w.Account != "" && r.Type != domain.AddUser && !strings.EqualFold(r.Account, w.Account) {
+			t.Errorf("request %d: account %q, want %q", j+1, r.Account, w.Account)
 		}
 		var wantReasons, got []string
 		for _, reason := range w.Reasons {

@@ -1,11 +1,12 @@
 package parser
 
 import (
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"io"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"nasbot/domain"
 )
@@ -13,25 +14,42 @@ import (
 // csvRequests reads a bulk-request CSV attachment (spec/requests.md): a header row naming the
 // columns (request,name,mobile,email,account,linked,role, in any order and case; the same field
 // synonyms as in the body; unknown columns are listed as not used) and one request a row.
-// Excel's habits are tolerated: a byte-order mark, Windows-1252 text, ";" or tab as the
+// The requests are appended to reqs. Excel's habits are tolerated: a byte-order mark, Windows-1252 text, ";" or tab as the
 // delimiter, blank rows. ok is false when the file has no header row with a request column; the
 // header line is then returned for the reply to quote.
-func csvRequests(data []byte) (reqs []domain.Request, header string, ok bool) {
+func csvRequests(data []byte, reqs []domain.Request) (_ []domain.Request, header string, ok bool) {
 	text := textString(data)
-	first, _, _ := strings.Cut(strings.TrimLeft(text, "\r\n"), "\n")
+	reqs = slices.Grow(reqs, strings.Count(text, "\n"))
+	text = strings.TrimLeft(text, "\r\n")
+	first, rest, _ := strings.Cut(text, "\n")
 	first = strings.TrimRight(first, "\r")
+	comma := csvDelimiter(first)
+	if sep, ok := strings.CutPrefix(strings.ToLower(first), "sep="); ok && utf8.RuneCountInString(sep) == 1 {
+		// Excel's "sep=;" line names the delimiter.
+		comma, _ = utf8.DecodeRuneInString(sep)
+		text = rest
+		first, _, _ = strings.Cut(text, "\n")
+		first = strings.TrimRight(first, "\r")
+	}
 	r := csv.NewReader(strings.NewReader(text))
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
 	r.TrimLeadingSpace = true
 	r.ReuseRecord = true
-	r.Comma = csvDelimiter(first)
+	r.Comma = comma
+	if !validComma(comma) {
+		r.Comma = ','
+	}
 
 	var cols []kv // column names and what they are
 	reqCol := -1
 	row, errs := 0, 0
+	var offset int64 // where the current record starts in text
+	var fields []kv
 	for {
+		start := offset
 		rec, err := r.Read()
+		offset = r.InputOffset()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -56,7 +74,7 @@ func csvRequests(data []byte) (reqs []domain.Request, header string, ok bool) {
 				cols = append(cols, kv{name: c, id: id})
 			}
 			if reqCol < 0 {
-				return nil, first, false
+				return reqs, first, false
 			}
 			continue
 		}
@@ -65,7 +83,7 @@ func csvRequests(data []byte) (reqs []domain.Request, header string, ok bool) {
 		}
 		row++
 		word := ""
-		fields := make([]kv, 0, len(cols))
+		fields = fields[:0]
 		for i, v := range rec {
 			v = strings.TrimSpace(v)
 			if i >= len(cols) {
@@ -85,11 +103,11 @@ func csvRequests(data []byte) (reqs []domain.Request, header string, ok bool) {
 		}
 		req := buildRequest(word, fields)
 		req.Row = row
-		req.Source = []string{joinRecord(rec, r.Comma)}
+		req.Source = []string{strings.TrimRight(text[start:offset], "\r\n")}
 		reqs = append(reqs, req)
 	}
 	if cols == nil {
-		return nil, first, false
+		return reqs, first, false
 	}
 	return reqs, first, true
 }
@@ -109,6 +127,11 @@ func csvDelimiter(header string) rune {
 	return ','
 }
 
+// validComma mirrors encoding/csv's rule for a delimiter.
+func validComma(r rune) bool {
+	return r != 0 && r != '"' && r != '\r' && r != '\n' && utf8.ValidRune(r) && r != utf8.RuneError
+}
+
 func allBlank(rec []string) bool {
 	for _, v := range rec {
 		if strings.TrimSpace(v) != "" {
@@ -116,15 +139,6 @@ func allBlank(rec []string) bool {
 		}
 	}
 	return true
-}
-
-func joinRecord(rec []string, comma rune) string {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Comma = comma
-	_ = w.Write(rec)
-	w.Flush()
-	return strings.TrimRight(b.String(), "\r\n")
 }
 
 func itoa(n int) string {

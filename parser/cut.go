@@ -126,13 +126,22 @@ func softCut(norm []string, i int) bool {
 }
 
 func isSignOff(l string) bool {
-	lower := strings.ToLower(strings.TrimRight(l, ",.!; "))
+	t := strings.TrimRight(l, ",.!; ")
+	if t == "" {
+		return false
+	}
+	switch t[0] | 0x20 { // the first letters of the sign-offs, for a quick no
+	case 'a', 'b', 'c', 'k', 'm', 'r', 's', 't', 'w', 'y':
+	default:
+		return false
+	}
+	lower := strings.ToLower(t)
 	if signOffs[lower] {
 		return true
 	}
+	words := strings.Fields(lower)
 	// A sign-off followed by a name on the same line: "Thanks, Priya", "Regards Martin Shaw".
 	for n := 3; n >= 1; n-- {
-		words := strings.Fields(lower)
 		if len(words) <= n {
 			continue
 		}
@@ -141,7 +150,7 @@ func isSignOff(l string) bool {
 			continue
 		}
 		// The rest, as written, must be one to three capitalised words.
-		orig := strings.Fields(strings.TrimRight(l, ",.!; "))
+		orig := strings.Fields(t)
 		rest := orig[n:]
 		if len(rest) == 0 || len(rest) > 3 {
 			return false

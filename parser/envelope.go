@@ -199,6 +199,9 @@ func mediaType(v string) (string, map[string]string) {
 		return "text/plain", nil
 	}
 	t, params, err := mime.ParseMediaType(v)
+	if params == nil {
+		params = map[string]string{}
+	}
 	if err != nil && t == "" {
 		// Keep what stands before the first ';' when the parameters are broken.
 		t, _, _ = strings.Cut(v, ";")
@@ -262,6 +265,10 @@ var dateLayouts = []string{
 // parseDate reads a Date field (RFC 5322 section 3.3) with net/mail, then a few layouts seen in
 // the wild; the zero time when nothing fits.
 func parseDate(v string) time.Time {
+	// The form nearly every mail program writes, tried first: net/mail tries its layouts in turn.
+	if t, err := time.Parse("Mon, 2 Jan 2006 15:04:05 -0700", v); err == nil {
+		return t
+	}
 	if t, err := mail.ParseDate(v); err == nil {
 		return t
 	}

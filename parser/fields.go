@@ -26,6 +26,7 @@ const (
 	fieldOrgName
 	fieldTown
 	fieldReason
+	fieldCount // the number of fields above
 )
 
 // fieldInfo gives each field its canonical name (Problem.Field, the CSV header) and the label
@@ -180,9 +181,11 @@ var requestWords = map[string]requestWord{
 	"updateodsdetails": {typ: domain.ODSChange},
 }
 
+var wordSeparators = strings.NewReplacer("-", " ", "_", " ", "/", " ")
+
 // wordKey folds a `Request:` word: articles dropped, then key.
 func wordKey(s string) string {
-	ws := strings.Fields(strings.NewReplacer("-", " ", "_", " ", "/", " ").Replace(s))
+	ws := strings.Fields(wordSeparators.Replace(s))
 	kept := ws[:0]
 	for _, w := range ws {
 		switch strings.ToLower(w) {
@@ -194,9 +197,23 @@ func wordKey(s string) string {
 	return key(strings.Join(kept, " "))
 }
 
+// lookupWord finds the request type of a `Request:` word. A word with more after it ("Add
+// user - urgent", "Leaver: Tom Nowak", "Add user (new starter)") is matched by its head.
 func lookupWord(s string) (requestWord, bool) {
-	w, ok := requestWords[wordKey(s)]
-	return w, ok
+	if w, ok := requestWords[wordKey(s)]; ok {
+		return w, true
+	}
+	if i := strings.IndexAny(s, "(,:;–—"); i > 0 {
+		if w, ok := requestWords[wordKey(s[:i])]; ok {
+			return w, true
+		}
+	}
+	if head, _, ok := strings.Cut(s, " - "); ok {
+		if w, ok := requestWords[wordKey(head)]; ok {
+			return w, true
+		}
+	}
+	return requestWord{}, false
 }
 
 // typeSpec says which fields a request type reads, and which of them it needs.

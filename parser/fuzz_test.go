@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"nasbot/domain"
@@ -20,7 +21,8 @@ var knownTypes = map[domain.RequestType]bool{
 // a panic fails, and checks what the rest of the bot relies on.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.eml"))
-	for _, name := range files {
+	corpus, _ := filepath.Glob(filepath.Join(corpusDir, "*", "*.eml"))
+	for _, name := range append(files, corpus...) {
 		raw, err := os.ReadFile(name)
 		if err == nil {
 			f.Add(raw)
@@ -113,5 +115,48 @@ func TestParseNeverPanics(t *testing.T) {
 			}
 			checkMessage(t, m)
 		}
+	}
+}
+
+// TestPathological parses inputs built to find quadratic paths; each must stay fast.
+func TestPathological(t *testing.T) {
+	big := func(s string, n int) string { return strings.Repeat(s, n) }
+	mail := func(ctype, body string) []byte {
+		return []byte("From: a@nhs.net\r\nContent-Type: " + ctype + "\r\n\r\n" + body)
+	}
+	var parts strings.Builder
+	for range 20000 {
+		parts.WriteString("--b\r\nContent-Type: application/octet-stream\r\n\r\nx\r\n")
+	}
+	nested := big("--b\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n", 5000)
+	tests := map[string][]byte{
+		"dashes":         mail("text/plain", "Request: Leaver\r\n"+big("- ", 400000)),
+		"long line":      mail("text/plain", "Request: Leaver\r\nAccount"+big("x", 2<<20)+": a@nhs.net\r\n"),
+		"many lines":     mail("text/plain", big("Request: Leaver\r\nAccount: a@nhs.net\r\n", 100000)),
+		"colons":         mail("text/plain", big(":", 2<<20)),
+		"equals":         mail("text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable", big("=", 2<<20)),
+		"table cells":    mail("text/html", "<table><tr>"+big("<td>x</td>", 200000)),
+		"mailto links":   mail("text/html", "<p>"+big(`<a href="mailto:a@b.example">x</a>`, 100000)),
+		"blockquotes":    mail("text/html", big("<blockquote>", 100000)+"Request: Leaver"),
+		"many parts":     mail("multipart/mixed; boundary=b", parts.String()+"--b--\r\n"),
+		"nested":         mail("multipart/mixed; boundary=b", nested),
+		"header":         []byte(big("X-A: b\r\n", 200000) + "\r\nRequest: Leaver\r\n"),
+		"folded":         []byte("Subject: a\r\n" + big(" b\r\n", 200000) + "\r\nbody"),
+		"csv":            mail("text/csv", "request,account\r\n"+big("\"", 1<<20)),
+		"on wrote":       mail("text/plain", big("On a day\r\n", 200000)),
+		"from lines":     mail("text/plain", big("From: x\r\n", 200000)),
+		"angle brackets": mail("text/plain", "Request: Leaver\r\nAccount: "+big("<", 1<<20)),
+		"references":     []byte("References: " + big("<a@b> ", 200000) + "\r\n\r\n"),
+		"addresses":      []byte("From: " + big("a@b.example, ", 100000) + "\r\n\r\n"),
+	}
+	for name, raw := range tests {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			m := Parse(raw, Options{})
+			checkMessage(t, m)
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
 	}
 }

@@ -212,7 +212,7 @@ func (w *textWriter) space() {
 
 // cell marks the start of a table cell.
 func (w *textWriter) cell() {
-	if strings.TrimSpace(w.line.String()) != "" {
+	if w.line.Len() > 0 {
 		w.cellSep = true
 	}
 }

@@ -146,7 +146,7 @@ scan:
 	}
 	// "Name- Jane", "Name -Jane", "Mobile–07700 900123": a dash next to a blank, right after a
 	// known name.
-	for i := 1; i < len(s); {
+	for i := 1; i < len(s) && i <= maxFieldName+1; {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if (r == '-' || r == '–' || r == '—') && (s[i-1] == ' ' || i+n < len(s) && s[i+n] == ' ') {
 			if cand := cleanName(s[:i]); cand != "" {
@@ -182,11 +182,15 @@ func cleanValue(s string) string {
 	return s
 }
 
+// maxFieldName is the longest field name read, in characters ("Linked to the shared mailbox"
+// is 28).
+const maxFieldName = 40
+
 // looksLikeFieldName accepts short labels: one to five words starting with a letter, of
 // letters, spaces and a little punctuation. Sentences ("Thanks. One more thing"), times
 // ("starts at 9:30") and URLs are not field names.
 func looksLikeFieldName(s string) bool {
-	if s == "" || utf8.RuneCountInString(s) > 40 {
+	if s == "" || len(s) > 4*maxFieldName || utf8.RuneCountInString(s) > maxFieldName {
 		return false
 	}
 	r, _ := utf8.DecodeRuneInString(s)

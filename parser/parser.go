@@ -84,17 +84,16 @@ func parse(m *domain.Message, raw []byte, opts Options) {
 		if !isCSV(a) {
 			continue
 		}
-		reqs, header, ok := csvRequests(a.Data)
-		if !ok {
-			if header != "" {
-				csvHeaders = append(csvHeaders, clipLine(header))
-			}
-			continue
+		n := len(m.Requests)
+		var header string
+		var ok bool
+		m.Requests, header, ok = csvRequests(a.Data, m.Requests)
+		if !ok && header != "" {
+			csvHeaders = append(csvHeaders, clipLine(header))
 		}
-		for i := range reqs {
-			reqs[i].RequestedBy = m.RequestedBy
+		for i := n; i < len(m.Requests); i++ {
+			m.Requests[i].RequestedBy = m.RequestedBy
 		}
-		m.Requests = append(m.Requests, reqs...)
 	}
 
 	if len(m.Requests) == 0 {

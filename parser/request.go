@@ -48,8 +48,7 @@ func buildRequest(word string, fields []kv) domain.Request {
 			hasAccount = true
 		}
 	}
-	set := make(map[field]bool, len(fields))
-	bad := make(map[field]bool)
+	var set, bad [fieldCount]bool
 	for _, f := range fields {
 		id := f.id
 		if id == fieldEmail && emailIsAccount && !hasAccount {
@@ -122,7 +121,7 @@ func setField(r *domain.Request, id field, v string) (domain.Problem, bool) {
 			r.Account = addr
 		}
 	case fieldMobile:
-		m, ok := domain.NormaliseMobile(v)
+		m, ok := readMobile(v)
 		if !ok {
 			r.Mobile = v
 			return domain.Problem{
@@ -164,6 +163,27 @@ func setField(r *domain.Request, id field, v string) (domain.Problem, bool) {
 		r.Sector = s
 	}
 	return domain.Problem{}, true
+}
+
+// readMobile reads a mobile number with domain.NormaliseMobile. When the value holds words
+// too ("07700 900123 (personal)", "mob 07700 900123"), the one run of phone characters in it
+// that is a UK mobile is taken.
+func readMobile(v string) (string, bool) {
+	if m, ok := domain.NormaliseMobile(v); ok {
+		return m, true
+	}
+	found := ""
+	for _, run := range strings.FieldsFunc(v, func(r rune) bool {
+		return unicode.IsLetter(r) || r == ':' || r == ',' || r == ';' || r == '/'
+	}) {
+		if m, ok := domain.NormaliseMobile(strings.Trim(run, " ()[]-.")); ok {
+			if found != "" && found != m {
+				return "", false // two numbers: which one is meant?
+			}
+			found = m
+		}
+	}
+	return found, found != ""
 }
 
 func typeLabel(t domain.RequestType) string {
@@ -301,6 +321,8 @@ func addrToken(tok string) (string, bool) {
 	return strings.ToLower(tok), true
 }
 
+var personLeftovers = strings.NewReplacer("mailto:", "", "MAILTO:", "", "()", "", "<>", "", "[]", "")
+
 // parsePerson reads a `Requested by:` value, "Name (address)" or "Name <address>" or just an
 // address or a name.
 func parsePerson(v string) *domain.Person {
@@ -314,8 +336,8 @@ func parsePerson(v string) *domain.Person {
 		if i := strings.Index(lower, addr); i >= 0 {
 			name = v[:i] + v[i+len(addr):]
 		}
-		name = strings.NewReplacer("mailto:", "", "MAILTO:", "", "()", "", "<>", "", "[]", "").Replace(name)
-		p.Name = collapse(strings.Trim(collapse(name), " ,-–:;()<>[]\""))
+		name = personLeftovers.Replace(name)
+		p.Name = strings.ReplaceAll(collapse(strings.Trim(collapse(name), " ,-–:;()<>[]\"")), " ,", ",")
 	} else {
 		p.Name = collapse(v)
 	}

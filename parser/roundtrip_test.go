@@ -88,7 +88,9 @@ const rtHeader = "From: \"Riverside Pharmacy, Ashford\" <pharmacy.fa123@nhs.net>
 
 const rtSignature = "\nRequested by: Sarah Patel (sarah.patel@nhs.net)\n\nKind regards\nSarah\n"
 
-func crlf(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n") }
+func crlf(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
+}
 
 // The ways one request text travels: each encoding and body type the parser must read.
 var carriers = map[string]func(text string) []byte{

@@ -229,6 +229,7 @@ func TestRequestedBy(t *testing.T) {
 			nil, []*domain.Person{nil},
 		},
 		{"mailto link", "Requested by: Ann Able <mailto:Ann.Able@NHS.net>\nRequest: Leaver\nAccount: x@nhs.net\n", a, []*domain.Person{a}},
+		{"title after the address", "Requested by: Ann Able (ann.able@nhs.net), Manager\nRequest: Leaver\nAccount: x@nhs.net\n", person("Ann Able, Manager", "ann.able@nhs.net"), []*domain.Person{person("Ann Able, Manager", "ann.able@nhs.net")}},
 		{"name only", "Requested by: Ann Able\nRequest: Leaver\nAccount: x@nhs.net\n", person("Ann Able", ""), []*domain.Person{person("Ann Able", "")}},
 	}
 	for _, tt := range tests {
@@ -265,6 +266,10 @@ func TestValues(t *testing.T) {
 		{"sectors", "Request: Register shared mailbox\nODS code: v 123 45\nSector: Dentistry\nOrganisation name: Smile  Dental\nTown: Leek\nName: A B\nMobile: 07700900123\nEmail: a@b.example",
 			domain.Request{Type: domain.RegisterMailbox, ODS: "V12345", Sector: domain.Dental, OrganisationName: "Smile Dental", Town: "Leek", Name: "A B", Mobile: "07700900123", Email: "a@b.example"}},
 		{"articles and case in the word", "Request: ADD A USER\nName: A B\nMobile: 07700900123\nEmail: a@b.example", domain.Request{Type: domain.AddUser, Name: "A B", Mobile: "07700900123", Email: "a@b.example"}},
+		{"mobile with words", "Request: Password reset\nAccount: a@nhs.net\nMobile: 07700 900123 (her personal mobile)", domain.Request{Type: domain.PasswordReset, Account: "a@nhs.net", Mobile: "07700900123"}},
+		{"two mobiles", "Request: Password reset\nAccount: a@nhs.net\nMobile: 07700 900123 or 07700 900124", domain.Request{Type: domain.PasswordReset, Account: "a@nhs.net", Mobile: "07700 900123 or 07700 900124", Problems: []domain.Problem{problem(domain.MobileInvalid, "mobile")}}},
+		{"word with more after it", "Request: Leaver - last day Friday\nAccount: a@nhs.net", domain.Request{Type: domain.Leaver, Account: "a@nhs.net"}},
+		{"word with a bracket", "Request: Add user (new dispenser)\nName: A B\nMobile: 07700900123\nEmail: a@b.example", domain.Request{Type: domain.AddUser, Name: "A B", Mobile: "07700900123", Email: "a@b.example"}},
 		{"empty values are missing", "Request: Change role\nAccount: a@nhs.net\nRole:", domain.Request{Type: domain.ChangeRole, Account: "a@nhs.net", Problems: []domain.Problem{problem(domain.MissingField, "role")}}},
 		{"duplicate field", "Request: Leaver\nAccount: a@nhs.net\nAccount: b@nhs.net", domain.Request{Type: domain.Leaver, Account: "a@nhs.net", Unused: []string{"Account"}}},
 		{"unknown field", "Request: Leaver\nAccount: a@nhs.net\nNote: last day Friday", domain.Request{Type: domain.Leaver, Account: "a@nhs.net", Unused: []string{"Note"}}},
@@ -312,11 +317,12 @@ func TestCSV(t *testing.T) {
 	}{
 		{"header only", "request,name\n", nil, nil},
 		{"no request column", "name,mobile\nJo,07700900123\n", nil, []string{"name,mobile"}},
+		{"excel sep line", "sep=;\nrequest;account\nLeaver;a@nhs.net\n", []domain.RequestType{domain.Leaver}, nil},
 		{"tabs", "Request\tAccount\nLeaver\tA@nhs.net\n", []domain.RequestType{domain.Leaver}, nil},
 		{"quoted commas and extra cells", "request,name,mobile,email\n\"Add user\",\"Smith, Jo\",07700900123,jo@example.com,extra\n", []domain.RequestType{domain.AddUser}, nil},
 		{"empty request cell", "request,account\n,a@nhs.net\n", []domain.RequestType{domain.Unknown}, nil},
-		// An unclosed quote runs to the end of the file: one row, whose word nobody knows.
-		{"broken quotes", "request,account\n\"Leaver,a@nhs.net\nLeaver,b@nhs.net\n", []domain.RequestType{domain.Unknown}, nil},
+		// An unclosed quote runs to the end of the file: one row, all in its request cell.
+		{"broken quotes", "request,account\n\"Leaver,a@nhs.net\nLeaver,b@nhs.net\n", []domain.RequestType{domain.Leaver}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,11 +13,22 @@
 # Overrides (environment):
 #   NASBOT_SERVICES_PG_PORT   (55432)   NASBOT_SERVICES_IMAP_PORT (51143)
 #   NASBOT_SERVICES_SMTP_PORT (52525)   NASBOT_SERVICES_DIR       (<repo>/.services)
+#   NASBOT_SERVICES_OAUTH_PORT (58080)
 #
 # Mail model: every full address (pharmacy.fq7k2@nhs.net, requests@nas.test) is its own
 # Dovecot user with its own INBOX; every user's password is nasbot-test. Exim accepts mail for
 # any domain from loopback (with or without AUTH PLAIN/LOGIN) and hands every recipient to
 # Dovecot over LMTP, so what the bot sends can be read back over IMAP.
+#
+# OAuth 2.0: Dovecot also takes AUTH=XOAUTH2 and AUTH=OAUTHBEARER, and Exim AUTH XOAUTH2 and
+# OAUTHBEARER, checking each bearer token with RFC 7662 introspection at
+# http://127.0.0.1:$NASBOT_SERVICES_OAUTH_PORT/introspect. Nothing listens there but a test that
+# needs it (testenv.OAuthIdP); without it such logins fail, password logins are unaffected.
+#
+# `up` with the services already running rewrites changed Dovecot/Exim configs and reloads them
+# (SIGHUP, after a syntax check), without a gap on the IMAP port. Dovecot then ends the IMAP
+# sessions open at that moment (* BYE Server shutting down): tests running meanwhile may see one
+# disconnect. Nothing is reloaded when the configs are unchanged.
 set -euo pipefail
 
 # The fast path (`up` when all runs) avoids forks: on a loaded 2-core machine each costs 5-50 ms.
@@ -32,6 +43,7 @@ readonly HOST=127.0.0.1
 readonly PG_PORT=${NASBOT_SERVICES_PG_PORT:-55432}
 readonly IMAP_PORT=${NASBOT_SERVICES_IMAP_PORT:-51143}
 readonly SMTP_PORT=${NASBOT_SERVICES_SMTP_PORT:-52525}
+readonly OAUTH_PORT=${NASBOT_SERVICES_OAUTH_PORT:-58080}
 readonly PASSWORD=nasbot-test
 readonly PACKAGES=(postgresql dovecot-imapd dovecot-lmtpd exim4-daemon-light)
 readonly SERVICES=(postgres dovecot exim)
@@ -44,7 +56,7 @@ die() {
 }
 say() { echo "services: $*"; }
 
-for _p in "$PG_PORT" "$IMAP_PORT" "$SMTP_PORT"; do
+for _p in "$PG_PORT" "$IMAP_PORT" "$SMTP_PORT" "$OAUTH_PORT"; do
 	[[ $_p =~ ^[0-9]+$ ]] && ((_p >= 1024 && _p <= 65535)) || die "port $_p: want a number in 1024-65535"
 done
 
@@ -122,6 +134,23 @@ greets() {
 		[[ $line == "$2"* ]]' "$HOST" "$1" "$2" "$3" 2>/dev/null
 }
 listening() { timeout 1 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$HOST" "$1" 2>/dev/null; }
+
+# greeting_has PORT TEXT QUIT: the greeting on 127.0.0.1:PORT contains TEXT.
+greeting_has() {
+	timeout 2 bash -c '
+		exec 3<>"/dev/tcp/$0/$1" || exit 1
+		IFS= read -r -t 2 line <&3 || exit 1
+		printf "%s\r\n" "$3" >&3 2>/dev/null
+		[[ $line == *"$2"* ]]' "$HOST" "$1" "$2" "$3" 2>/dev/null
+}
+
+# same_file FILE TEXT: FILE holds exactly TEXT (read without a fork).
+same_file() {
+	local have=''
+	[[ -r $1 ]] || return 1
+	IFS= read -r -d '' have <"$1" || true
+	[[ $have == "$2" ]]
+}
 
 # wait_greeting PORT PREFIX QUIT SECONDS
 wait_greeting() {
@@ -220,6 +249,7 @@ write_env() {
 NASBOT_TEST_PG_URL=postgres://postgres@$HOST:$PG_PORT/postgres?sslmode=disable
 NASBOT_TEST_IMAP_ADDR=$HOST:$IMAP_PORT
 NASBOT_TEST_SMTP_ADDR=$HOST:$SMTP_PORT
+NASBOT_TEST_OAUTH_ADDR=$HOST:$OAUTH_PORT
 NASBOT_TEST_MAIL_PASSWORD=$PASSWORD" have=''
 	[[ -r $SVC/env ]] && have=$(<"$SVC/env")
 	[[ $have == "$want" ]] && return 0
@@ -262,8 +292,10 @@ EOF
 
 # ---------------------------------------------------------------- Dovecot
 
-write_dovecot_conf() {
-	cat >"$DATA/dovecot.conf" <<EOF
+# dovecot_conf sets DOVECOT_CONF and OAUTH2_CONF to the text of Dovecot's config files (no fork:
+# `up` compares them with the files each time).
+dovecot_conf() {
+	IFS= read -r -d '' DOVECOT_CONF <<EOF || true
 # Written by scripts/services.sh: a standalone test Dovecot; includes nothing from /etc/dovecot.
 instance_name = nasbot-test
 base_dir = $DATA/dovecot
@@ -273,7 +305,7 @@ protocols = imap lmtp
 listen = $HOST
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 auth_failure_delay = 0
 # Full addresses are user names; '+' kept so a+tag@x is its own user, not a's.
 auth_username_chars = abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567890.-_@+=
@@ -284,7 +316,14 @@ mail_max_userip_connections = 200
 lda_mailbox_autocreate = yes
 passdb {
   driver = static
+  mechanisms = plain login
   args = password=$PASSWORD
+}
+# Bearer tokens (XOAUTH2, OAUTHBEARER RFC 7628) are checked by the test's introspection endpoint.
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $DATA/dovecot-oauth2.conf.ext
 }
 userdb {
   driver = static
@@ -329,6 +368,49 @@ protocol lmtp {
   postmaster_address = postmaster@nas.test
 }
 EOF
+	# RFC 7662 introspection: POST token=...; {"active":true,"username":"<login>"} lets in exactly
+	# that user. The test server answers with Connection: close, so that Dovecot never reuses a
+	# connection to a server a finished test has shut down (its HTTP client does not retry).
+	IFS= read -r -d '' OAUTH2_CONF <<EOF || true
+# Written by scripts/services.sh: Dovecot's oauth2 passdb (2.3 syntax).
+introspection_mode = post
+introspection_url = http://$HOST:$OAUTH_PORT/introspect
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
+EOF
+}
+
+dovecot_conf_current() {
+	dovecot_conf
+	same_file "$DATA/dovecot.conf" "$DOVECOT_CONF" && same_file "$DATA/dovecot-oauth2.conf.ext" "$OAUTH2_CONF"
+}
+
+write_dovecot_conf() {
+	dovecot_conf
+	printf '%s' "$OAUTH2_CONF" >"$DATA/dovecot-oauth2.conf.ext"
+	printf '%s' "$DOVECOT_CONF" >"$DATA/dovecot.conf"
+}
+
+# reload_dovecot PID: the running master takes the new config (checked first) on SIGHUP; the
+# listeners stay, IMAP processes of the old config are ended (their clients get BYE).
+reload_dovecot() {
+	local f=$DATA/dovecot.conf i
+	dovecot_conf
+	printf '%s' "$DOVECOT_CONF" >"$f.new"
+	printf '%s' "$OAUTH2_CONF" >"$DATA/dovecot-oauth2.conf.ext"
+	/usr/sbin/dovecot -c "$f.new" -n >/dev/null 2>"$DATA/log/dovecot-check.out" || {
+		cat "$DATA/log/dovecot-check.out" >&2
+		die "dovecot: the new config $f.new is invalid; the running Dovecot keeps the old one"
+	}
+	mv -f "$f.new" "$f"
+	kill -HUP "$1"
+	for ((i = 0; i < 200; i++)); do # 10 s
+		greeting_has "$IMAP_PORT" "AUTH=XOAUTH2" "a LOGOUT" && return 0
+		sleep 0.05
+	done
+	fail_start dovecot "no IMAP greeting offering AUTH=XOAUTH2 on $HOST:$IMAP_PORT after the reload"
 }
 
 start_dovecot() {
@@ -350,9 +432,9 @@ start_dovecot() {
 
 # ---------------------------------------------------------------- Exim
 
-write_exim_conf() {
-	local f=$DATA/exim.conf
-	cat >"$f.tmp" <<EOF
+# exim_conf sets EXIM_CONF to the text of Exim's config file (no fork).
+exim_conf() {
+	IFS= read -r -d '' EXIM_CONF <<EOF || true
 # Written by scripts/services.sh: a test Exim that accepts mail for any domain from loopback and
 # delivers every recipient (full address) to the test Dovecot over LMTP.
 primary_hostname = smtp.nas.test
@@ -419,11 +501,75 @@ login:
   server_prompts = <| Username: | Password:
   server_condition = \${if eq{\$auth2}{$PASSWORD}}
   server_set_id = \$auth1
+
+# Bearer tokens: Exim has no OAuth driver, so plaintext takes the whole initial response (\$auth1,
+# no NULs in it) and asks the test's introspection endpoint whether the token is active for the
+# user named in it (GET, token and user restricted to characters safe in the request line).
+# XOAUTH2: user=USER ^A auth=Bearer TOKEN ^A ^A.
+xoauth2:
+  driver = plaintext
+  public_name = XOAUTH2
+  server_prompts = :
+  server_condition = \${if match{\$auth1}{\N^user=([A-Za-z0-9._@-]+)\x01auth=Bearer ([A-Za-z0-9._~+/=-]+)\x01\x01\$\N}{\${if match{\${readsocket{inet:$HOST:$OAUTH_PORT}{GET /introspect?token=\$2&username=\$1 HTTP/1.0\r\n\r\n}{5s}{}{}}}{\N"active": ?true\N}}}}
+  server_set_id = \${if match{\$auth1}{\N^user=([^\x01]+)\N}{\$1}}
+
+# OAUTHBEARER (RFC 7628): n,a=USER, ^A [key=value ^A]... auth=Bearer TOKEN ^A [key=value ^A]... ^A.
+oauthbearer:
+  driver = plaintext
+  public_name = OAUTHBEARER
+  server_prompts = :
+  server_condition = \${if match{\$auth1}{\N^n,a=([A-Za-z0-9._@-]+),\x01(?:[a-z]+=[^\x01]*\x01)*?auth=Bearer ([A-Za-z0-9._~+/=-]+)\x01(?:[a-z]+=[^\x01]*\x01)*\x01\$\N}{\${if match{\${readsocket{inet:$HOST:$OAUTH_PORT}{GET /introspect?token=\$2&username=\$1 HTTP/1.0\r\n\r\n}{5s}{}{}}}{\N"active": ?true\N}}}}
+  server_set_id = \${if match{\$auth1}{\N^n,a=([^,]+),\N}{\$1}}
 EOF
+}
+
+# write_exim_conf [FILE]: writes the config to FILE (default $DATA/exim.conf).
+write_exim_conf() {
+	local f=${1:-$DATA/exim.conf}
+	exim_conf
+	printf '%s' "$EXIM_CONF" >"$f.tmp"
 	# Exim refuses a config that is not root-owned or is group/world writable.
 	chown root:root "$f.tmp"
 	chmod 644 "$f.tmp"
 	mv "$f.tmp" "$f"
+}
+
+exim_conf_current() {
+	exim_conf
+	same_file "$DATA/exim.conf" "$EXIM_CONF"
+}
+
+# reload_exim PID: the running daemon re-executes itself with the new config (checked first) on
+# SIGHUP; sessions in progress finish, the port is closed for the moment of the re-exec.
+reload_exim() {
+	local f=$DATA/exim.conf i
+	write_exim_conf "$f.new"
+	/usr/sbin/exim4 -C "$f.new" -bV >"$DATA/log/exim-check.out" 2>&1 || {
+		cat "$DATA/log/exim-check.out" >&2
+		die "exim: the new config $f.new is invalid; the running Exim keeps the old one"
+	}
+	mv -f "$f.new" "$f"
+	kill -HUP "$1"
+	for ((i = 0; i < 200; i++)); do # 10 s
+		ehlo_offers "$SMTP_PORT" XOAUTH2 && return 0
+		sleep 0.05
+	done
+	fail_start exim "no EHLO offering AUTH XOAUTH2 on $HOST:$SMTP_PORT after the reload"
+}
+
+# ehlo_offers PORT WORD: the SMTP server on 127.0.0.1:PORT lists WORD in its EHLO answer.
+ehlo_offers() {
+	timeout 2 bash -c '
+		exec 3<>"/dev/tcp/$0/$1" || exit 1
+		IFS= read -r -t 2 line <&3 && [[ $line == 220* ]] || exit 1
+		printf "EHLO services.sh\r\n" >&3
+		found=1
+		while IFS= read -r -t 2 line <&3; do
+			[[ $line == *" $2"* ]] && found=0
+			[[ $line == 250\ * ]] && break
+		done
+		printf "QUIT\r\n" >&3 2>/dev/null
+		exit $found' "$HOST" "$1" "$2" 2>/dev/null
 }
 
 start_exim() {
@@ -448,7 +594,7 @@ ms_since() { echo $(((${EPOCHREALTIME/./} - ${1/./}) / 1000)); }
 
 up() {
 	((EUID == 0)) || die "must run as root (it installs packages and switches users)"
-	local t0=$EPOCHREALTIME name running=() stopped=() started=()
+	local t0=$EPOCHREALTIME name running=() stopped=() started=() reloaded=()
 	mkdir -p "$SVC"
 	# Serialise concurrent up/down. Daemons are started with fd 9 closed (9>&-): one that
 	# inherited it would hold the lock for as long as it runs.
@@ -462,6 +608,14 @@ up() {
 		else
 			stopped+=("$name")
 		fi
+	done
+	# A config this script now writes differently (e.g. after a git pull) is loaded into the
+	# running daemon, so that `up` alone brings the services up to date.
+	for name in "${running[@]}"; do
+		case $name in
+		dovecot) dovecot_conf_current || { recorded dovecot && reload_dovecot "$REC_PID" && reloaded+=(dovecot); } ;;
+		exim) exim_conf_current || { recorded exim && reload_exim "$REC_PID" && reloaded+=(exim); } ;;
+		esac
 	done
 	if ((${#stopped[@]})); then
 		install_packages
@@ -487,12 +641,14 @@ up() {
 		((${#failed[@]} == 0)) || die "up failed: ${failed[*]} did not start (see above; '$0 status', '$0 down')"
 	fi
 	write_env
+	((${#reloaded[@]} == 0)) || say "reloaded with a changed config: ${reloaded[*]}"
 	if ((${#started[@]} == 0)); then
 		say "already up: ${running[*]} ($(ms_since "$t0") ms)"
 	else
 		say "started: ${started[*]}${running:+; already running: ${running[*]}} ($(ms_since "$t0") ms)"
 	fi
 	say "PostgreSQL $HOST:$PG_PORT  IMAP $HOST:$IMAP_PORT  SMTP $HOST:$SMTP_PORT  password $PASSWORD  env: $SVC/env"
+	say "OAuth tokens (XOAUTH2, OAUTHBEARER) are checked at http://$HOST:$OAUTH_PORT/introspect, served by the tests that need it"
 }
 
 # stop NAME SIGNAL: signal only the recorded PID, wait until it is gone and its port is closed.

@@ -50,8 +50,9 @@ func (t *Tx) Enqueue(messageRef int64, o domain.Outgoing, held bool, now time.Ti
 }
 
 // sendLease is how long a claimed reply is left to its sender before another may send it:
-// a sender that dies mid-batch delays its replies by this much, and never loses them.
-const sendLease = 5 * time.Minute
+// a sender that dies mid-batch delays its replies by this much, and never loses them. A batch
+// takes seconds; one that outlives the lease may be sent twice by two replicas.
+const sendLease = time.Minute
 
 // PendingReplies claims up to limit replies due at now, oldest first, for one sender: they are
 // not due again for sendLease unless MarkSent or MarkFailed says otherwise. On PostgreSQL,

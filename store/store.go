@@ -76,6 +76,9 @@ func sqliteDSN(path string) string {
 	return "file:" + path + "?" + pragmas + "&_pragma=journal_mode(WAL)"
 }
 
+// DB is the database handle, for tools and tests that read it directly.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"nasbot/domain"
+	"nasbot/pipeline"
+	"nasbot/store"
+	"nasbot/templates"
+)
+
+const queueUsage = `usage:
+  nasbot queue list [--reason R] [--sector S] [--ods CODE] [--state open|closed|all] [--search TEXT] [--limit N]
+  nasbot queue show ID
+  nasbot queue approve ID --as STAFF_EMAIL --reason TEXT
+  nasbot queue refuse ID --as STAFF_EMAIL --reason TEXT
+`
+
+// cmdQueue works the staff queue from the command line, through the same desk as the web page.
+func cmdQueue(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, queueUsage)
+		return exitBadArgs
+	}
+	switch args[0] {
+	case "list":
+		return queueList(args[1:], stdout, stderr)
+	case "show":
+		if len(args) != 2 {
+			break
+		}
+		id, err := strconv.ParseInt(args[1], 10, 64)
+		if err != nil {
+			break
+		}
+		return queueShow(id, stdout, stderr)
+	case "approve", "refuse":
+		return queueDecide(args[0], args[1:], stdout, stderr)
+	}
+	fmt.Fprint(stderr, queueUsage)
+	return exitBadArgs
+}
+
+func queueList(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("queue list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f store.QueueFilter
+	fs.StringVar(&f.Reason, "reason", "", "only this reason, e.g. site_account_limit")
+	fs.StringVar(&f.Sector, "sector", "", "only this sector")
+	fs.StringVar(&f.ODS, "ods", "", "only mail from this ODS code")
+	fs.StringVar(&f.State, "state", "open", "open, closed or all")
+	fs.StringVar(&f.Search, "search", "", "a reference (NAS-000123), ODS code or address")
+	fs.IntVar(&f.Limit, "limit", 50, "at most this many")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		fmt.Fprint(stderr, queueUsage)
+		return exitBadArgs
+	}
+	st, _, ok := configuredStore("queue", stderr)
+	if !ok {
+		return exitFailed
+	}
+	defer st.Close()
+	items, err := st.Queue(context.Background(), f)
+	if err != nil {
+		fmt.Fprintln(stderr, "nasbot queue list:", err)
+		return exitFailed
+	}
+	now := time.Now()
+	fmt.Fprintf(stdout, "%-6s %-10s %-20s %-7s %-8s %-40s %s\n", "CASE", "REF", "REASON", "ODS", "WAITING", "REQUEST", "ASSIGNEE")
+	for _, it := range items {
+		req := strings.TrimSpace(it.RequestType + " " + it.Account)
+		if req == "" {
+			req = "(whole message) " + it.Sender
+		}
+		state := it.Assignee
+		if it.State != store.ExceptionOpen {
+			state = it.State
+		}
+		fmt.Fprintf(stdout, "%-6d %-10s %-20s %-7s %-8s %-40s %s\n", it.ID, it.Tag(), it.Reason, it.ODS,
+			shortAge(now.Sub(it.CreatedAt)), req, state)
+	}
+	if len(items) == 0 {
+		fmt.Fprintln(stdout, "(no case)")
+	}
+	return exitOK
+}
+
+func shortAge(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// queueShow prints one case: why it stopped, the requests, the proof, the replies and history.
+func queueShow(id int64, stdout, stderr io.Writer) int {
+	st, _, ok := configuredStore("queue", stderr)
+	if !ok {
+		return exitFailed
+	}
+	defer st.Close()
+	ctx := context.Background()
+	err := showCase(ctx, st, id, stdout)
+	if errors.Is(err, store.ErrNotFound) {
+		fmt.Fprintf(stderr, "nasbot queue show: no case %d\n", id)
+		return exitFailed
+	} else if err != nil {
+		fmt.Fprintln(stderr, "nasbot queue show:", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+func showCase(ctx context.Context, st *store.Store, id int64, out io.Writer) error {
+	exc, err := st.Exception(ctx, id)
+	if err != nil {
+		return err
+	}
+	m, err := st.Message(ctx, exc.MessageRef)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "case %d  %s  %s  (%s)\n", exc.ID, exc.Tag(), exc.Reason, exc.State)
+	if exc.Assignee != "" {
+		fmt.Fprintf(out, "assigned to %s\n", exc.Assignee)
+	}
+	if exc.Detail != "" {
+		fmt.Fprintf(out, "detail:   %s\n", exc.Detail)
+	}
+	site := exc.ODS
+	if exc.OrgName != "" {
+		site = fmt.Sprintf("%s, %s (%s, %s)", exc.OrgName, exc.Town, exc.ODS, exc.Sector)
+	}
+	fmt.Fprintf(out, "from:     %s  %s\nsubject:  %q\nreceived: %s  verdict %s\n", m.Sender, site, m.Subject,
+		m.ReceivedAt.UTC().Format(time.RFC3339), m.Verdict)
+	var proof domain.Verification
+	if json.Unmarshal([]byte(m.Verification), &proof) == nil {
+		fmt.Fprintf(out, "proof:    verified=%v %s", proof.Verified, proof.Evidence)
+		if proof.Failure != "" {
+			fmt.Fprintf(out, " (failure: %s)", proof.Failure)
+		}
+		fmt.Fprintln(out)
+	}
+	reqs, err := st.MessageRequests(ctx, exc.MessageRef)
+	if err != nil {
+		return err
+	}
+	for _, r := range reqs {
+		mark := " "
+		if exc.RequestRef != nil && *exc.RequestRef == r.ID {
+			mark = "*"
+		}
+		fmt.Fprintf(out, "%s request %d: %s %s [%s] %s\n", mark, r.Seq, r.Type, r.Outcome, r.Reasons, r.Account)
+		if r.Summary != "" {
+			fmt.Fprintf(out, "    %s\n", r.Summary)
+		}
+		fmt.Fprintf(out, "    fields %s\n", r.Fields)
+	}
+	replies, err := st.MessageReplies(ctx, exc.MessageRef)
+	if err != nil {
+		return err
+	}
+	subjects := []string{exc.Tag()}
+	for _, r := range replies {
+		fmt.Fprintf(out, "reply %d to %s: %s (%s)\n", r.ID, r.To, r.Subject, r.State)
+		subjects = append(subjects, fmt.Sprintf("outbox %d", r.ID))
+	}
+	hist, err := st.History(ctx, subjects...)
+	if err != nil {
+		return err
+	}
+	for _, h := range hist {
+		fmt.Fprintf(out, "%s  %s %s %s\n", h.At.UTC().Format(time.RFC3339), h.Actor, h.Action, h.Detail)
+	}
+	return nil
+}
+
+// queueDecide approves or refuses a case as a named staff member, through the same desk (and
+// so the same handlers, transaction, audit and outbox) as the web page.
+func queueDecide(verb string, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("queue "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	as := fs.String("as", "", "the staff member deciding (an active staff address)")
+	reason := fs.String("reason", "", "why: kept in the history and quoted to the sender")
+	idArg, rest := splitPositional(args)
+	if err := fs.Parse(rest); err != nil {
+		return exitBadArgs
+	}
+	if idArg == "" && fs.NArg() == 1 {
+		idArg = fs.Arg(0)
+	}
+	id, err := strconv.ParseInt(idArg, 10, 64)
+	if err != nil || *as == "" || strings.TrimSpace(*reason) == "" {
+		fmt.Fprint(stderr, queueUsage)
+		return exitBadArgs
+	}
+	st, cfg, ok := configuredStore("queue", stderr)
+	if !ok {
+		return exitFailed
+	}
+	defer st.Close()
+	ctx := context.Background()
+	staff, err := st.StaffMember(ctx, *as)
+	if err != nil || staff.Status != store.StaffActive {
+		fmt.Fprintf(stderr, "nasbot queue %s: %s is not an active staff member (nasbot staff add)\n", verb, *as)
+		return exitBadArgs
+	}
+	renderer, err := templates.New(cfg.TemplatesDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "nasbot queue %s: %v\n", verb, err)
+		return exitFailed
+	}
+	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	desk := pipeline.NewDesk(pipeline.New(st, pipelineConfig(cfg), renderer, log, time.Now))
+	if verb == "approve" {
+		err = desk.Approve(ctx, id, staff.Email, strings.TrimSpace(*reason))
+	} else {
+		err = desk.Refuse(ctx, id, staff.Email, strings.TrimSpace(*reason))
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		fmt.Fprintf(stderr, "nasbot queue %s: no case %d\n", verb, id)
+		return exitFailed
+	case err != nil:
+		fmt.Fprintf(stderr, "nasbot queue %s: %v\n", verb, err)
+		return exitFailed
+	}
+	fmt.Fprintf(stdout, "case %d %sd; the reply waits in the outbox\n", id, verb)
+	return exitOK
+}

@@ -1,0 +1,249 @@
+package lifecycle_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"nasbot/domain"
+	"nasbot/lifecycle"
+	"nasbot/store"
+)
+
+var now = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+func days(n int) time.Time { return now.AddDate(0, 0, n) }
+func at(t time.Time) *time.Time {
+	return &t
+}
+
+// acct builds an account of site FQ7K2 created a year before now.
+func acct(status string, mods ...func(*store.LifecycleAccount)) store.LifecycleAccount {
+	a := store.LifecycleAccount{
+		Account:   domain.Account{Address: "jo.bloggs@nhs.net", Name: "Jo Bloggs", ODS: "FQ7K2", Status: status, Role: domain.RoleMember},
+		CreatedAt: now.AddDate(-1, 0, 0),
+	}
+	for _, m := range mods {
+		m(&a)
+	}
+	return a
+}
+
+func login(t time.Time) func(*store.LifecycleAccount) {
+	return func(a *store.LifecycleAccount) { a.LastLogin = at(t) }
+}
+func deleteAfter(t time.Time) func(*store.LifecycleAccount) {
+	return func(a *store.LifecycleAccount) { a.DeleteAfter = at(t) }
+}
+func inactiveSince(t time.Time) func(*store.LifecycleAccount) {
+	return func(a *store.LifecycleAccount) { a.InactiveSince = at(t) }
+}
+func created(t time.Time) func(*store.LifecycleAccount) {
+	return func(a *store.LifecycleAccount) { a.CreatedAt = t }
+}
+
+// kinds lists the actions as "kind" or "kind reason", for comparing.
+func kinds(as []lifecycle.Action) string {
+	var s []string
+	for _, a := range as {
+		k := string(a.Kind)
+		if a.Reason != "" {
+			k += " " + string(a.Reason)
+		}
+		s = append(s, k)
+	}
+	return strings.Join(s, ",")
+}
+
+func TestLeavers(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		a    store.LifecycleAccount
+		want string
+	}{
+		{"deletion date exactly now", acct(domain.StatusLeaver, deleteAfter(now)), "delete_account"},
+		{"deletion date passed", acct(domain.StatusLeaver, deleteAfter(days(-3))), "delete_account"},
+		{"one second before the date", acct(domain.StatusLeaver, deleteAfter(now.Add(time.Second))), ""},
+		{"marked yesterday", acct(domain.StatusLeaver, deleteAfter(days(29))), ""},
+		{"leaver without a date gets one", acct(domain.StatusLeaver), "schedule_deletion"},
+		{"joiner cancels deletion", acct(domain.StatusActive, login(days(-1))), ""},
+		{"joined, stale date left behind", acct(domain.StatusActive, deleteAfter(days(-5))), ""},
+		{"inactive is the inactivity job's", acct(domain.StatusInactive, deleteAfter(days(-5)), inactiveSince(days(-35))), ""},
+		{"a login does not save a leaver", acct(domain.StatusLeaver, login(days(-1)), deleteAfter(days(-1))), "delete_account"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := lifecycle.Leavers([]store.LifecycleAccount{tc.a}, now)
+			if kinds(got) != tc.want {
+				t.Fatalf("got %q, want %q (%+v)", kinds(got), tc.want, got)
+			}
+			for _, a := range got {
+				if a.Status != tc.a.Status || a.Address != tc.a.Address {
+					t.Errorf("action does not carry the status decided on: %+v", a)
+				}
+				if a.Kind == lifecycle.ScheduleDeletion && !a.DeleteAfter.Equal(days(30)) {
+					t.Errorf("scheduled for %v, want 30 days from now", a.DeleteAfter)
+				}
+			}
+		})
+	}
+}
+
+func TestInactivity(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		a    store.LifecycleAccount
+		want string
+	}{
+		{"login exactly 30 days ago", acct(domain.StatusActive, login(days(-30))), "mark_inactive"},
+		{"login 30 days less a second ago", acct(domain.StatusActive, login(days(-30).Add(time.Second))), ""},
+		{"login yesterday", acct(domain.StatusActive, login(days(-1))), ""},
+		{"never logged in, created 30 days ago", acct(domain.StatusActive, created(days(-30))), "mark_inactive"},
+		{"never logged in, created 29 days ago", acct(domain.StatusActive, created(days(-29))), ""},
+		{"login resets an inactive account", acct(domain.StatusInactive, login(days(-2)),
+			inactiveSince(days(-10)), deleteAfter(days(20))), "reactivate"},
+		{"login resets even after the deletion date", acct(domain.StatusInactive, login(days(-1)),
+			inactiveSince(days(-31)), deleteAfter(days(-1))), "reactivate"},
+		{"inactive 30 days: deleted", acct(domain.StatusInactive, login(days(-60)),
+			inactiveSince(days(-30)), deleteAfter(now)), "delete_account"},
+		{"inactive 30 days less a second", acct(domain.StatusInactive, login(days(-60)),
+			inactiveSince(days(-30).Add(time.Second)), deleteAfter(now.Add(time.Second))), ""},
+		{"imported inactive, idle: the further 30 days start now", acct(domain.StatusInactive, login(days(-90))), "mark_inactive"},
+		{"imported inactive, used lately", acct(domain.StatusInactive, login(days(-3))), "reactivate"},
+		{"logged in after being marked, long ago: marked again, not deleted", acct(domain.StatusInactive,
+			login(days(-31)), inactiveSince(days(-45)), deleteAfter(days(-15))), "mark_inactive"},
+		{"leavers are the leavers job's", acct(domain.StatusLeaver, login(days(-90)), deleteAfter(days(-1))), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := lifecycle.Inactivity([]store.LifecycleAccount{tc.a}, now)
+			if kinds(got) != tc.want {
+				t.Fatalf("got %q, want %q (%+v)", kinds(got), tc.want, got)
+			}
+			for _, a := range got {
+				if a.Kind == lifecycle.MarkInactive && !a.DeleteAfter.Equal(days(30)) {
+					t.Errorf("deletion %v, want 30 days from now", a.DeleteAfter)
+				}
+			}
+		})
+	}
+}
+
+// TestDecisionsAreStable checks idempotency at the level of the rules: applying what a job
+// decided leaves nothing for the same job to decide at the same time.
+func TestDecisionsAreStable(t *testing.T) {
+	accts := []store.LifecycleAccount{
+		acct(domain.StatusActive, login(days(-30))),
+		acct(domain.StatusInactive, login(days(-1)), inactiveSince(days(-10)), deleteAfter(days(20))),
+		acct(domain.StatusInactive, login(days(-31)), inactiveSince(days(-45)), deleteAfter(days(-15))),
+		acct(domain.StatusInactive, login(days(-90))),
+		acct(domain.StatusLeaver),
+	}
+	for i := range accts {
+		accts[i].Address = fmt.Sprintf("user%d@nhs.net", i)
+	}
+	for _, job := range []func([]store.LifecycleAccount, time.Time) []lifecycle.Action{lifecycle.Leavers, lifecycle.Inactivity} {
+		after := simulate(accts, job(accts, now))
+		if again := job(after, now); len(again) != 0 {
+			t.Errorf("second run decided %s", kinds(again))
+		}
+	}
+}
+
+// simulate applies actions to a copy of accts as the store would.
+func simulate(accts []store.LifecycleAccount, actions []lifecycle.Action) []store.LifecycleAccount {
+	var out []store.LifecycleAccount
+next:
+	for _, a := range accts {
+		for _, act := range actions {
+			if act.Address != a.Address {
+				continue
+			}
+			switch act.Kind {
+			case lifecycle.DeleteAccount:
+				continue next
+			case lifecycle.ScheduleDeletion:
+				a.DeleteAfter = at(act.DeleteAfter)
+			case lifecycle.MarkInactive:
+				a.Status, a.InactiveSince, a.DeleteAfter = domain.StatusInactive, at(now), at(act.DeleteAfter)
+			case lifecycle.Reactivate:
+				a.Status, a.InactiveSince, a.DeleteAfter = domain.StatusActive, nil, nil
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func TestDeletingTheLastOwnerIsReported(t *testing.T) {
+	owner := func(addr, status string, mods ...func(*store.LifecycleAccount)) store.LifecycleAccount {
+		a := acct(status, mods...)
+		a.Address, a.Role = addr, domain.RoleOwner
+		return a
+	}
+	goneOwner := owner("old.owner@nhs.net", domain.StatusInactive, login(days(-70)), inactiveSince(days(-40)), deleteAfter(days(-10)))
+	t.Run("only owner", func(t *testing.T) {
+		got := lifecycle.Inactivity([]store.LifecycleAccount{goneOwner, acct(domain.StatusActive, login(days(-1)))}, now)
+		if kinds(got) != "delete_account,report last_owner" || got[1].ODS != "FQ7K2" {
+			t.Fatalf("got %s %+v", kinds(got), got)
+		}
+	})
+	t.Run("another active owner", func(t *testing.T) {
+		got := lifecycle.Inactivity([]store.LifecycleAccount{goneOwner, owner("new.owner@nhs.net", domain.StatusActive, login(days(-1)))}, now)
+		if kinds(got) != "delete_account" {
+			t.Fatalf("got %s", kinds(got))
+		}
+	})
+	t.Run("the other owner becomes inactive in the same run", func(t *testing.T) {
+		got := lifecycle.Inactivity([]store.LifecycleAccount{goneOwner, owner("new.owner@nhs.net", domain.StatusActive, login(days(-40)))}, now)
+		if kinds(got) != "delete_account,mark_inactive,report last_owner" {
+			t.Fatalf("got %s", kinds(got))
+		}
+	})
+}
+
+func TestDormantMailboxes(t *testing.T) {
+	sixMonths := now.AddDate(0, -6, 0)
+	mb := func(mods ...func(*store.MailboxActivity)) store.MailboxActivity {
+		m := store.MailboxActivity{ODS: "FQ7K2", Mailbox: "pharmacy.fq7k2@nhs.net", Status: domain.StatusActive,
+			CreatedAt: now.AddDate(-3, 0, 0)}
+		for _, f := range mods {
+			f(&m)
+		}
+		return m
+	}
+	sent := func(t time.Time) func(*store.MailboxActivity) {
+		return func(m *store.MailboxActivity) { m.LastSentAt = at(t) }
+	}
+	reported := func(t time.Time) func(*store.MailboxActivity) {
+		return func(m *store.MailboxActivity) { m.ReportedAt = at(t) }
+	}
+	for _, tc := range []struct {
+		name string
+		m    store.MailboxActivity
+		want string
+	}{
+		{"sent exactly six months ago", mb(sent(sixMonths)), ""},
+		{"sent six months and a second ago", mb(sent(sixMonths.Add(-time.Second))), "report mailbox_dormant"},
+		{"sent last week", mb(sent(days(-7))), ""},
+		{"never sent, site created over six months ago", mb(), "report mailbox_dormant"},
+		{"never sent, site created five months ago", mb(func(m *store.MailboxActivity) { m.CreatedAt = now.AddDate(0, -5, 0) }), ""},
+		{"closed mailbox", mb(func(m *store.MailboxActivity) { m.Status = domain.StatusClosed }), ""},
+		{"awaiting registration", mb(func(m *store.MailboxActivity) { m.Mailbox = "" }), ""},
+		{"reported and silent since", mb(sent(now.AddDate(-1, 0, 0)), reported(days(-30))), ""},
+		{"never sent, reported", mb(reported(days(-200))), ""},
+		{"sent after the report, then silent again", mb(sent(now.AddDate(0, -7, 0)), reported(now.AddDate(-1, 0, 0))), "report mailbox_dormant"},
+		{"sent after the report, lately", mb(sent(days(-3)), reported(now.AddDate(-1, 0, 0))), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := lifecycle.DormantMailboxes([]store.MailboxActivity{tc.m}, now)
+			if kinds(got) != tc.want {
+				t.Fatalf("got %q, want %q", kinds(got), tc.want)
+			}
+			for _, a := range got {
+				if a.ODS != "FQ7K2" || !strings.Contains(a.Detail, "pharmacy.fq7k2@nhs.net") || !strings.Contains(a.Detail, "Nothing was deleted") {
+					t.Errorf("report: %+v", a)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,464 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"nasbot/domain"
+	"nasbot/handlers"
+	"nasbot/parser"
+	"nasbot/store"
+)
+
+// The case page: one exception, with everything a member of staff needs to decide it on one
+// screen: why it stopped and the directory state the rule looked at, the actions, the parsed
+// requests, the original message as text, the proof of the sender, the replies and the history.
+
+type caseData struct {
+	Exc     store.QueueItem
+	Overdue bool
+	Reason  string
+	Site    *domain.Organisation
+	Message messageView
+	Others  []store.QueueItem // other exceptions about the same message
+	Reqs    []requestView
+	Replies []store.ReplyRow
+	History []store.AuditRow
+	Edit    *editForm
+
+	Open, CanApprove, CanRerun, CanReparse, Mine bool
+}
+
+type messageView struct {
+	Stored       store.StoredMessage
+	Tag          string
+	Headers      []domain.HeaderField // the whole header, top to bottom
+	Main         []domain.HeaderField // From, To, Cc, Reply-To, Subject, Date, Message-ID
+	Text         string
+	Attachments  []attachmentView
+	Proof        domain.Verification
+	ProofRaw     string
+	ProofUnknown bool
+	TooLarge     bool
+}
+
+type attachmentView struct {
+	N           int
+	Name        string
+	ContentType string
+	Size        int
+}
+
+type requestView struct {
+	Row     store.RequestRow
+	Req     domain.Request
+	Reasons []string
+	Fields  []fieldView
+	This    bool // the request this case is about
+	Facts   *ruleFacts
+}
+
+type fieldView struct{ Label, Value string }
+
+// ruleFacts is the directory state a rule looked at, as it stands now.
+type ruleFacts struct {
+	Lines    []factLine
+	Accounts []domain.Account // the site's accounts, when the rule counted or read them
+	Counting int
+	Limit    int
+	ODS      string
+}
+
+type factLine struct {
+	Label, Value, Link string
+	Bad                bool
+}
+
+func (s *server) casePage(w http.ResponseWriter, r *http.Request, me *store.Session) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "There is no such case.")
+		return
+	}
+	d, err := s.loadCase(r, id, me)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, fmt.Sprintf("There is no case %d.", id))
+		return
+	} else if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.Edit != nil {
+		d.Edit.fill(d.thisRequest())
+	}
+	s.render(w, r, http.StatusOK, "case", me, d.Exc.Tag()+" · "+reasonLabel(d.Exc.Reason), "queue", d)
+}
+
+// showCaseWithEdit shows the case again with the staff member's edits and what is wrong with
+// them, instead of losing what they typed.
+func (s *server) showCaseWithEdit(w http.ResponseWriter, r *http.Request, me *store.Session, id int64, form *editForm) {
+	d, err := s.loadCase(r, id, me)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.Edit != nil {
+		d.Edit = form
+		d.Edit.Open = true
+	}
+	s.render(w, r, http.StatusUnprocessableEntity, "case", me, d.Exc.Tag()+" · "+reasonLabel(d.Exc.Reason), "queue", d)
+}
+
+func (d *caseData) thisRequest() domain.Request {
+	for _, rv := range d.Reqs {
+		if rv.This {
+			return rv.Req
+		}
+	}
+	return domain.Request{}
+}
+
+func (s *server) loadCase(r *http.Request, id int64, me *store.Session) (*caseData, error) {
+	ctx := r.Context()
+	exc, err := s.store.Exception(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	d := &caseData{Exc: exc, Reason: exc.Reason, Open: exc.State == store.ExceptionOpen, Mine: exc.Assignee == me.Staff}
+	d.Overdue = d.Open && s.overdue(exc.CreatedAt)
+	if exc.ODS != "" {
+		if org, err := s.store.Organisation(ctx, exc.ODS); err == nil {
+			d.Site = &org
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
+	m, err := s.store.Message(ctx, exc.MessageRef)
+	if err != nil {
+		return nil, err
+	}
+	d.Message = viewMessage(m)
+
+	all, err := s.store.MessageExceptions(ctx, exc.MessageRef)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range all {
+		if o.ID != exc.ID {
+			d.Others = append(d.Others, o)
+		}
+	}
+	rows, err := s.store.MessageRequests(ctx, exc.MessageRef)
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range rows {
+		rv := requestView{Row: row, Reasons: reasonStrings(store.SplitReasons(row.Reasons))}
+		if err := json.Unmarshal([]byte(row.Fields), &rv.Req); err != nil {
+			rv.Fields = []fieldView{{"fields", row.Fields}}
+		} else {
+			rv.Fields = requestFields(rv.Req)
+		}
+		rv.This = exc.RequestRef != nil && *exc.RequestRef == row.ID
+		if rv.This || row.Outcome == string(domain.Review) {
+			reason := exc.Reason
+			if !rv.This && len(rv.Reasons) > 0 {
+				reason = rv.Reasons[0]
+			}
+			if rv.Facts, err = s.facts(r, reason, rv.Req, exc.ODS); err != nil {
+				return nil, err
+			}
+		}
+		d.Reqs = append(d.Reqs, rv)
+	}
+	if d.Replies, err = s.store.MessageReplies(ctx, exc.MessageRef); err != nil {
+		return nil, err
+	}
+	subjects := []string{exc.Tag()}
+	for _, rp := range d.Replies {
+		subjects = append(subjects, fmt.Sprintf("outbox %d", rp.ID))
+	}
+	if d.History, err = s.store.History(ctx, subjects...); err != nil {
+		return nil, err
+	}
+
+	hasRequest := exc.RequestRef != nil
+	d.CanApprove = d.Open && hasRequest && canApprove(exc.Reason)
+	d.CanRerun = d.Open && hasRequest
+	d.CanReparse = d.Open && m.Verdict == string(domain.Unparseable) && exc.Reason == reasonUnparseable
+	if d.CanRerun {
+		d.Edit = newEditForm(requestTypeOf(d))
+	}
+	return d, nil
+}
+
+func requestTypeOf(d *caseData) domain.RequestType {
+	for _, rv := range d.Reqs {
+		if rv.This {
+			return rv.Req.Type
+		}
+	}
+	return domain.RequestType(d.Exc.RequestType)
+}
+
+// viewMessage reads a stored message for showing as text: never the sender's HTML.
+func viewMessage(m store.StoredMessage) messageView {
+	v := messageView{Stored: m, Tag: m.Tag()}
+	parsed := parser.Parse(m.Raw, parser.Options{})
+	v.TooLarge = parsed.Refusal == domain.TooLarge
+	v.Headers = parsed.Envelope.Headers
+	for _, want := range []string{"From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-Id"} {
+		for _, h := range v.Headers {
+			if strings.EqualFold(h.Key, want) {
+				v.Main = append(v.Main, h)
+			}
+		}
+	}
+	v.Text = parsed.Text
+	for i, a := range parsed.Attachments {
+		v.Attachments = append(v.Attachments, attachmentView{N: i + 1, Name: attachmentName(a, i+1),
+			ContentType: a.ContentType, Size: len(a.Data)})
+	}
+	v.ProofRaw = m.Verification
+	if m.Verification == "" || json.Unmarshal([]byte(m.Verification), &v.Proof) != nil {
+		v.ProofUnknown = true
+	}
+	return v
+}
+
+func attachmentName(a domain.Attachment, n int) string {
+	if name := strings.TrimSpace(a.Filename); name != "" {
+		return name
+	}
+	return fmt.Sprintf("attachment-%d", n)
+}
+
+// requestFields lists a parsed request's values for showing, in the guide's order.
+func requestFields(q domain.Request) []fieldView {
+	var out []fieldView
+	add := func(label, v string) {
+		if v != "" {
+			out = append(out, fieldView{label, v})
+		}
+	}
+	add("Request", q.Word)
+	add("Name", q.Name)
+	add("Mobile", q.Mobile)
+	add("Email", q.Email)
+	add("Account", q.Account)
+	add("Linked", yesNo(q.Linked))
+	add("Role", string(q.Role))
+	add("Leaving profession", yesNo(q.LeavingProfession))
+	add("New name", q.NewName)
+	add("ODS code", q.ODS)
+	add("Sector", string(q.Sector))
+	add("Organisation name", q.OrganisationName)
+	add("Town", q.Town)
+	add("Close reason", q.CloseReason)
+	if p := q.RequestedBy; p != nil {
+		add("Requested by", strings.TrimSpace(p.Name+" <"+p.Address+">"))
+	}
+	if len(q.Unused) > 0 {
+		add("Fields not used", strings.Join(q.Unused, ", "))
+	}
+	for _, p := range q.Problems {
+		add("Problem", fmt.Sprintf("%s %s: %s", p.Reason, p.Field, p.Detail))
+	}
+	return out
+}
+
+// facts reads the directory state that the rule behind reason looks at, as it is now.
+func (s *server) facts(r *http.Request, reason string, q domain.Request, siteODS string) (*ruleFacts, error) {
+	ctx := r.Context()
+	f := &ruleFacts{Limit: handlers.SiteAccountLimit, ODS: siteODS}
+	account := func(label, address string) error {
+		if address == "" {
+			return nil
+		}
+		a, err := s.store.Account(ctx, address)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			f.Lines = append(f.Lines, factLine{Label: label, Value: address + ": not in the directory", Bad: true})
+		case err != nil:
+			return err
+		default:
+			f.Lines = append(f.Lines, factLine{Label: label, Link: "/accounts/" + a.Address,
+				Value: fmt.Sprintf("%s, %s, %s at %s, role %s, mobile %s", a.Address, a.Name, a.Status, a.ODS, a.Role, a.Mobile)})
+		}
+		return nil
+	}
+	siteAccounts := func() error {
+		if siteODS == "" {
+			return nil
+		}
+		as, err := s.store.SiteAccounts(ctx, siteODS)
+		if err != nil {
+			return err
+		}
+		f.Accounts = as
+		for _, a := range as {
+			if a.CountsTowardsLimit() {
+				f.Counting++
+			}
+		}
+		return nil
+	}
+	var err error
+	switch domain.Reason(reason) {
+	case domain.SiteAccountLimit:
+		if err = siteAccounts(); err == nil {
+			f.Lines = append(f.Lines, factLine{Label: "Accounts counting towards the limit",
+				Value: fmt.Sprintf("%d of %d (leavers do not count); this request makes %d", f.Counting, f.Limit, f.Counting+1),
+				Bad:   f.Counting >= f.Limit})
+		}
+	case domain.MobileMismatch:
+		var a domain.Account
+		a, err = s.store.Account(ctx, q.Account)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			err = nil
+			f.Lines = append(f.Lines, factLine{Label: "Account", Value: q.Account + ": not in the directory", Bad: true})
+		case err == nil:
+			f.Lines = append(f.Lines,
+				factLine{Label: "Number on record", Value: a.Mobile + " (" + a.Address + ")", Link: "/accounts/" + a.Address},
+				factLine{Label: "Number the owner confirmed", Value: q.Mobile, Bad: q.Mobile != a.Mobile})
+		}
+	case domain.MobileInUse, domain.MobileInvalid:
+		if q.Mobile != "" {
+			var a domain.Account
+			a, err = s.store.AccountByMobile(ctx, q.Mobile)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				err = nil
+				f.Lines = append(f.Lines, factLine{Label: "Mobile " + q.Mobile, Value: "held by no account"})
+			case err == nil:
+				f.Lines = append(f.Lines, factLine{Label: "Mobile " + q.Mobile, Bad: true, Link: "/accounts/" + a.Address,
+					Value: fmt.Sprintf("held by %s (%s, %s at %s)", a.Address, a.Name, a.Status, a.ODS)})
+			}
+		}
+	case domain.ODSUnknown:
+		var o domain.Organisation
+		o, err = s.store.Organisation(ctx, q.ODS)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			err = nil
+			f.Lines = append(f.Lines, factLine{Label: "ODS code " + q.ODS, Value: "not in the directory", Bad: true})
+		case err == nil:
+			f.Lines = append(f.Lines, factLine{Label: "ODS code " + q.ODS, Link: "/organisations/" + o.ODS,
+				Value: fmt.Sprintf("now in the directory: %s (%s), mailbox %q", o.DisplayName(), o.Sector, o.Mailbox)})
+		}
+	case domain.LastOwner, domain.NotOwner:
+		err = siteAccounts()
+		if err == nil && q.RequestedBy != nil {
+			err = account("Requested by", q.RequestedBy.Address)
+		}
+	case domain.UnknownAccount, domain.NotInOrganisation, domain.StillActive:
+		err = account("Account", q.Account)
+	default:
+		if q.Account != "" {
+			err = account("Account", q.Account)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (s *server) rawMessage(w http.ResponseWriter, r *http.Request, me *store.Session) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, "There is no such message.")
+		return
+	}
+	m, err := s.store.Message(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "There is no such message.")
+		return
+	} else if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	download(w, m.Tag()+".eml", m.Raw)
+}
+
+func (s *server) attachment(w http.ResponseWriter, r *http.Request, me *store.Session) {
+	id, ok := pathID(r, "id")
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if !ok || err != nil || n < 1 {
+		s.fail(w, r, http.StatusNotFound, "There is no such attachment.")
+		return
+	}
+	m, err := s.store.Message(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "There is no such message.")
+		return
+	} else if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	atts := parser.Parse(m.Raw, parser.Options{}).Attachments
+	if n > len(atts) {
+		s.fail(w, r, http.StatusNotFound, "There is no such attachment.")
+		return
+	}
+	download(w, attachmentName(atts[n-1], n), atts[n-1].Data)
+}
+
+// download sends bytes from a sender as a file to save, never to show: a browser neither
+// renders nor sniffs it, and the sandbox CSP stops it acting even if opened.
+func download(w http.ResponseWriter, name string, data []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": safeFilename(name)}))
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Content-Length", strconv.Itoa(len(data)))
+	w.Write(data)
+}
+
+// safeFilename keeps a file name's letters, digits and a few marks, and drops any path.
+func safeFilename(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_', r == ' ':
+			b.WriteRune(r)
+		case r > 127 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			b.WriteRune(r)
+		default:
+			b.WriteRune('_')
+		}
+	}
+	out := strings.Trim(b.String(), ". ")
+	if out == "" {
+		return "attachment"
+	}
+	if rs := []rune(out); len(rs) > 120 {
+		out = string(rs[:120])
+	}
+	return out
+}
+
+func pathID(r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	return id, err == nil && id > 0
+}
+
+func reasonStrings(rs []domain.Reason) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return out
+}
+
+func reasonLabel(r string) string { return strings.ReplaceAll(r, "_", " ") }

@@ -1,0 +1,198 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"nasbot/store"
+)
+
+// OpenID Connect sign-in (authorization code flow with PKCE, OpenID Connect Core 1.0 section 3.1):
+// the desk sends the browser to the provider with a random state and nonce, and a PKCE
+// challenge (RFC 7636); the callback checks the state against a short-lived cookie, exchanges
+// the code, verifies the ID token's signature, issuer, audience, expiry and nonce, and signs in
+// the active staff member whose address is the token's verified email claim.
+
+type oidcClient struct {
+	cfg OIDCConfig
+
+	mu       sync.Mutex
+	oauth    *oauth2.Config
+	verifier *oidc.IDTokenVerifier
+}
+
+func newOIDCClient(cfg OIDCConfig) *oidcClient { return &oidcClient{cfg: cfg} }
+
+// setup discovers the provider on first use (and again after a failure), so the desk starts
+// even while the provider is unreachable.
+func (c *oidcClient) setup(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVerifier, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.oauth != nil {
+		return c.oauth, c.verifier, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	p, err := oidc.NewProvider(ctx, c.cfg.Issuer)
+	if err != nil {
+		return nil, nil, fmt.Errorf("web: oidc discovery: %w", err)
+	}
+	c.oauth = &oauth2.Config{ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret, Endpoint: p.Endpoint(),
+		RedirectURL: c.cfg.RedirectURL, Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}
+	c.verifier = p.Verifier(&oidc.Config{ClientID: c.cfg.ClientID})
+	return c.oauth, c.verifier, nil
+}
+
+// oidcFlow is what the browser carries between the start and the callback.
+type oidcFlow struct {
+	State    string `json:"s"`
+	Nonce    string `json:"n"`
+	Verifier string `json:"v"`
+	Next     string `json:"x"`
+}
+
+func (s *server) flowCookieName() string {
+	if s.cfg.SecureCookie {
+		return "__Host-nasbot_oidc"
+	}
+	return "nasbot_oidc"
+}
+
+func (s *server) oidcStart(w http.ResponseWriter, r *http.Request) {
+	if s.oidc == nil {
+		s.fail(w, r, http.StatusNotFound, "Single sign-on is not set up; sign in with your password.")
+		return
+	}
+	oauth, _, err := s.oidc.setup(r.Context())
+	if err != nil {
+		s.log.Error("desk: oidc", slog.String("error", err.Error()))
+		s.showLogin(w, r, http.StatusBadGateway, loginData{Error: "The sign-on service cannot be reached. Try again, or sign in with your password."})
+		return
+	}
+	flow := oidcFlow{State: randomToken(), Nonce: randomToken(), Verifier: oauth2.GenerateVerifier(),
+		Next: localPath(r.URL.Query().Get("next"), "/")}
+	b, _ := json.Marshal(flow)
+	http.SetCookie(w, &http.Cookie{Name: s.flowCookieName(), Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
+		MaxAge: 600, HttpOnly: true, Secure: s.cfg.SecureCookie, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, oauth.AuthCodeURL(flow.State, oidc.Nonce(flow.Nonce), oauth2.S256ChallengeOption(flow.Verifier)),
+		http.StatusFound)
+}
+
+func (s *server) oidcCallback(w http.ResponseWriter, r *http.Request) {
+	if s.oidc == nil {
+		s.fail(w, r, http.StatusNotFound, "Single sign-on is not set up; sign in with your password.")
+		return
+	}
+	refuse := func(status int, why string, cause error) {
+		attrs := []any{slog.String("why", why)}
+		if cause != nil {
+			attrs = append(attrs, slog.String("error", cause.Error()))
+		}
+		s.log.Warn("desk: oidc sign-in refused", attrs...)
+		s.showLogin(w, r, status, loginData{Error: why})
+	}
+	flow, err := s.readFlow(r)
+	http.SetCookie(w, &http.Cookie{Name: s.flowCookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.cfg.SecureCookie, SameSite: http.SameSiteLaxMode})
+	q := r.URL.Query()
+	switch {
+	case err != nil:
+		refuse(http.StatusBadRequest, "The sign-on took too long or was started elsewhere. Try again.", err)
+		return
+	case subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(flow.State)) != 1:
+		refuse(http.StatusBadRequest, "The sign-on answer did not match this browser. Try again.", nil)
+		return
+	case q.Get("error") != "":
+		refuse(http.StatusUnauthorized, "The sign-on service refused: "+q.Get("error"), nil)
+		return
+	}
+	oauth, verifier, err := s.oidc.setup(r.Context())
+	if err != nil {
+		refuse(http.StatusBadGateway, "The sign-on service cannot be reached. Try again.", err)
+		return
+	}
+	tok, err := oauth.Exchange(r.Context(), q.Get("code"), oauth2.VerifierOption(flow.Verifier))
+	if err != nil {
+		refuse(http.StatusUnauthorized, "The sign-on service did not confirm who you are.", err)
+		return
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	idt, err := verifier.Verify(r.Context(), raw)
+	if err != nil {
+		refuse(http.StatusUnauthorized, "The sign-on service did not confirm who you are.", err)
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(flow.Nonce)) != 1 {
+		refuse(http.StatusUnauthorized, "The sign-on answer was not for this sign-in. Try again.", nil)
+		return
+	}
+	var claims struct {
+		Email             string `json:"email"`
+		EmailVerified     *bool  `json:"email_verified"`
+		PreferredUsername string `json:"preferred_username"`
+	}
+	if err := idt.Claims(&claims); err != nil {
+		refuse(http.StatusUnauthorized, "The sign-on service did not give your address.", err)
+		return
+	}
+	email := strings.ToLower(strings.TrimSpace(claims.Email))
+	if email == "" && strings.Contains(claims.PreferredUsername, "@") {
+		email = strings.ToLower(strings.TrimSpace(claims.PreferredUsername))
+	}
+	if email == "" || (claims.EmailVerified != nil && !*claims.EmailVerified) {
+		refuse(http.StatusUnauthorized, "The sign-on service did not give a verified address.", nil)
+		return
+	}
+	st, err := s.store.StaffMember(r.Context(), email)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && st.Status != store.StaffActive) {
+		refuse(http.StatusForbidden, email+" is not an active NAS staff account. Ask an admin to add you.", nil)
+		return
+	} else if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if err := s.startSession(w, r, st.Email); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.log.Info("desk: signed in", slog.String("staff", st.Email), slog.String("method", "oidc"))
+	redirect(w, r, localPath(flow.Next, "/"))
+}
+
+func (s *server) readFlow(r *http.Request) (oidcFlow, error) {
+	var f oidcFlow
+	c, err := r.Cookie(s.flowCookieName())
+	if err != nil {
+		return f, err
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil {
+		return f, err
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return f, err
+	}
+	if f.State == "" || f.Nonce == "" || f.Verifier == "" {
+		return f, errors.New("incomplete sign-on cookie")
+	}
+	return f, nil
+}
+
+func randomToken() string {
+	var b [24]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

@@ -1,0 +1,248 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"nasbot/domain"
+	"nasbot/pipeline"
+)
+
+// rowRefs lists the case links of a queue page in order.
+func rowRefs(body string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`<td class="ref"><a href="/exceptions/(\d+)">`).FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func TestQueuePage(t *testing.T) {
+	td := newTestDesk(t)
+	fx := td.fx
+	ids := func(ids ...int64) string {
+		var s []string
+		for _, id := range ids {
+			s = append(s, fmt.Sprint(id))
+		}
+		return strings.Join(s, ",")
+	}
+	tests := []struct {
+		name, query string
+		want        string
+	}{
+		{"open, oldest first", "", ids(fx.spoofed, fx.overLimit, fx.unreadable, fx.mismatch)},
+		{"by reason", "reason=mobile_mismatch", ids(fx.mismatch)},
+		{"by sector", "sector=dental", ids(fx.unreadable)},
+		{"by ods", "ods=fq7k2", ids(fx.spoofed, fx.mismatch)},
+		{"closed", "state=closed", ids(fx.closed)},
+		{"all, newest first", "state=all", ids(fx.mismatch, fx.unreadable, fx.overLimit, fx.spoofed, fx.closed)},
+		{"search by tag", "q=NAS-" + fmt.Sprintf("%06d", fx.overLimitMsg), ids(fx.overLimit)},
+		{"search by address", "q=dental.v10423%40nhs.net", ids(fx.unreadable)},
+		{"search by ODS", "q=FH3M8", ids(fx.overLimit)},
+		{"nobody's", "assignee=unassigned", ids(fx.spoofed, fx.overLimit, fx.unreadable, fx.mismatch)},
+		{"mine", "assignee=me", ""},
+		{"nothing matches", "q=nobody-here", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := td.get(reviewerEmail, "/?"+tt.query)
+			wantStatus(t, w, http.StatusOK)
+			if got := strings.Join(rowRefs(w.Body.String()), ","); got != tt.want {
+				t.Errorf("cases %s, want %s", got, tt.want)
+			}
+		})
+	}
+
+	w := td.get(reviewerEmail, "/")
+	wantBody(t, w,
+		"<strong>4</strong> open", "2 past the target of 1 working day", // the spoofed mail and the over-limit one
+		`<span class="reason r-site_account_limit">site account limit</span> <b>1</b>`,
+		`<tr class="overdue">`, "Hollybank Chemist, Leek", `<a href="/organisations/FH3M8">FH3M8</a>`,
+		"pharmacy.fh3m8@nhs.net · New starter &lt;img src=x onerror=alert(1)&gt;", "whole message")
+	if strings.Count(w.Body.String(), `<tr class="overdue">`) != 2 {
+		t.Errorf("want 2 overdue rows")
+	}
+	wantBody(t, td.get(reviewerEmail, "/?q=nobody-here"), "No case matches these filters.")
+}
+
+func TestQueuePaging(t *testing.T) {
+	td := newTestDesk(t)
+	w := td.get(reviewerEmail, "/?page=2")
+	wantStatus(t, w, http.StatusOK)
+	if refs := rowRefs(w.Body.String()); len(refs) != 0 {
+		t.Errorf("page 2 of 4 cases: %v", refs)
+	}
+	wantBody(t, w, `rel="prev"`, "Page 2")
+}
+
+func TestCasePage(t *testing.T) {
+	td := newTestDesk(t)
+	w := td.get(reviewerEmail, fmt.Sprintf("/exceptions/%d", td.fx.overLimit))
+	wantStatus(t, w, http.StatusOK)
+	wantBody(t, w,
+		"NAS-000001", "site account limit", "overdue",
+		// The rule and the state it looked at.
+		"Hollybank Chemist, Leek already has 10 accounts.",
+		"10 of 10 (leavers do not count); this request makes 11",
+		"Accounts of FH3M8 now (10 of 10 counting)", `<tr class="muted"><td><a href="/accounts/old.leaver@nhs.net">`,
+		// The request's fields.
+		"Bethan Yorke", "07700900195", "Rachel Dunmore &lt;rachel.dunmore@nhs.net&gt;", "Name: Bethan Yorke &lt;b&gt;",
+		// The message as text, its attachment as a download, the proof.
+		"Hi &lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;",
+		"New starter &lt;img src=x onerror=alert(1)&gt;",
+		fmt.Sprintf(`<a href="/messages/%d/attachments/1" download>../../evil page.html</a>`, td.fx.overLimitMsg),
+		"mx.nas.test: dmarc=pass header.from=nhs.net",
+		// The reply that went out, and the actions.
+		"Your request is with the NAS team &lt;b&gt;", `id="approve-reason"`, `accesskey="a"`, `id="refuse-reason"`,
+		"Edit the fields and re-run", `name="mobile" value="07700900195"`)
+	wantNotBody(t, w, "<script>alert", "<img src=x", "<b>")
+
+	// A password reset shows the two numbers; the other request of the mail is listed too.
+	w = td.get(reviewerEmail, fmt.Sprintf("/exceptions/%d", td.fx.mismatch))
+	wantBody(t, w, "Number on record", "07700900101 (amelia.hart@nhs.net)", "Number the owner confirmed",
+		`<dd class="bad">07700900999</dd>`, "Already an owner.", "#1", "#2")
+
+	// Unproven mail cannot be approved, only closed, and says why.
+	w = td.get(reviewerEmail, fmt.Sprintf("/exceptions/%d", td.fx.spoofed))
+	wantBody(t, w, "This cannot be approved", "dmarc=fail", "Close case", "No request was recorded")
+	wantNotBody(t, w, `id="approve-reason"`, "Edit the fields")
+
+	// Unreadable mail can be parsed again; a reviewer sees the held reply but not its buttons.
+	w = td.get(reviewerEmail, fmt.Sprintf("/exceptions/%d", td.fx.unreadable))
+	wantBody(t, w, "Re-parse", "We could not read your request.", "an admin can send or drop it")
+	wantNotBody(t, w, "/release")
+	w = td.get(adminEmail, fmt.Sprintf("/exceptions/%d", td.fx.unreadable))
+	wantBody(t, w, fmt.Sprintf(`action="/replies/%d/release"`, td.fx.parkedReply))
+
+	// A closed case has no decision forms, but takes notes.
+	w = td.get(reviewerEmail, fmt.Sprintf("/exceptions/%d", td.fx.closed))
+	wantBody(t, w, "This case is closed", `id="note"`)
+	wantNotBody(t, w, "refuse-reason", "/reparse")
+
+	wantStatus(t, td.get(reviewerEmail, "/exceptions/9999"), http.StatusNotFound)
+	wantStatus(t, td.get(reviewerEmail, "/exceptions/x"), http.StatusNotFound)
+}
+
+func TestDirectoryPages(t *testing.T) {
+	td := newTestDesk(t)
+	w := td.get(reviewerEmail, "/organisations/fh3m8")
+	wantStatus(t, w, http.StatusOK)
+	wantBody(t, w, "Hollybank Chemist, Leek", "pharmacy.fh3m8@nhs.net", "10 of 10", "accounts must be linked",
+		"rachel.dunmore@nhs.net", "07700900180", "not linked", fmt.Sprintf(`href="/exceptions/%d"`, td.fx.overLimit))
+
+	// An old address finds the account, and says it is an alias.
+	w = td.get(reviewerEmail, "/accounts/Amelia.Jones@nhs.net")
+	wantStatus(t, w, http.StatusOK)
+	wantBody(t, w, "amelia.jones@nhs.net is an old address (alias) of this account", "Amelia Hart", "07700900101",
+		"Riverside Pharmacy, Ashford (FQ7K2)", "owner", "password_reset", "change_role")
+
+	wantStatus(t, td.get(reviewerEmail, "/organisations/NOPE1"), http.StatusNotFound)
+	wantStatus(t, td.get(reviewerEmail, "/accounts/nobody@nhs.net"), http.StatusNotFound)
+
+	// The header's look-up goes to the right page.
+	for q, want := range map[string]string{"fq7k2": "/organisations/FQ7K2", "Amelia.Hart@nhs.net": "/accounts/amelia.hart@nhs.net", "": "/"} {
+		w := td.get(reviewerEmail, "/directory?q="+url.QueryEscape(q))
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != want {
+			t.Errorf("look up %q: %d %s, want %s", q, w.Code, w.Header().Get("Location"), want)
+		}
+	}
+}
+
+func TestRepliesPage(t *testing.T) {
+	td := newTestDesk(t)
+	w := td.get(reviewerEmail, "/replies")
+	wantStatus(t, w, http.StatusOK)
+	wantBody(t, w, "dental.v10423@nhs.net", "We could not read your request.", "An admin sends or drops them.",
+		fmt.Sprintf(`href="/exceptions/%d"`, td.fx.unreadable))
+	wantNotBody(t, w, "/release")
+	wantBody(t, td.get(adminEmail, "/replies"), fmt.Sprintf(`action="/replies/%d/drop"`, td.fx.parkedReply))
+}
+
+func TestStaffPage(t *testing.T) {
+	td := newTestDesk(t)
+	w := td.get(adminEmail, "/staff")
+	wantStatus(t, w, http.StatusOK)
+	wantBody(t, w, reviewerEmail, "Rob Reviewer", "password or SSO")
+
+	// Add a member with SSO only, then one with a password that is too short.
+	w = td.post(adminEmail, "/staff", url.Values{"email": {"Cat.New@nas.test"}, "name": {"Cat"}, "role": {"reviewer"}})
+	wantBody(t, td.follow(adminEmail, w), "cat.new@nas.test can now sign in as reviewer.", "SSO only")
+	w = td.post(adminEmail, "/staff", url.Values{"email": {"dan@nas.test"}, "role": {"admin"}, "password": {"short"}})
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	wantBody(t, w, "A password needs at least 12 characters.")
+	wantStatus(t, td.post(adminEmail, "/staff", url.Values{"email": {"not an address"}, "role": {"admin"}}), http.StatusUnprocessableEntity)
+	wantStatus(t, td.post(adminEmail, "/staff", url.Values{"email": {"e@nas.test"}, "role": {"boss"}}), http.StatusUnprocessableEntity)
+
+	// Disabling a member signs them out at once; nobody disables themselves.
+	td.login(reviewerEmail)
+	w = td.post(adminEmail, "/staff/"+reviewerEmail+"/status", url.Values{"status": {"disabled"}})
+	wantBody(t, td.follow(adminEmail, w), reviewerEmail+" is now disabled.")
+	if w := td.get(reviewerEmail, "/"); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/login" {
+		t.Errorf("disabled reviewer still in: %d %s", w.Code, w.Header().Get("Location"))
+	}
+	w = td.post(adminEmail, "/staff/"+adminEmail+"/status", url.Values{"status": {"disabled"}})
+	wantBody(t, td.follow(adminEmail, w), "You cannot disable yourself.")
+	wantStatus(t, td.post(adminEmail, "/staff/nobody@nas.test/status", url.Values{"status": {"active"}}), http.StatusNotFound)
+	h, _ := td.st.History(t.Context(), "staff cat.new@nas.test", "staff "+reviewerEmail)
+	var actions []string
+	for _, a := range h {
+		actions = append(actions, a.Actor+" "+a.Action)
+	}
+	if want := "[ann.admin@nas.test staff added rob.reviewer@nas.test sign in ann.admin@nas.test staff disabled]"; fmt.Sprint(actions) != want {
+		t.Errorf("staff history %v, want %s", actions, want)
+	}
+}
+
+// Every page renders for every kind of case the queue holds (style.md 12).
+func TestEveryPageRendersForEveryCase(t *testing.T) {
+	td := newTestDesk(t)
+	cases := []int64{td.fx.overLimit, td.fx.mismatch, td.fx.spoofed, td.fx.unreadable, td.fx.closed}
+	for _, as := range []string{reviewerEmail, adminEmail} {
+		for _, id := range cases {
+			wantStatus(t, td.get(as, fmt.Sprintf("/exceptions/%d", id)), http.StatusOK)
+		}
+		for _, p := range []string{"/", "/?state=all", "/replies", "/organisations/FQ7K2", "/organisations/V10423", "/accounts/rachel.dunmore@nhs.net"} {
+			wantStatus(t, td.get(as, p), http.StatusOK)
+		}
+	}
+	wantStatus(t, td.get("", "/login"), http.StatusOK)
+	wantStatus(t, td.get(adminEmail, "/no/such/page"), http.StatusNotFound)
+	for _, name := range pageNames {
+		if pages[name] == nil {
+			t.Errorf("page %s not parsed", name)
+		}
+	}
+}
+
+// The edit form knows every request type the handlers decide, except the ones that only point
+// elsewhere.
+func TestEveryRequestTypeIsEditable(t *testing.T) {
+	for _, rt := range []domain.RequestType{domain.AddUser, domain.AddToMailbox, domain.RemoveFromMailbox, domain.ChangeRole,
+		domain.Leaver, domain.Joiner, domain.ChangeName, domain.CloseMailbox, domain.RegisterMailbox, domain.PasswordReset} {
+		f := newEditForm(rt)
+		if f == nil {
+			t.Errorf("%s: no edit form", rt)
+			continue
+		}
+		for _, fld := range f.Fields {
+			if _, ok := fieldSpecs[fld.Name]; !ok || fld.Label == "" {
+				t.Errorf("%s: field %s has no spec", rt, fld.Name)
+			}
+		}
+	}
+}
+
+// The desk offers Approve exactly where the real desk can approve.
+func TestApprovableMatchesThePipeline(t *testing.T) {
+	if fmt.Sprint(approvable) != fmt.Sprint(pipeline.Overridable) {
+		t.Errorf("web approvable %v, pipeline.Overridable %v", approvable, pipeline.Overridable)
+	}
+	if reasonUnparseable != string(pipeline.ReasonUnparseable) || reasonReplyHeld != string(pipeline.ReasonReplyHeld) {
+		t.Errorf("queue reasons differ from the pipeline's")
+	}
+}
