@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/nasbot
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build run demo test unit services-up services-down lint fuzz bench corpus clean
+.PHONY: build run demo test unit services-up services-down lint fuzz bench corpus screenshots clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/nasbot
@@ -28,6 +28,7 @@ unit:
 
 services-up:
 	bash scripts/services.sh up
+	bash scripts/browser.sh >/dev/null
 
 services-down:
 	bash scripts/services.sh down
@@ -46,6 +47,10 @@ fuzz:
 # Go benchmarks; figures are printed, never asserted.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Screenshots of the staff desk (queue, case) from the browser tests, into out/screenshots/.
+screenshots: services-up
+	set -a && . .services/env && set +a && $(GO) test -count=1 -run TestBrowserDesk ./web
 
 # The shared sample corpus, through the binary, as outside tests run it.
 corpus: build

@@ -32,6 +32,17 @@ type Config struct {
 	GuideURL        string        `env:"GUIDE_URL"`
 	LogFormat       string        `env:"LOG_FORMAT" envDefault:"text"`
 	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
+
+	// The staff desk.
+	DeskSecureCookie   bool          `env:"DESK_SECURE_COOKIE" envDefault:"true"`
+	DeskAgeTarget      time.Duration `env:"DESK_AGE_TARGET" envDefault:"24h"`
+	DeskTrustedOrigins []string      `env:"DESK_TRUSTED_ORIGINS" envSeparator:","`
+	OIDCIssuer         string        `env:"OIDC_ISSUER"`
+	OIDCClientID       string        `env:"OIDC_CLIENT_ID"`
+	OIDCClientSecret   string        `env:"OIDC_CLIENT_SECRET"`
+	OIDCRedirectURL    string        `env:"OIDC_REDIRECT_URL"`
+
+	TextConfig // temporary passwords by text message (texts.go)
 }
 
 // loadConfig reads the environment. It does not validate: commands check what they use.
@@ -75,6 +86,12 @@ func (c Config) Validate(needMail bool) error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("LOG_FORMAT", "must be text or json")
+	}
+	if err := c.TextConfig.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.OIDCIssuer != "" && (c.OIDCClientID == "" || c.OIDCRedirectURL == "") {
+		bad("OIDC_CLIENT_ID/OIDC_REDIRECT_URL", "must be set with NASBOT_OIDC_ISSUER")
 	}
 	if len(c.TrustAuthServ) == 0 && needMail {
 		bad("TRUST_AUTHSERV", "is empty: name the authserv-id of the MTA that stamps Authentication-Results, or no mail can be verified")

@@ -12,11 +12,13 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"nasbot/demo"
 	"nasbot/mailer/localmail"
 	"nasbot/pipeline"
 	"nasbot/store"
+	"nasbot/web"
 )
 
 const demoInbox = "requests@nas.test"
@@ -66,7 +68,10 @@ func runDemo(ctx context.Context, once bool, out io.Writer, log *slog.Logger) er
 	cfg.SMTPURL = "smtp://" + mail.SMTPAddr + "?tls=none"
 	cfg.FromAddress = demoInbox
 	cfg.TrustAuthServ = []string{"mx.nas.test"}
-	cfg.MaxReplyAge = 0 // the sample mail is old on purpose; the demo answers it all
+	cfg.MaxReplyAge = 0          // the sample mail is old on purpose; the demo answers it all
+	cfg.DeskSecureCookie = false // plain http on loopback
+	// Temporary passwords go to a file in the demo's folder: the only place they are ever shown.
+	cfg.SMS, cfg.Environment, cfg.SMSFile = "file", "demo", filepath.Join(dir, "texts.log")
 	if err := cfg.Validate(true); err != nil {
 		return err
 	}
@@ -76,6 +81,9 @@ func runDemo(ctx context.Context, once bool, out io.Writer, log *slog.Logger) er
 	}
 	defer st.Close()
 	if err := loadDemoData(ctx, st, mail); err != nil {
+		return err
+	}
+	if err := addDemoStaff(ctx, st); err != nil {
 		return err
 	}
 	b, err := newBot(cfg, st, log)
@@ -89,9 +97,26 @@ func runDemo(ctx context.Context, once bool, out io.Writer, log *slog.Logger) er
 	if once {
 		return nil
 	}
-	fmt.Fprintf(out, "The bot keeps watching the inbox (IMAP %s, SMTP %s, http://%s/healthz). Ctrl-C stops it.\n",
+	fmt.Fprintf(out, "The NAS staff desk: http://%s/ — sign in as %s with the password %s\n",
+		cfg.HTTPAddr, demoStaff, demoStaffPassword)
+	fmt.Fprintf(out, "The bot keeps watching the inbox (IMAP %s, SMTP %s; http://%s/metrics). Ctrl-C stops it.\n",
 		mail.IMAPAddr, mail.SMTPAddr, cfg.HTTPAddr)
 	return b.run(ctx)
+}
+
+// The demo's NAS staff member; the password is printed, as the demo is for trying things.
+const (
+	demoStaff         = "demo.staff@nas.test"
+	demoStaffPassword = "demo-desk-password"
+)
+
+func addDemoStaff(ctx context.Context, st *store.Store) error {
+	hash, err := web.HashPassword(demoStaffPassword)
+	if err != nil {
+		return err
+	}
+	_, err = st.PutStaff(ctx, store.Staff{Email: demoStaff, Name: "Demo Staff", Role: "admin", PasswordHash: hash}, time.Now())
+	return err
 }
 
 func loadDemoData(ctx context.Context, st *store.Store, mail *localmail.Server) error {
@@ -134,6 +159,9 @@ func demoPass(ctx context.Context, b *bot, mail *localmail.Server, out io.Writer
 		results = append(results, res)
 	}
 	if _, err := b.sender.SendOnce(ctx); err != nil {
+		return err
+	}
+	if _, err := b.texts.DrainOnce(ctx); err != nil {
 		return err
 	}
 	for _, res := range results {

@@ -23,6 +23,10 @@ usage:
   nasbot migrate                  bring the database schema up to date
   nasbot directory import|export DIR   load or write organisations.csv and accounts.csv
   nasbot templates check [--dir DIR]   render every reply template with example data
+  nasbot staff add EMAIL --role reviewer|admin [--name N] [--sso-only]   (password on stdin)
+  nasbot staff list|disable|enable     NAS staff who may use the desk
+  nasbot queue list|show ID|approve ID --as EMAIL --reason T|refuse ID --as EMAIL --reason T
+  nasbot lifecycle [--now T] [--dry-run] [--verbose]   leavers, inactive accounts, dormant mailboxes
 `
 
 func main() {
@@ -49,6 +53,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"migrate":   cmdMigrate,
 		"directory": cmdDirectory,
 		"templates": cmdTemplates,
+		"staff":     cmdStaff,
+		"queue":     cmdQueue,
+		"lifecycle": cmdLifecycle,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

@@ -20,9 +20,11 @@ import (
 	"nasbot/metrics"
 	"nasbot/parser"
 	"nasbot/pipeline"
+	"nasbot/sms"
 	"nasbot/store"
 	"nasbot/templates"
 	"nasbot/verify"
+	"nasbot/web"
 )
 
 // cmdRun is the production bot: IMAP intake, the decision worker and the SMTP outbox, until
@@ -68,6 +70,7 @@ type bot struct {
 	store   *store.Store
 	log     *slog.Logger
 	metrics *metrics.Metrics
+	texts   *sms.Drainer // nil when NASBOT_SMS=none: texts wait in the queue
 	// lastPoll is the outcome of the latest pass over the inbox, for /readyz.
 	lastPoll atomic.Pointer[pollOutcome]
 }
@@ -94,7 +97,15 @@ func newBot(cfg Config, st *store.Store, log *slog.Logger) (*bot, error) {
 	if b.sender, err = mailer.NewSender(mailer.SMTPConfig{URL: cfg.SMTPURL, Observe: b.metrics.Sent}, st, log, time.Now); err != nil {
 		return nil, err
 	}
-	b.worker = pipeline.NewWorker(pipe, 5*time.Second, b.sender.Wake)
+	if b.texts, err = newTexts(cfg.TextConfig, st, log); err != nil {
+		return nil, err
+	}
+	b.worker = pipeline.NewWorker(pipe, 5*time.Second, func() {
+		b.sender.Wake()
+		if b.texts != nil {
+			b.texts.Wake()
+		}
+	})
 	b.intake, err = mailer.NewIntake(mailer.IMAPConfig{URL: cfg.IMAPURL, ProcessedFolder: cfg.ProcessedFolder,
 		PollInterval: cfg.PollInterval, Observe: b.polled}, st, log, func(int64) { b.worker.Wake() })
 	if err != nil {
@@ -123,6 +134,9 @@ func (b *bot) run(ctx context.Context) error {
 	g.Go(func() error { return b.worker.Run(ctx) })
 	g.Go(func() error { return b.sender.Run(ctx) })
 	g.Go(func() error { return b.serveHTTP(ctx) })
+	if b.texts != nil {
+		g.Go(func() error { return b.texts.Run(ctx) })
+	}
 	return g.Wait()
 }
 
@@ -165,8 +179,9 @@ func (b *bot) poll(ctx context.Context) error {
 	return nil
 }
 
-// serveHTTP serves the operators' endpoints: /healthz (the process answers), /readyz (it can
-// work: the database answers) and /metrics (Prometheus).
+// serveHTTP serves the operators' endpoints — /healthz (the process answers), /readyz (it can
+// work: the database answers, the inbox was read lately) and /metrics (Prometheus) — and the
+// staff desk on every other path.
 func (b *bot) serveHTTP(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -174,6 +189,13 @@ func (b *bot) serveHTTP(ctx context.Context) error {
 	})
 	mux.HandleFunc("GET /readyz", b.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(b.metrics.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("/", web.New(web.Config{
+		SecureCookie:   b.cfg.DeskSecureCookie,
+		AgeTarget:      b.cfg.DeskAgeTarget,
+		TrustedOrigins: b.cfg.DeskTrustedOrigins,
+		OIDC: web.OIDCConfig{Issuer: b.cfg.OIDCIssuer, ClientID: b.cfg.OIDCClientID,
+			ClientSecret: b.cfg.OIDCClientSecret, RedirectURL: b.cfg.OIDCRedirectURL},
+	}, b.store, pipeline.NewDesk(b.pipe), b.log))
 	srv := &http.Server{Addr: b.cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
