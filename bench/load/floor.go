@@ -114,7 +114,7 @@ func floorMail(runID string, i int, from, to string) []byte {
 }
 
 // replyBytes is about the size of the bot's replies as Dovecot stores them.
-const replyBytes = 2000
+const replyBytes = 3200
 
 // floorPG runs n minimal transactions, each one INSERT and its COMMIT, on one connection.
 func floorPG(ctx context.Context, dsn string, n int) (time.Duration, error) {

@@ -46,6 +46,7 @@ type options struct {
 	services string
 	bot      string
 	smtp     string
+	profile  bool
 	seed     uint64
 }
 
@@ -61,6 +62,7 @@ func main() {
 	flag.StringVar(&o.services, "services", ".services", "scripts/services.sh's folder (for its env file and the maildirs)")
 	flag.StringVar(&o.bot, "bot", "", "bot binary to run (default: build ./cmd/nasbot into -out)")
 	flag.StringVar(&o.smtp, "smtp", "", "SMTP relay for the bot and the floor (default: services.sh's Exim)")
+	flag.BoolVar(&o.profile, "profile", false, "run a pprof-enabled build of the bot; write cpu.pprof and trace.out of the drain")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the generated directory and mail")
 	flag.Parse()
 	if o.sites == 0 {
@@ -135,7 +137,12 @@ func run(o options) error {
 	res := &results{when: time.Now(), runID: runID, n: o.n, sites: o.sites, smtp: svc.smtpAddr, loadBefore: loadAvg()}
 
 	bot := o.bot
-	if bot == "" {
+	if o.profile {
+		step("build the bot with net/http/pprof")
+		if bot, err = buildProfiled(o.out); err != nil {
+			return err
+		}
+	} else if bot == "" {
 		bot = filepath.Join(o.out, "nasbot")
 		step("build %s", bot)
 		if out, err := exec.Command("go", "build", "-o", bot, "./cmd/nasbot").CombinedOutput(); err != nil {
@@ -218,6 +225,15 @@ func run(o options) error {
 		"NASBOT_REPLIES_PER_MINUTE=1000000",
 		"NASBOT_REPLIES_PER_HOUR=1000000",
 		"NASBOT_HTTP_ADDR=127.0.0.1:"+port)
+	var pprofAddr string
+	if o.profile {
+		pport, err := freePort()
+		if err != nil {
+			return err
+		}
+		pprofAddr = "127.0.0.1:" + pport
+		cmd.Env = append(cmd.Env, "BENCH_PPROF_ADDR="+pprofAddr)
+	}
 	step("start %s run; drain %d requests (timeout %s)", bot, o.n, o.timeout)
 	busy0, total0 := cpuBusy()
 	t0 := time.Now()
@@ -225,6 +241,9 @@ func run(o options) error {
 		return err
 	}
 	res.t0 = t0
+	if o.profile {
+		go collectProfiles(pprofAddr, o.out, 30*time.Second, 10*time.Second, 5*time.Second)
+	}
 	var botErr error
 	exited := make(chan struct{}) // closed when the bot has exited; botErr says how
 	go func() { botErr = cmd.Wait(); close(exited) }()
@@ -268,6 +287,9 @@ func run(o options) error {
 	res.extraReplies = w.extra
 	res.outcomes, err = outcomes(ctx, dsn)
 	if err != nil {
+		return err
+	}
+	if err := stageTimes(ctx, dsn, runID, w, res); err != nil {
 		return err
 	}
 	if !o.keep {
@@ -463,6 +485,8 @@ func steady(svc services, w *watcher, exited <-chan struct{}, sample func(), inb
 	for k, at := range arrived {
 		d := w.replies[first+k]
 		res.steady = append(res.steady, point{at: d.at.Sub(res.t0), latency: d.at.Sub(at)})
+		res.arrived = append(res.arrived, at)
+		res.delivered = append(res.delivered, d.at)
 	}
 	return nil
 }
@@ -492,6 +516,37 @@ func freePort() (string, error) {
 	defer l.Close()
 	_, port, err := net.SplitHostPort(l.Addr().String())
 	return port, err
+}
+
+// stageTimes splits each reply's time with what the bot recorded: when it began deciding the
+// message (messages.processed_at) and when the relay accepted the reply (outbox.sent_at).
+func stageTimes(ctx context.Context, dsn, runID string, w *watcher, res *results) error {
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT m.message_id, m.processed_at, o.sent_at FROM messages m
+		JOIN outbox o ON o.message = m.id WHERE m.processed_at IS NOT NULL AND o.sent_at IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("stage times: %w", err)
+	}
+	defer rows.Close()
+	res.stages = map[int]stage{}
+	for rows.Next() {
+		var id string
+		var st stage
+		if err := rows.Scan(&id, &st.decided, &st.sent); err != nil {
+			return err
+		}
+		if !strings.HasPrefix(id, "<") {
+			id = "<" + id + ">"
+		}
+		if i, ok := w.replyTo[id]; ok {
+			res.stages[i] = st
+		}
+	}
+	return rows.Err()
 }
 
 // outcomes counts the requests' outcomes and the messages' verdicts the bot recorded.

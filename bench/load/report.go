@@ -44,9 +44,16 @@ type results struct {
 	replyBytes       int64
 	extraReplies     int
 	hwmKB            int64
+	stages           map[int]stage // by request index
+	arrived          []time.Time   // steady: when each request was in the inbox
+	delivered        []time.Time   // steady: when its reply was in the mailbox
 	rss              []rssSample
 	outcomes         map[string]int
 }
+
+// stage is what the bot's database says of one request: when its decision began and when the
+// relay accepted its reply.
+type stage struct{ decided, sent time.Time }
 
 // point is one reply: when it was delivered (since the bot's start) and its latency. Backlog
 // requests were all in the inbox at the bot's start, so their latency is the delivery time.
@@ -91,7 +98,7 @@ func report(r *results, o options) error {
 		r.sites, r.accounts, r.n, r.steadyN, r.avgMail)
 
 	t := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	row := func(cells ...string) { fmt.Fprintln(t, strings.Join(cells, "\t")+"\t") }
+	row := func(cells ...string) { fmt.Fprintln(t, strings.Join(cells, "\t")) }
 	row("BACKLOG", "", "")
 	row("  requests (N)", fmt.Sprint(r.n), "")
 	row("  APPENDed in", sec(r.appendTook), "before the bot starts")
@@ -100,6 +107,9 @@ func report(r *results, o options) error {
 	row("  reply time p50/p95/p99", sec(percentile(r.backlog, 50))+" / "+sec(percentile(r.backlog, 95))+" / "+sec(percentile(r.backlog, 99)), "since the bot's start")
 	row("  machine CPU busy", fmt.Sprintf("%.0f %%", 100*r.machineBusy), "all processes, both CPUs, during the drain")
 	row("  bot CPU", sec(r.drainCPU), fmt.Sprintf("user+sys; %.2f ms per request", float64(r.drainCPU)/float64(time.Millisecond)/float64(r.n)))
+	if last, ok := backlogStages(r); ok {
+		row("  last decided / sent", last, "since the bot's start (bot's database), then delivered: drain time")
+	}
 	row("FLOOR", "", "bare clients, same N, one connection each")
 	row("  imap fetch", sec(r.floorIMAP), "UID FETCH BODY.PEEK[] in batches of 100")
 	row("  smtp send", sec(r.floorDelivered), fmt.Sprintf("until the last one is in its maildir (server accepted all in %s)", sec(r.floorSMTP)))
@@ -112,6 +122,9 @@ func report(r *results, o options) error {
 		row("  requests", fmt.Sprintf("%d at %.1f/s", r.steadyN, r.steadyRate), "APPENDed while the bot idles in IDLE")
 		row("  latency p50/p95/p99", ms(p50)+" / "+ms(p95)+" / "+ms(p99), "in the inbox → reply in its mailbox")
 		row("  targets", "", "p50 < 300 ms: "+verdict(p50 < 300*time.Millisecond)+"; p99 < 1 s: "+verdict(p99 < time.Second))
+		if a, b, c, ok := steadyStages(r); ok {
+			row("  median stages", ms(a)+" + "+ms(b)+" + "+ms(c), "inbox → decision begins → relay accepts → in mailbox")
+		}
 	}
 	row("BOT PROCESS", "", "")
 	row("  peak RSS (VmHWM)", fmt.Sprintf("%.1f MB", float64(r.hwmKB)/1024), "target < 150 MB: "+verdict(r.hwmKB < 150*1024))
@@ -135,6 +148,38 @@ func report(r *results, o options) error {
 		return err
 	}
 	return plotRun(filepath.Join(o.out, "latency.png"), r)
+}
+
+// backlogStages tells when the bot began its last decision and sent its last reply.
+func backlogStages(r *results) (string, bool) {
+	var decided, sent time.Duration
+	for i := range r.n {
+		st, ok := r.stages[i]
+		if !ok {
+			return "", false
+		}
+		decided, sent = max(decided, st.decided.Sub(r.t0)), max(sent, st.sent.Sub(r.t0))
+	}
+	return fmt.Sprintf("%.2f s / %.2f s", decided.Seconds(), sent.Seconds()), true
+}
+
+// steadyStages is the median time of each stage of the steady requests.
+func steadyStages(r *results) (toDecide, toSend, toDeliver time.Duration, ok bool) {
+	var a, b, c []time.Duration
+	for k, arrived := range r.arrived {
+		st, found := r.stages[r.n+k]
+		if !found {
+			return 0, 0, 0, false
+		}
+		a = append(a, st.decided.Sub(arrived))
+		b = append(b, st.sent.Sub(st.decided))
+		c = append(c, r.delivered[k].Sub(st.sent))
+	}
+	median := func(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
+	if len(a) == 0 {
+		return 0, 0, 0, false
+	}
+	return median(a), median(b), median(c), true
 }
 
 func writeLatencies(path string, r *results) error {

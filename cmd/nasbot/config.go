@@ -42,6 +42,16 @@ type Config struct {
 	OIDCClientSecret   string        `env:"OIDC_CLIENT_SECRET"`
 	OIDCRedirectURL    string        `env:"OIDC_REDIRECT_URL"`
 
+	// OAuth 2.0 for IMAP and SMTP (Exchange Online): on when the token URL is set; the
+	// IMAP and SMTP URLs then carry no user or password.
+	OAuthTokenURL      string        `env:"OAUTH_TOKEN_URL"`
+	OAuthClientID      string        `env:"OAUTH_CLIENT_ID"`
+	OAuthClientSecret  string        `env:"OAUTH_CLIENT_SECRET"`
+	OAuthScopes        []string      `env:"OAUTH_SCOPES" envSeparator:"," envDefault:"https://outlook.office365.com/.default"`
+	OAuthUser          string        `env:"OAUTH_USER"`
+	OAuthMechanism     string        `env:"OAUTH_MECHANISM" envDefault:"XOAUTH2"`
+	OAuthRefreshBefore time.Duration `env:"OAUTH_REFRESH_BEFORE" envDefault:"5m"`
+
 	TextConfig // temporary passwords by text message (texts.go)
 }
 
@@ -89,6 +99,9 @@ func (c Config) Validate(needMail bool) error {
 	}
 	if err := c.TextConfig.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.OAuthTokenURL != "" && (c.OAuthClientID == "" || c.OAuthClientSecret == "" || c.OAuthUser == "") {
+		bad("OAUTH_CLIENT_ID/OAUTH_CLIENT_SECRET/OAUTH_USER", "must be set with NASBOT_OAUTH_TOKEN_URL")
 	}
 	if c.OIDCIssuer != "" && (c.OIDCClientID == "" || c.OIDCRedirectURL == "") {
 		bad("OIDC_CLIENT_ID/OIDC_REDIRECT_URL", "must be set with NASBOT_OIDC_ISSUER")

@@ -94,7 +94,12 @@ func newBot(cfg Config, st *store.Store, log *slog.Logger) (*bot, error) {
 	pipe := pipeline.New(st, pipelineConfig(cfg), renderer, log, time.Now)
 	b := &bot{cfg: cfg, pipe: pipe, store: st, log: log, metrics: metrics.New(st)}
 	pipe.Observe(b.metrics)
-	if b.sender, err = mailer.NewSender(mailer.SMTPConfig{URL: cfg.SMTPURL, Observe: b.metrics.Sent}, st, log, time.Now); err != nil {
+	oauth, err := oauthLogin(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	smtpCfg := mailer.SMTPConfig{URL: cfg.SMTPURL, Observe: b.metrics.Sent, OAuth2: oauth}
+	if b.sender, err = mailer.NewSender(smtpCfg, st, log, time.Now); err != nil {
 		return nil, err
 	}
 	if b.texts, err = newTexts(cfg.TextConfig, st, log); err != nil {
@@ -106,12 +111,31 @@ func newBot(cfg Config, st *store.Store, log *slog.Logger) (*bot, error) {
 			b.texts.Wake()
 		}
 	})
-	b.intake, err = mailer.NewIntake(mailer.IMAPConfig{URL: cfg.IMAPURL, ProcessedFolder: cfg.ProcessedFolder,
-		PollInterval: cfg.PollInterval, Observe: b.polled}, st, log, func(int64) { b.worker.Wake() })
+	imapCfg := mailer.IMAPConfig{URL: cfg.IMAPURL, ProcessedFolder: cfg.ProcessedFolder,
+		PollInterval: cfg.PollInterval, Observe: b.polled}
+	if oauth != nil {
+		imapCfg.Auth = oauth
+	}
+	b.intake, err = mailer.NewIntake(imapCfg, st, log, func(int64) { b.worker.Wake() })
 	if err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// oauthLogin is the OAuth 2.0 login for IMAP and SMTP (Exchange Online), one token source for
+// both, refreshed before expiry; nil when NASBOT_OAUTH_TOKEN_URL is not set.
+func oauthLogin(cfg Config, log *slog.Logger) (*mailer.OAuth2Auth, error) {
+	if cfg.OAuthTokenURL == "" {
+		return nil, nil
+	}
+	ts, err := mailer.NewClientCredentialsSource(context.Background(), mailer.ClientCredentials{
+		TokenURL: cfg.OAuthTokenURL, ClientID: cfg.OAuthClientID, ClientSecret: cfg.OAuthClientSecret,
+		Scopes: cfg.OAuthScopes, RefreshBefore: cfg.OAuthRefreshBefore}, log)
+	if err != nil {
+		return nil, err
+	}
+	return &mailer.OAuth2Auth{Username: cfg.OAuthUser, Tokens: ts, Mechanism: cfg.OAuthMechanism}, nil
 }
 
 func pipelineConfig(cfg Config) pipeline.Config {

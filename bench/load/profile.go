@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// With -profile the bot is built from cmd/nasbot's own files plus one more that serves
+// net/http/pprof on BENCH_PPROF_ADDR (on the default mux, which the bot does not use), so its
+// code is profiled unchanged and cmd/nasbot needs no profiling switch. The copy lives in a
+// folder whose name starts with "_", which `go build ./...`, `go vet ./...` and `go test ./...`
+// skip, and is removed once built.
+
+const pprofHook = `package main
+
+import (
+	"net/http"
+	_ "net/http/pprof"
+	"os"
+)
+
+func init() {
+	if addr := os.Getenv("BENCH_PPROF_ADDR"); addr != "" {
+		go http.ListenAndServe(addr, nil)
+	}
+}
+`
+
+// buildProfiled builds the profiling variant of the bot into out.
+func buildProfiled(out string) (string, error) {
+	src := filepath.Join(out, "_profsrc")
+	os.RemoveAll(src)
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(src)
+	files, err := filepath.Glob("cmd/nasbot/*.go")
+	if err != nil || len(files) == 0 {
+		return "", fmt.Errorf("no cmd/nasbot/*.go here (run from the repository root): %v", err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(src, filepath.Base(f)), b, 0o644); err != nil {
+			return "", err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(src, "zz_bench_pprof.go"), []byte(pprofHook), 0o644); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(out, "nasbot-pprof")
+	if b, err := exec.Command("go", "build", "-o", bin, "./"+src).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build (profiled): %v\n%s", err, b)
+	}
+	return bin, nil
+}
+
+// collectProfiles fetches, while the bot drains, a CPU profile of its first cpuFor and an
+// execution trace of traceFor, starting traceAfter into the drain; they land in out as
+// cpu.pprof and trace.out. It runs in its own goroutine and reports on stderr.
+func collectProfiles(addr, out string, cpuFor, traceAfter, traceFor time.Duration) {
+	get := func(path, file string) {
+		c := http.Client{Timeout: cpuFor + traceFor + time.Minute}
+		resp, err := c.Get("http://" + addr + path)
+		if err != nil {
+			step("profile %s: %v", path, err)
+			return
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(filepath.Join(out, file))
+		if err != nil {
+			step("profile: %v", err)
+			return
+		}
+		defer f.Close()
+		if _, err := io.Copy(f, resp.Body); err != nil {
+			step("profile %s: %v", path, err)
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		time.Sleep(traceAfter)
+		get(fmt.Sprintf("/debug/pprof/trace?seconds=%d", int(traceFor.Seconds())), "trace.out")
+		close(done)
+	}()
+	time.Sleep(200 * time.Millisecond) // let the bot's listener come up
+	get(fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(cpuFor.Seconds())), "cpu.pprof")
+	<-done
+	step("profiles written: %s/cpu.pprof (go tool pprof -top %s/nasbot-pprof %s/cpu.pprof), %s/trace.out (go tool trace -pprof=net …)",
+		out, out, out, out)
+}
