@@ -225,14 +225,14 @@ func run(o options) error {
 		"NASBOT_REPLIES_PER_MINUTE=1000000",
 		"NASBOT_REPLIES_PER_HOUR=1000000",
 		"NASBOT_HTTP_ADDR=127.0.0.1:"+port)
-	var pprofAddr string
+	var prof *profiler
 	if o.profile {
 		pport, err := freePort()
 		if err != nil {
 			return err
 		}
-		pprofAddr = "127.0.0.1:" + pport
-		cmd.Env = append(cmd.Env, "BENCH_PPROF_ADDR="+pprofAddr)
+		prof = &profiler{addr: "127.0.0.1:" + pport, out: o.out}
+		cmd.Env = append(cmd.Env, "BENCH_PPROF_ADDR="+prof.addr)
 	}
 	step("start %s run; drain %d requests (timeout %s)", bot, o.n, o.timeout)
 	busy0, total0 := cpuBusy()
@@ -241,9 +241,10 @@ func run(o options) error {
 		return err
 	}
 	res.t0 = t0
-	if o.profile {
-		go collectProfiles(pprofAddr, o.out, 30*time.Second, 10*time.Second, 5*time.Second)
-	}
+	// The drain's first 20 s: CPU, and an execution trace of 5 s from the 3rd second
+	// (`go tool trace -pprof=net|sync|sched trace-drain.out` tells what the goroutines wait for).
+	prof.take(time.Second, "/debug/pprof/profile?seconds=20", "cpu-drain.pprof")
+	prof.take(3*time.Second, "/debug/pprof/trace?seconds=5", "trace-drain.out")
 	var botErr error
 	exited := make(chan struct{}) // closed when the bot has exited; botErr says how
 	go func() { botErr = cmd.Wait(); close(exited) }()
@@ -277,10 +278,12 @@ func run(o options) error {
 
 	if steadyN > 0 {
 		step("steady: %d requests at %g/s", steadyN, o.rate)
+		prof.take(2*time.Second, "/debug/pprof/trace?seconds=5", "trace-steady.out")
 		if err := steady(svc, w, exited, sample, inbox, runID, reqs, o, res); err != nil {
 			return err
 		}
 	}
+	prof.wait()
 	res.loadAfter = loadAvg()
 	res.hwmKB = procStatus(pid, "VmHWM")
 	res.botCPU = procCPU(pid)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -66,37 +67,48 @@ func buildProfiled(out string) (string, error) {
 	return bin, nil
 }
 
-// collectProfiles fetches, while the bot drains, a CPU profile of its first cpuFor and an
-// execution trace of traceFor, starting traceAfter into the drain; they land in out as
-// cpu.pprof and trace.out. It runs in its own goroutine and reports on stderr.
-func collectProfiles(addr, out string, cpuFor, traceAfter, traceFor time.Duration) {
-	get := func(path, file string) {
-		c := http.Client{Timeout: cpuFor + traceFor + time.Minute}
-		resp, err := c.Get("http://" + addr + path)
-		if err != nil {
-			step("profile %s: %v", path, err)
-			return
-		}
-		defer resp.Body.Close()
-		f, err := os.Create(filepath.Join(out, file))
-		if err != nil {
-			step("profile: %v", err)
-			return
-		}
-		defer f.Close()
-		if _, err := io.Copy(f, resp.Body); err != nil {
-			step("profile %s: %v", path, err)
-		}
+// fetchProfile saves what a pprof endpoint of the bot (path, e.g. /debug/pprof/trace?seconds=5)
+// answers into out/file, and reports failures on stderr: a missing profile never fails a run.
+func fetchProfile(addr, path, out, file string) {
+	c := http.Client{Timeout: 2 * time.Minute}
+	resp, err := c.Get("http://" + addr + path)
+	if err != nil {
+		step("profile %s: %v", path, err)
+		return
 	}
-	done := make(chan struct{})
-	go func() {
-		time.Sleep(traceAfter)
-		get(fmt.Sprintf("/debug/pprof/trace?seconds=%d", int(traceFor.Seconds())), "trace.out")
-		close(done)
-	}()
-	time.Sleep(200 * time.Millisecond) // let the bot's listener come up
-	get(fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(cpuFor.Seconds())), "cpu.pprof")
-	<-done
-	step("profiles written: %s/cpu.pprof (go tool pprof -top %s/nasbot-pprof %s/cpu.pprof), %s/trace.out (go tool trace -pprof=net …)",
-		out, out, out, out)
+	defer resp.Body.Close()
+	f, err := os.Create(filepath.Join(out, file))
+	if err != nil {
+		step("profile: %v", err)
+		return
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		step("profile %s: %v", path, err)
+		return
+	}
+	step("profile written: %s", f.Name())
+}
+
+// profiler takes profiles of the running bot in the background; wait returns when all are in.
+type profiler struct {
+	addr, out string
+	wg        sync.WaitGroup
+}
+
+// take fetches a profile after a delay, in the background.
+func (p *profiler) take(after time.Duration, path, file string) {
+	if p == nil {
+		return
+	}
+	p.wg.Go(func() {
+		time.Sleep(after)
+		fetchProfile(p.addr, path, p.out, file)
+	})
+}
+
+func (p *profiler) wait() {
+	if p != nil {
+		p.wg.Wait()
+	}
 }

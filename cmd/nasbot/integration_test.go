@@ -277,3 +277,32 @@ func textBody(t *testing.T, r *mail.Reader) string {
 		}
 	}
 }
+
+// TestBotWithOAuth runs the bot as against Exchange Online: IMAP and SMTP log in with XOAUTH2
+// tokens from the client-credentials flow (a test identity provider that Dovecot and Exim ask).
+func TestBotWithOAuth(t *testing.T) {
+	idp := testenv.MailServers(t).OAuthIdP(t)
+	var id string
+	tb := startTestBot(t, func(c *Config) {
+		var secret string
+		id, secret = idp.NewClient(c.FromAddress, "", time.Hour)
+		c.IMAPURL = "imap://" + testenv.MailServers(t).IMAPAddr + "/INBOX"
+		c.SMTPURL = "smtp://" + testenv.MailServers(t).SMTPAddr + "?tls=none"
+		c.OAuthTokenURL, c.OAuthClientID, c.OAuthClientSecret, c.OAuthUser = idp.TokenURL, id, secret, c.FromAddress
+		c.OAuthScopes = nil
+	})
+	c := dialIMAP(t, tb.servers, tb.inbox)
+	appendMail(t, c, "INBOX", requestMail(tb.shared, "<oauth-add-user@ex.nhs.net>"))
+	reply := waitForMail(t, tb.servers, tb.shared, 30*time.Second)
+	if got, _ := reply.Header.Text("In-Reply-To"); !strings.Contains(got, "oauth-add-user@ex.nhs.net") {
+		t.Fatalf("In-Reply-To = %q", got)
+	}
+	tokens := idp.Tokens(id)
+	if len(tokens) == 0 {
+		t.Fatal("no token was issued")
+	}
+	// Dovecot checked the token for the IMAP login, Exim for the SMTP one.
+	if n := idp.Introspected(tokens[0]); n < 2 {
+		t.Fatalf("token checked %d times, want IMAP and SMTP logins", n)
+	}
+}
