@@ -245,6 +245,10 @@ func run(o options) error {
 	// (`go tool trace -pprof=net|sync|sched trace-drain.out` tells what the goroutines wait for).
 	prof.take(time.Second, "/debug/pprof/profile?seconds=20", "cpu-drain.pprof")
 	prof.take(3*time.Second, "/debug/pprof/trace?seconds=5", "trace-drain.out")
+	if o.n >= 5000 { // late in a long drain, when the tables have grown
+		prof.take(90*time.Second, "/debug/pprof/profile?seconds=30", "cpu-drain-late.pprof")
+		prof.take(100*time.Second, "/debug/pprof/trace?seconds=5", "trace-drain-late.out")
+	}
 	var botErr error
 	exited := make(chan struct{}) // closed when the bot has exited; botErr says how
 	go func() { botErr = cmd.Wait(); close(exited) }()

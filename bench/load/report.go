@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -139,9 +140,10 @@ func report(r *results, o options) error {
 		row("  extra replies", fmt.Sprint(r.extraReplies), "more than one reply to a request")
 	}
 	t.Flush()
+	text := regexp.MustCompile(`(?m) +$`).ReplaceAll(b.Bytes(), nil)
 
-	fmt.Print(b.String())
-	if err := os.WriteFile(filepath.Join(o.out, "results.txt"), b.Bytes(), 0o644); err != nil {
+	fmt.Print(string(text))
+	if err := os.WriteFile(filepath.Join(o.out, "results.txt"), text, 0o644); err != nil {
 		return err
 	}
 	if err := writeLatencies(filepath.Join(o.out, "latency.csv"), r); err != nil {
@@ -222,7 +224,7 @@ func plotRun(path string, r *results) error {
 		lat.Add(sc)
 		lat.Legend.Add(s.name, sc)
 	}
-	lat.Legend.Top, lat.Legend.Left = true, true
+	lat.Legend.Top, lat.Legend.Left, lat.Legend.YOffs = true, true, -vg.Points(14)
 
 	rate := plot.New()
 	rate.Y.Label.Text = "replies / s"
@@ -262,6 +264,7 @@ func plotRun(path string, r *results) error {
 	mem.Y.Min = 0
 	for _, p := range []*plot.Plot{lat, rate, mem} {
 		p.X.Min, p.X.Max = 0, float64(end)
+		p.X.Tick.Marker = everyTicks(float64(end))
 		p.Add(plotter.NewGrid())
 	}
 
@@ -282,6 +285,23 @@ func plotRun(path string, r *results) error {
 		return err
 	}
 	return f.Close()
+}
+
+// everyTicks labels about ten round values between 0 and max.
+func everyTicks(max float64) plot.TickerFunc {
+	step := 1.0
+	for _, s := range []float64{1, 2, 5, 10, 20, 30, 60, 120, 300, 600} {
+		if step = s; max/s <= 12 {
+			break
+		}
+	}
+	return func(min, max float64) []plot.Tick {
+		var ts []plot.Tick
+		for v := 0.0; v <= max; v += step {
+			ts = append(ts, plot.Tick{Value: v, Label: fmt.Sprint(v)})
+		}
+		return ts
+	}
 }
 
 func cpuModel() string {
