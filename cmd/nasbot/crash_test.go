@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
@@ -101,43 +102,13 @@ func TestCrashSafety(t *testing.T) {
 	inbox := servers.NewAddress(t, "nas.test")
 	w := newCrashWorkload(t, servers, requests, 8)
 
-	ctx := context.Background()
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := importDirectory(ctx, st, w.dir); err != nil {
-		t.Fatal(err)
-	}
-	c := dialIMAP(t, servers, inbox)
-	for _, m := range w.mails {
-		appendMail(t, c, "INBOX", m)
-	}
-
-	env := append(os.Environ(), "NASBOT_TEST_RUN_AS_BOT=1",
-		"NASBOT_DATABASE_URL="+dsn,
-		"NASBOT_IMAP_URL=imap://"+url.UserPassword(inbox, servers.Password).String()+"@"+servers.IMAPAddr+"/INBOX",
-		"NASBOT_SMTP_URL=smtp://"+servers.SMTPAddr+"?tls=none",
-		"NASBOT_FROM_ADDRESS="+inbox, "NASBOT_TRUST_AUTHSERV=mx.nas.test", "NASBOT_MAX_REPLY_AGE=0",
-		"NASBOT_REPLIES_PER_MINUTE=100000", "NASBOT_HTTP_ADDR="+freeAddr(t), "NASBOT_LOG_LEVEL=warn")
+	st, env := prepareBacklog(t, servers, dsn, inbox, w)
 	botLog, err := os.Create(filepath.Join(os.TempDir(), "nasbot-crash-test.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer botLog.Close()
-	start := func() *exec.Cmd {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = env
-		cmd.Stdout, cmd.Stderr = botLog, botLog
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd
-	}
+	start := func() *exec.Cmd { return startBotProcess(t, env, botLog) }
 
 	rng := rand.New(rand.NewPCG(1, 2))
 	bot := start()
@@ -150,49 +121,11 @@ func TestCrashSafety(t *testing.T) {
 	t.Logf("killed the bot %d times", kills)
 	defer func() { bot.Process.Signal(syscall.SIGTERM); bot.Wait() }()
 
-	// Wait for every message to be decided and every reply sent.
-	deadline := time.Now().Add(4 * time.Minute) // a reply claimed by a killed sender waits out its lease
-	for {
-		s, err := st.Stats(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stored int
-		st.DB().GetContext(ctx, &stored, `SELECT COUNT(*) FROM messages`)
-		if stored == requests && s.UndecidedMessage == 0 && s.OutboxPending == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not drained: %d stored, %+v", stored, s)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-
-	// Every request decided exactly once.
-	var perMessage []int
-	if err := st.DB().SelectContext(ctx, &perMessage, `SELECT COUNT(r.id) FROM messages m LEFT JOIN requests r ON r.message = m.id GROUP BY m.id`); err != nil {
-		t.Fatal(err)
-	}
-	if len(perMessage) != requests || slices.Min(perMessage) != 1 || slices.Max(perMessage) != 1 {
-		t.Fatalf("requests per message: want exactly 1 for each of %d messages", requests)
-	}
-
-	// Every reply delivered; duplicates at most one per kill.
-	delivered := map[string]int{}
-	for _, site := range w.sites {
-		for _, id := range inReplyTos(t, servers, site) {
-			delivered[id]++
-		}
-	}
-	dups := 0
-	for i := range requests {
-		n := delivered[fmt.Sprintf("<crash-%d@ex.nhs.net>", i)]
-		if n == 0 {
-			t.Errorf("no reply to request %d", i)
-		}
-		dups += max(n-1, 0)
-	}
-	t.Logf("replies: %d delivered for %d requests, %d duplicates after %d kills", len(delivered)+dups, requests, dups, kills)
+	// A reply claimed by a killed sender waits out its lease (a minute).
+	waitDrained(t, st, requests, 4*time.Minute)
+	decidedOnce(t, st, requests)
+	dups := repliesDelivered(t, servers, w, requests)
+	t.Logf("replies: %d duplicates after %d kills", dups, kills)
 	if dups > kills {
 		t.Errorf("%d duplicate replies for %d kills", dups, kills)
 	}
@@ -201,6 +134,101 @@ func TestCrashSafety(t *testing.T) {
 	if got, want := accountsOf(t, st), uninterrupted(t, w); got != want {
 		t.Errorf("directory differs from an uninterrupted run")
 	}
+}
+
+// prepareBacklog migrates the database, imports the workload's directory and APPENDs its mail
+// to the inbox; it returns the test's own store and the environment of a bot process.
+func prepareBacklog(t *testing.T, servers testenv.Mail, dsn, inbox string, w crashWorkload) (*store.Store, []string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := importDirectory(ctx, st, w.dir); err != nil {
+		t.Fatal(err)
+	}
+	c := dialIMAP(t, servers, inbox)
+	for _, m := range w.mails {
+		appendMail(t, c, "INBOX", m)
+	}
+	env := append(os.Environ(), "NASBOT_TEST_RUN_AS_BOT=1",
+		"NASBOT_DATABASE_URL="+dsn,
+		"NASBOT_IMAP_URL=imap://"+url.UserPassword(inbox, servers.Password).String()+"@"+servers.IMAPAddr+"/INBOX",
+		"NASBOT_SMTP_URL=smtp://"+servers.SMTPAddr+"?tls=none",
+		"NASBOT_FROM_ADDRESS="+inbox, "NASBOT_TRUST_AUTHSERV=mx.nas.test", "NASBOT_MAX_REPLY_AGE=0",
+		"NASBOT_REPLIES_PER_MINUTE=100000", "NASBOT_LOG_LEVEL=info")
+	return st, env
+}
+
+// startBotProcess runs this test binary as `nasbot run` (see TestMain) on a free HTTP port.
+func startBotProcess(t *testing.T, env []string, log io.Writer) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(env, "NASBOT_HTTP_ADDR="+freeAddr(t))
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
+
+// waitDrained waits until all requests are stored and decided and the outbox is empty.
+func waitDrained(t *testing.T, st *store.Store, requests int, timeout time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(timeout)
+	for {
+		s, err := st.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stored int
+		st.DB().GetContext(ctx, &stored, `SELECT COUNT(*) FROM messages`)
+		if stored == requests && s.UndecidedMessage == 0 && s.OutboxPending == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not drained: %d stored, %+v", stored, s)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// decidedOnce checks that each of the messages has exactly one decided request.
+func decidedOnce(t *testing.T, st *store.Store, requests int) {
+	t.Helper()
+	var perMessage []int
+	if err := st.DB().SelectContext(context.Background(), &perMessage,
+		`SELECT COUNT(r.id) FROM messages m LEFT JOIN requests r ON r.message = m.id GROUP BY m.id`); err != nil {
+		t.Fatal(err)
+	}
+	if len(perMessage) != requests || slices.Min(perMessage) != 1 || slices.Max(perMessage) != 1 {
+		t.Fatalf("requests per message: want exactly 1 for each of %d messages", requests)
+	}
+}
+
+// repliesDelivered checks that every request got its reply and returns the duplicates.
+func repliesDelivered(t *testing.T, servers testenv.Mail, w crashWorkload, requests int) (dups int) {
+	t.Helper()
+	delivered := map[string]int{}
+	for _, site := range w.sites {
+		for _, id := range inReplyTos(t, servers, site) {
+			delivered[id]++
+		}
+	}
+	for i := range requests {
+		n := delivered[fmt.Sprintf("<crash-%d@ex.nhs.net>", i)]
+		if n == 0 {
+			t.Errorf("no reply to request %d", i)
+		}
+		dups += max(n-1, 0)
+	}
+	return dups
 }
 
 // inReplyTos returns the In-Reply-To of every message in user's INBOX.
