@@ -11,7 +11,6 @@ import (
 	"nasbot/internal/testenv"
 )
 
-
 // TestScaleOutThreeReplicas runs three bots on one PostgreSQL database and one inbox: one
 // polls, all three decide and send, and no request is decided twice nor answered twice.
 func TestScaleOutThreeReplicas(t *testing.T) {
