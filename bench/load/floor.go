@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -65,19 +66,36 @@ func floorIMAP(addr, user, pass string) (took time.Duration, n int, bytes int64,
 }
 
 // floorSMTP submits one mail per recipient over one connection, reused, and returns when the
-// server has accepted the last one.
+// server has accepted the last one. A server that limits the mails of a connection (Exim:
+// smtp_accept_max_per_connection, 1000) answers 421, and the floor connects again.
 func floorSMTP(addr, from string, to []string, mailFor func(i int) []byte) (time.Duration, error) {
 	start := time.Now()
-	c, err := smtp.Dial(addr)
+	dial := func() (*smtp.Client, error) {
+		c, err := smtp.Dial(addr)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.Hello("bench.nas.test"); err != nil {
+			c.Close()
+			return nil, err
+		}
+		return c, nil
+	}
+	c, err := dial()
 	if err != nil {
 		return 0, err
 	}
-	defer c.Close()
-	if err := c.Hello("bench.nas.test"); err != nil {
-		return 0, err
-	}
+	defer func() { c.Close() }()
 	for i, rcpt := range to {
-		if err := c.Mail(from, nil); err != nil {
+		err := c.Mail(from, nil)
+		if se := (*smtp.SMTPError)(nil); errors.As(err, &se) && se.Code == 421 {
+			c.Close()
+			if c, err = dial(); err != nil {
+				return 0, err
+			}
+			err = c.Mail(from, nil)
+		}
+		if err != nil {
 			return 0, fmt.Errorf("mail %d: %w", i, err)
 		}
 		if err := c.Rcpt(rcpt, nil); err != nil {

@@ -198,6 +198,12 @@ func run(o options) error {
 	for i := range reqs {
 		w.expect(messageID(runID, i), i)
 	}
+	if !o.keep {
+		defer func() {
+			w.removeOurs()
+			os.RemoveAll(filepath.Join(svc.mailRoot, inbox))
+		}()
+	}
 
 	if err := measureFloor(ctx, svc, w, inbox, runID, dsn, reqs[:o.n], res); err != nil {
 		return fmt.Errorf("floor: %w", err)
@@ -298,12 +304,6 @@ func run(o options) error {
 	}
 	if err := stageTimes(ctx, dsn, runID, w, res); err != nil {
 		return err
-	}
-	if !o.keep {
-		for _, d := range w.replies {
-			os.Remove(d.path)
-		}
-		os.RemoveAll(filepath.Join(svc.mailRoot, inbox))
 	}
 	return report(res, o)
 }

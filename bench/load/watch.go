@@ -26,6 +26,7 @@ type watcher struct {
 	replies map[int]delivery     // request index → its first reply
 	extra   int                  // replies beyond the first to one request
 	floor   []time.Time          // delivery times of the floor's mails
+	ours    []string             // files of this run: replies and the floor's mails
 }
 
 type delivery struct {
@@ -86,15 +87,26 @@ func (w *watcher) poll() {
 			got := delivery{at: info.ModTime(), size: info.Size(), path: path}
 			switch i, ok := w.replyTo[inReplyTo]; {
 			case ok:
+				w.ours = append(w.ours, path)
 				if _, dup := w.replies[i]; dup {
 					w.extra++
 				} else {
 					w.replies[i] = got
 				}
 			case strings.HasPrefix(id, w.floorID):
+				w.ours = append(w.ours, path)
 				w.floor = append(w.floor, got.at)
 			}
 		}
+	}
+}
+
+// removeOurs deletes this run's replies and floor mails from the shared mailboxes. Dovecot
+// notices the files are gone the next time the mailbox is opened.
+func (w *watcher) removeOurs() {
+	w.poll()
+	for _, p := range w.ours {
+		os.Remove(p)
 	}
 }
 
