@@ -36,7 +36,7 @@ func fixture(tb testing.TB) *handlerstest.Directory {
 // corpusDirectory loads a copy of the corpus's directory (corpus/directory/*.csv).
 func corpusDirectory(tb testing.TB) *handlerstest.Directory {
 	tb.Helper()
-	return load(tb, "testdata/corpus")
+	return load(tb, "../testdata/corpus/directory")
 }
 
 func load(tb testing.TB, dir string) *handlerstest.Directory {

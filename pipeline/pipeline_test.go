@@ -45,8 +45,8 @@ func newFixtureAt(t *testing.T, url string, cfg pipeline.Config) *fixture {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	orgs, _ := os.Open("testdata/organisations.csv")
-	accts, _ := os.Open("testdata/accounts.csv")
+	orgs, _ := os.Open("../testdata/corpus/directory/organisations.csv")
+	accts, _ := os.Open("../testdata/corpus/directory/accounts.csv")
 	defer orgs.Close()
 	defer accts.Close()
 	if err := st.ImportDirectory(ctx, orgs, accts); err != nil {

@@ -38,12 +38,12 @@ func eachBackend(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 
 func importSample(t *testing.T, s *store.Store) {
 	t.Helper()
-	orgs, err := os.Open("testdata/organisations.csv")
+	orgs, err := os.Open("../testdata/corpus/directory/organisations.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer orgs.Close()
-	accts, err := os.Open("testdata/accounts.csv")
+	accts, err := os.Open("../testdata/corpus/directory/accounts.csv")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,12 +8,12 @@ import (
 	"testing"
 )
 
-// corpusDir is the shared visible corpus; NASBOT_CORPUS overrides it.
+// corpusDir is the project's copy of the shared sample corpus; NASBOT_CORPUS overrides it.
 func corpusDir() string {
 	if d := os.Getenv("NASBOT_CORPUS"); d != "" {
 		return d
 	}
-	return filepath.Join("..", "..", "shared", "corpus")
+	return filepath.Join("..", "testdata", "corpus")
 }
 
 // TestCorpus runs every .eml of the corpus: mail whose expected verdict is unverified must fail
@@ -24,7 +24,7 @@ func TestCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(cases) == 0 {
-		t.Skipf("no corpus at %s (set NASBOT_CORPUS)", corpusDir())
+		t.Fatalf("no corpus at %s", corpusDir())
 	}
 	var checked, unverified int
 	for _, dir := range cases {

@@ -13,7 +13,7 @@ import (
 // TestCorpus runs `nasbot dryrun` over every case of the sample corpus (a copy of the NAS's
 // shared corpus) and compares the keys each expected.json gives, as corpus/check.py does.
 func TestCorpus(t *testing.T) {
-	cases, err := filepath.Glob("testdata/corpus/cases/*")
+	cases, err := filepath.Glob("../../testdata/corpus/cases/*")
 	if err != nil || len(cases) == 0 {
 		t.Fatalf("no corpus cases: %v", err)
 	}
@@ -28,7 +28,7 @@ func TestCorpus(t *testing.T) {
 			if err := json.Unmarshal(b, &expected); err != nil || len(expected) != len(emls) {
 				t.Fatalf("expected.json: %v (%d entries for %d files)", err, len(expected), len(emls))
 			}
-			args := append([]string{"dryrun", "--directory", "testdata/corpus/directory",
+			args := append([]string{"dryrun", "--directory", "../../testdata/corpus/directory",
 				"--now", "2026-03-02T09:00:00Z", "--trust-authserv", "mx.nas.test"}, emls...)
 			var stdout, stderr bytes.Buffer
 			if code := run(args, &stdout, &stderr); code != 0 {

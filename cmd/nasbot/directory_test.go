@@ -12,7 +12,7 @@ import (
 func TestDirectoryRoundTrip(t *testing.T) {
 	src := t.TempDir()
 	for _, name := range []string{"organisations.csv", "accounts.csv"} {
-		b, err := os.ReadFile(filepath.Join("testdata/corpus/directory", name))
+		b, err := os.ReadFile(filepath.Join("../../testdata/corpus/directory", name))
 		if err != nil {
 			t.Fatal(err)
 		}
