@@ -14,8 +14,8 @@ type corpusMail struct {
 	want     []want
 }
 
-// TestCorpusCases rebuilds the processed cases of /work/shared/corpus (their requests against a
-// copy of corpus/directory in testdata/corpus) and checks outcome, reasons and account as
+// TestCorpusCases rebuilds the processed cases of the sample corpus (their requests against
+// ../testdata/corpus/directory) and checks outcome, reasons and account as
 // expected.json gives them. Unverified, ignored and unparseable mail never reaches the rules.
 func TestCorpusCases(t *testing.T) {
 	amelia := by("amelia.hart@nhs.net")

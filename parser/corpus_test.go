@@ -12,8 +12,8 @@ import (
 	"nasbot/domain"
 )
 
-// corpusDir is the shared visible corpus; the test is skipped where it is not laid out.
-const corpusDir = "../testdata/corpus/cases" // the project's copy of the shared sample corpus
+// corpusDir is the project's copy of the shared sample corpus.
+const corpusDir = "../testdata/corpus/cases"
 
 type expectedMail struct {
 	Verdict  string `json:"verdict"`
