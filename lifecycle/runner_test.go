@@ -3,7 +3,6 @@ package lifecycle_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,29 +11,6 @@ import (
 	"nasbot/lifecycle"
 	"nasbot/store"
 )
-
-// eachStore runs fn against a fresh, migrated SQLite store and a fresh PostgreSQL store.
-func eachStore(t *testing.T, fn func(t *testing.T, s *store.Store)) {
-	t.Helper()
-	urls := map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "nasbot.db") },
-		"postgres": func(t *testing.T) string { return testenv.Postgres(t) },
-	}
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			s, err := store.Open(ctx, urls[name](t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			fn(t, s)
-		})
-	}
-}
 
 // runNow is a run time seven months after the directory rows are written (their created_at is
 // the database's clock), so sites that never sent are dormant.
@@ -97,7 +73,7 @@ func applied(results []lifecycle.Result) map[lifecycle.Kind]int {
 }
 
 func TestRunnerAppliesOnceAndIsIdempotent(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		now := runNow()
 		seedDirectory(t, s, now)
@@ -202,7 +178,7 @@ func TestRunnerAppliesOnceAndIsIdempotent(t *testing.T) {
 }
 
 func TestDryRunChangesNothing(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		now := runNow()
 		seedDirectory(t, s, now)
@@ -240,7 +216,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 // TestConcurrentRunsReportOnce runs the jobs from two runners at once: the lock makes the
 // second wait and then find nothing to do.
 func TestConcurrentRunsReportOnce(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		now := runNow()
 		seedDirectory(t, s, now)

@@ -19,29 +19,6 @@ import (
 	"nasbot/store"
 )
 
-// eachStore runs fn against a fresh, migrated SQLite store and a fresh PostgreSQL store.
-func eachStore(t *testing.T, fn func(t *testing.T, s *store.Store)) {
-	t.Helper()
-	urls := map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "nasbot.db") },
-		"postgres": func(t *testing.T) string { return testenv.Postgres(t) },
-	}
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			s, err := store.Open(ctx, urls[name](t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			fn(t, s)
-		})
-	}
-}
-
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 // seed puts one account in the directory and queues a temporary password for it, as a
@@ -92,7 +69,7 @@ func newDrainer(q sms.Queue, s sms.Sender, logs *bytes.Buffer, now *time.Time) *
 }
 
 func TestDrainerSendsToTheNumberOnRecord(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		seed(t, s, amelia)
 		rec := &recorder{}
@@ -129,7 +106,7 @@ func TestDrainerSendsToTheNumberOnRecord(t *testing.T) {
 }
 
 func TestDrainerRetriesThenGivesUp(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		seed(t, s, amelia)
 		transient := errors.New("sms: notify: 503 Service Unavailable")
@@ -167,7 +144,7 @@ func TestDrainerRetriesThenGivesUp(t *testing.T) {
 }
 
 func TestDrainerPermanentFailures(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		bad := amelia
 		bad.Address, bad.Mobile = "bad.number@nhs.net", "07000000001" // 070: not a mobile

@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"nasbot/domain"
+	"nasbot/internal/testenv"
 	"nasbot/store"
 )
 
 func TestDeleteAccountKeepsTheAddressReserved(t *testing.T) {
-	eachBackend(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		importSample(t, s)
 		ctx := context.Background()
 		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -82,7 +83,7 @@ func TestDeleteAccountKeepsTheAddressReserved(t *testing.T) {
 }
 
 func TestInactiveGuards(t *testing.T) {
-	eachBackend(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		importSample(t, s)
 		ctx := context.Background()
 		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -131,7 +132,7 @@ func TestInactiveGuards(t *testing.T) {
 }
 
 func TestMailboxActivityAndReports(t *testing.T) {
-	eachBackend(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		importSample(t, s)
 		ctx := context.Background()
 		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"nasbot/domain"
+	"nasbot/internal/testenv"
 	"nasbot/store"
 )
 
@@ -68,7 +69,7 @@ func addCase(t *testing.T, s *store.Store, uid uint32, c caseSpec, now time.Time
 }
 
 func TestQueueFiltersSearchAndCounts(t *testing.T) {
-	eachBackend(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		importSample(t, s)
 		ctx := context.Background()
 		now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
@@ -173,7 +174,7 @@ func TestQueueFiltersSearchAndCounts(t *testing.T) {
 }
 
 func TestCaseReadsRequestsRepliesAndHistory(t *testing.T) {
-	eachBackend(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		importSample(t, s)
 		ctx := context.Background()
 		now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)

@@ -6,11 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"nasbot/internal/testenv"
 	"nasbot/store"
 )
 
 func TestStaffAndSessions(t *testing.T) {
-	eachBackend(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		now := time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
 		created, err := s.PutStaff(ctx, store.Staff{Email: " Ann.Staff@NAS.test ", Name: "Ann", Role: store.StaffReviewer,

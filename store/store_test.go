@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,29 +11,6 @@ import (
 	"nasbot/internal/testenv"
 	"nasbot/store"
 )
-
-// eachBackend runs fn against a fresh, migrated SQLite store and a fresh PostgreSQL store.
-func eachBackend(t *testing.T, fn func(t *testing.T, s *store.Store)) {
-	t.Helper()
-	urls := map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "nasbot.db") },
-		"postgres": func(t *testing.T) string { return testenv.Postgres(t) },
-	}
-	for name, url := range urls {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			s, err := store.Open(ctx, url(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			fn(t, s)
-		})
-	}
-}
 
 func importSample(t *testing.T, s *store.Store) {
 	t.Helper()
@@ -54,7 +30,7 @@ func importSample(t *testing.T, s *store.Store) {
 }
 
 func TestMigrateTwiceIsANoOp(t *testing.T) {
-	eachBackend(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		if err := s.Migrate(context.Background()); err != nil {
 			t.Fatalf("second migrate: %v", err)
 		}
@@ -62,7 +38,7 @@ func TestMigrateTwiceIsANoOp(t *testing.T) {
 }
 
 func TestDirectoryImportAndLookups(t *testing.T) {
-	eachBackend(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		importSample(t, s)
 		ctx := context.Background()
 		org, err := s.Organisation(ctx, "fq7k2")
@@ -102,7 +78,7 @@ func TestDirectoryImportAndLookups(t *testing.T) {
 }
 
 func TestRenameKeepsOldAddressAsAlias(t *testing.T) {
-	eachBackend(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		importSample(t, s)
 		ctx := context.Background()
 		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -131,7 +107,7 @@ func TestRenameKeepsOldAddressAsAlias(t *testing.T) {
 }
 
 func TestLedgerStoresOnceAndOutboxRoundTrip(t *testing.T) {
-	eachBackend(t, func(t *testing.T, s *store.Store) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		in := domain.Inbound{Mailbox: "INBOX", UIDValidity: 7, UID: 42, Raw: []byte("Subject: hi\r\n\r\nbody\r\n")}
 		id, isNew, err := s.SaveInbound(ctx, in)
