@@ -23,6 +23,7 @@ type Config struct {
 	FromAddress     string        `env:"FROM_ADDRESS" envDefault:"requests@nas.test"`
 	Domain          string        `env:"DOMAIN" envDefault:"nhs.net"`
 	TrustAuthServ   []string      `env:"TRUST_AUTHSERV" envSeparator:","`
+	VerifyDKIM      bool          `env:"VERIFY_DKIM"` // check DKIM signatures in process (no trusted MTA)
 	MaxMessageBytes int           `env:"MAX_MESSAGE_BYTES" envDefault:"10485760"`
 	MaxRequests     int           `env:"MAX_REQUESTS" envDefault:"50"`
 	MaxReplyAge     time.Duration `env:"MAX_REPLY_AGE" envDefault:"72h"`
@@ -106,8 +107,9 @@ func (c Config) Validate(needMail bool) error {
 	if c.OIDCIssuer != "" && (c.OIDCClientID == "" || c.OIDCRedirectURL == "") {
 		bad("OIDC_CLIENT_ID/OIDC_REDIRECT_URL", "must be set with NASBOT_OIDC_ISSUER")
 	}
-	if len(c.TrustAuthServ) == 0 && needMail {
-		bad("TRUST_AUTHSERV", "is empty: name the authserv-id of the MTA that stamps Authentication-Results, or no mail can be verified")
+	if len(c.TrustAuthServ) == 0 && !c.VerifyDKIM && needMail {
+		bad("TRUST_AUTHSERV", "is empty: name the authserv-id of the MTA that stamps Authentication-Results "+
+			"(or set NASBOT_VERIFY_DKIM=true), or no mail can be verified")
 	}
 	return errors.Join(errs...)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -91,6 +92,9 @@ func newBot(cfg Config, st *store.Store, log *slog.Logger) (*bot, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := verifyConfig(cfg).Validate(); err != nil {
+		return nil, err
+	}
 	pipe := pipeline.New(st, pipelineConfig(cfg), renderer, log, time.Now)
 	b := &bot{cfg: cfg, pipe: pipe, store: st, log: log, metrics: metrics.New(st)}
 	pipe.Observe(b.metrics)
@@ -138,11 +142,21 @@ func oauthLogin(cfg Config, log *slog.Logger) (*mailer.OAuth2Auth, error) {
 	return &mailer.OAuth2Auth{Username: cfg.OAuthUser, Tokens: ts, Mechanism: cfg.OAuthMechanism}, nil
 }
 
+// verifyConfig proves senders by the trusted MTA's Authentication-Results and, when asked,
+// by DKIM signatures checked in process with keys from DNS.
+func verifyConfig(cfg Config) verify.Config {
+	v := verify.Config{Domain: cfg.Domain, TrustedAuthServIDs: cfg.TrustAuthServ, DKIM: cfg.VerifyDKIM}
+	if cfg.VerifyDKIM {
+		v.LookupTXT = net.LookupTXT
+	}
+	return v
+}
+
 func pipelineConfig(cfg Config) pipeline.Config {
 	return pipeline.Config{
 		Domain:           cfg.Domain,
 		NASAddress:       cfg.FromAddress,
-		Verify:           verify.Config{Domain: cfg.Domain, TrustedAuthServIDs: cfg.TrustAuthServ},
+		Verify:           verifyConfig(cfg),
 		Parse:            parser.Options{MaxSize: cfg.MaxMessageBytes, MaxRequests: cfg.MaxRequests},
 		MaxReplyAge:      cfg.MaxReplyAge,
 		GuideURL:         cfg.GuideURL,
