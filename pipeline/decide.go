@@ -203,6 +203,11 @@ func (w *work) processed() (Result, error) {
 
 func (w *work) finish() (Result, error) {
 	env := &w.msg.Envelope
+	if w.res.Verdict != domain.Ignored {
+		if err := w.noteFollowUp(); err != nil {
+			return Result{}, err
+		}
+	}
 	err := w.tx.FinishMessage(w.stored.ID, store.Decided{MessageID: env.MessageID, Verdict: w.res.Verdict,
 		Reasons: w.res.Reasons, Sender: w.res.Sender.Address, SenderKind: w.res.Sender.Kind, ODS: w.res.Sender.ODS,
 		Subject: env.Subject, Verification: verificationJSON(w.proof)}, w.now)
