@@ -245,10 +245,7 @@ func msgIDList(v string) []string {
 	if len(ids) > 0 || strings.ContainsAny(v, "<>") {
 		return ids
 	}
-	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
-		ids = append(ids, f)
-	}
-	return ids
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 }
 
 var dateLayouts = []string{
