@@ -371,36 +371,38 @@ func (s *server) facts(r *http.Request, reason string, q domain.Request, siteODS
 	return f, nil
 }
 
-func (s *server) rawMessage(w http.ResponseWriter, r *http.Request, me *store.Session) {
+// messageFor loads the stored message the path's {id} names, answering 404 or 500 itself.
+func (s *server) messageFor(w http.ResponseWriter, r *http.Request) (store.StoredMessage, bool) {
 	id, ok := pathID(r, "id")
 	if !ok {
 		s.fail(w, r, http.StatusNotFound, "There is no such message.")
-		return
+		return store.StoredMessage{}, false
 	}
 	m, err := s.store.Message(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "There is no such message.")
-		return
+		return m, false
 	} else if err != nil {
 		s.serverError(w, r, err)
-		return
+		return m, false
 	}
-	download(w, m.Tag()+".eml", m.Raw)
+	return m, true
+}
+
+func (s *server) rawMessage(w http.ResponseWriter, r *http.Request, me *store.Session) {
+	if m, ok := s.messageFor(w, r); ok {
+		download(w, m.Tag()+".eml", m.Raw)
+	}
 }
 
 func (s *server) attachment(w http.ResponseWriter, r *http.Request, me *store.Session) {
-	id, ok := pathID(r, "id")
 	n, err := strconv.Atoi(r.PathValue("n"))
-	if !ok || err != nil || n < 1 {
+	if err != nil || n < 1 {
 		s.fail(w, r, http.StatusNotFound, "There is no such attachment.")
 		return
 	}
-	m, err := s.store.Message(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.fail(w, r, http.StatusNotFound, "There is no such message.")
-		return
-	} else if err != nil {
-		s.serverError(w, r, err)
+	m, ok := s.messageFor(w, r)
+	if !ok {
 		return
 	}
 	atts := parser.Parse(m.Raw, parser.Options{}).Attachments
