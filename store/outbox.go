@@ -127,7 +127,11 @@ func (t *Tx) ReplyCount(messageRef int64) (int, error) {
 // is "". The pipeline's loop defence reads it.
 func (t *Tx) RepliesSince(to string, since time.Time) (int, error) {
 	var n int
-	err := get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM outbox WHERE created_at >= ? AND (? = '' OR to_addr = ?)`,
-		since.UTC(), to, to)
+	var err error
+	if to == "" {
+		err = get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM outbox WHERE created_at >= ?`, since.UTC())
+	} else {
+		err = get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND created_at >= ?`, to, since.UTC())
+	}
 	return n, err
 }
