@@ -44,9 +44,13 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./parser
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./verify
 
-# Go benchmarks; figures are printed, never asserted.
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# Go benchmarks, then the end-to-end load run against the real services (docs/performance.md):
+# figures are printed and written to out/bench/, never asserted. BENCH_LOAD="-n 500 -duration 10s"
+# for a quick one.
+BENCH_LOAD ?=
+bench: services-up
+	set -a && . .services/env && set +a && $(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./bench/load $(BENCH_LOAD)
 
 # Screenshots of the staff desk (queue, case) from the browser tests, into out/screenshots/.
 screenshots: services-up

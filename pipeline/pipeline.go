@@ -115,9 +115,10 @@ type Result struct {
 const maxAttempts = 5
 
 // ProcessPending decides every stored message not yet decided, oldest first, and returns how
-// many it decided. Messages another worker holds are left to it. When ctx ends it finishes the
-// message in hand (its transaction is not cut short) and stops before the next.
-func (p *Pipeline) ProcessPending(ctx context.Context) (int, error) {
+// many it decided; each (may be nil) runs after each one, so that its reply can go at once.
+// Messages another worker holds are left to it. When ctx ends it finishes the message in hand
+// (its transaction is not cut short) and stops before the next.
+func (p *Pipeline) ProcessPending(ctx context.Context, each func()) (int, error) {
 	n := 0
 	for {
 		ids, err := p.store.UndecidedMessages(ctx, 100)
@@ -136,6 +137,9 @@ func (p *Pipeline) ProcessPending(ctx context.Context) (int, error) {
 				return n, err
 			default:
 				decided++
+				if each != nil {
+					each()
+				}
 			}
 		}
 		n += decided

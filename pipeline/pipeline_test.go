@@ -22,7 +22,7 @@ import (
 var testNow = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	store *store.Store
 	p     *pipeline.Pipeline
 	uid   uint32
@@ -34,7 +34,7 @@ func newFixture(t *testing.T, cfg pipeline.Config) *fixture {
 }
 
 // newFixtureAt is a pipeline on the database at url, loaded with the sample directory.
-func newFixtureAt(t *testing.T, url string, cfg pipeline.Config) *fixture {
+func newFixtureAt(t testing.TB, url string, cfg pipeline.Config) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, url)

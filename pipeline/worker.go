@@ -15,7 +15,7 @@ type Worker struct {
 	onDecided func() // e.g. wake the outbox sender
 }
 
-// NewWorker returns a worker; onDecided (may be nil) runs after each batch that decided something.
+// NewWorker returns a worker; onDecided (may be nil) runs after each message it decides.
 func NewWorker(p *Pipeline, tick time.Duration, onDecided func()) *Worker {
 	if tick <= 0 {
 		tick = 5 * time.Second
@@ -37,12 +37,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	t := time.NewTicker(w.tick)
 	defer t.Stop()
 	for {
-		n, err := w.p.ProcessPending(ctx)
+		_, err := w.p.ProcessPending(ctx, w.onDecided)
 		if err != nil && ctx.Err() == nil {
 			w.p.log.Error("deciding messages failed; will retry", slog.String("error", err.Error()))
-		}
-		if n > 0 && w.onDecided != nil {
-			w.onDecided()
 		}
 		select {
 		case <-ctx.Done():

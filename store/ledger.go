@@ -69,6 +69,7 @@ func (s *Store) SaveInbound(ctx context.Context, in domain.Inbound) (id int64, i
 		ON CONFLICT (mailbox, uid_validity, uid) DO NOTHING RETURNING id`,
 		in.Mailbox, int64(in.UIDValidity), int64(in.UID), hex.EncodeToString(sum[:]), in.Raw, received.UTC())
 	if err == nil {
+		_ = s.announceWork(ctx) // best effort: the message is stored, and workers also tick
 		return id, true, nil
 	}
 	if !errors.Is(err, ErrNotFound) {

@@ -21,14 +21,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -47,6 +46,7 @@ type options struct {
 	bot      string
 	smtp     string
 	profile  bool
+	pgParams string
 	seed     uint64
 }
 
@@ -62,7 +62,8 @@ func main() {
 	flag.StringVar(&o.services, "services", ".services", "scripts/services.sh's folder (for its env file and the maildirs)")
 	flag.StringVar(&o.bot, "bot", "", "bot binary to run (default: build ./cmd/nasbot into -out)")
 	flag.StringVar(&o.smtp, "smtp", "", "SMTP relay for the bot and the floor (default: services.sh's Exim)")
-	flag.BoolVar(&o.profile, "profile", false, "run a pprof-enabled build of the bot; write cpu.pprof and trace.out of the drain")
+	flag.BoolVar(&o.profile, "profile", false, "run a pprof-enabled build of the bot; save CPU profiles and execution traces in -out")
+	flag.StringVar(&o.pgParams, "pg-params", "", "extra query parameters for the bot's database URL (e.g. binary_parameters=yes)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the generated directory and mail")
 	flag.Parse()
 	if o.sites == 0 {
@@ -118,6 +119,17 @@ func findServices(dir string) (services, error) {
 	return s, nil
 }
 
+// bench is one run: its settings, the servers, the generated load, and what was measured.
+type bench struct {
+	o            options
+	svc          services
+	runID, inbox string
+	dsn          string // the run's database, for the floor and the final counts
+	reqs         []request
+	w            *watcher
+	res          *results
+}
+
 func run(o options) error {
 	svc, err := findServices(o.services)
 	if err != nil {
@@ -129,198 +141,153 @@ func run(o options) error {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
-	ctx := context.Background()
 	suffix := make([]byte, 3)
 	rand.Read(suffix)
 	runID := time.Now().UTC().Format("0102t1504") + hex.EncodeToString(suffix)
-	inbox := "nas-bench-" + runID + "@nas.test"
-	res := &results{when: time.Now(), runID: runID, n: o.n, sites: o.sites, smtp: svc.smtpAddr, loadBefore: loadAvg()}
+	b := &bench{o: o, svc: svc, runID: runID, inbox: "nas-bench-" + runID + "@nas.test",
+		res: &results{when: time.Now(), runID: runID, n: o.n, sites: o.sites, smtp: svc.smtpAddr,
+			loadBefore: loadAvg(), revision: revision()}}
+	ctx := context.Background()
 
-	bot := o.bot
-	if o.profile {
-		step("build the bot with net/http/pprof")
-		if bot, err = buildProfiled(o.out); err != nil {
-			return err
-		}
-	} else if bot == "" {
-		bot = filepath.Join(o.out, "nasbot")
-		step("build %s", bot)
-		if out, err := exec.Command("go", "build", "-o", bot, "./cmd/nasbot").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	}
-
-	// Requests for the backlog and the steady part, generated in the order they will be decided.
-	steadyN := int(o.rate * o.duration.Seconds())
-	res.steadyN = steadyN
-	g := newGenerator(o.seed, o.sites)
-	initial := snapshot(g.sites)
-	reqs := make([]request, o.n+steadyN)
-	for i := range reqs {
-		reqs[i] = g.nextRequest()
-	}
-	dirPath := filepath.Join(o.out, "directory")
-	if err := writeDirectory(dirPath, initial); err != nil {
+	bin, err := buildBot(o)
+	if err != nil {
 		return err
 	}
-	for _, s := range initial {
-		res.accounts += len(s.people)
-	}
-	step("directory: %d sites, %d accounts; %d requests", len(initial), res.accounts, len(reqs))
-
-	dsn, drop, err := createDatabase(ctx, svc.pgURL, "nasbot_bench_"+runID)
+	initial, err := b.generate()
 	if err != nil {
+		return err
+	}
+	var drop func()
+	if b.dsn, drop, err = createDatabase(ctx, svc.pgURL, "nasbot_bench_"+runID); err != nil {
 		return err
 	}
 	if !o.keep {
 		defer drop()
 	}
-	botEnv := append(os.Environ(), "NASBOT_DATABASE_URL="+dsn)
-	imp := exec.Command(bot, "directory", "import", dirPath)
-	imp.Env = botEnv
+	botDSN := b.dsn
+	if o.pgParams != "" {
+		sep := "?"
+		if strings.Contains(botDSN, "?") {
+			sep = "&"
+		}
+		botDSN += sep + o.pgParams
+	}
+	env := append(os.Environ(), "NASBOT_DATABASE_URL="+botDSN)
+	imp := exec.Command(bin, "directory", "import", filepath.Join(o.out, "directory"))
+	imp.Env = env
 	if out, err := imp.CombinedOutput(); err != nil {
 		return fmt.Errorf("nasbot directory import: %v\n%s", err, out)
 	}
 
-	step("append %d requests to %s", o.n, inbox)
+	step("append %d requests to %s", o.n, b.inbox)
 	start := time.Now()
-	bytes, err := appendBacklog(svc, inbox, runID, reqs[:o.n])
+	bytes, err := appendBacklog(svc, b.inbox, runID, b.reqs[:o.n])
 	if err != nil {
 		return err
 	}
-	res.appendTook, res.avgMail = time.Since(start), int(bytes/int64(o.n))
+	b.res.appendTook, b.res.avgMail = time.Since(start), int(bytes/int64(o.n))
 
 	mailboxes := map[string]bool{}
 	for _, s := range initial {
 		mailboxes[s.mailbox] = true
 	}
-	w := newWatcher(svc.mailRoot, slices.Sorted(mapKeys(mailboxes)), "<floor-"+runID+"-")
-	for i := range reqs {
-		w.expect(messageID(runID, i), i)
+	b.w = newWatcher(svc.mailRoot, slices.Sorted(maps.Keys(mailboxes)), "<floor-"+runID+"-")
+	for i := range b.reqs {
+		b.w.expect(messageID(runID, i), i)
 	}
 	if !o.keep {
 		defer func() {
-			w.removeOurs()
-			os.RemoveAll(filepath.Join(svc.mailRoot, inbox))
+			b.w.removeOurs()
+			os.RemoveAll(filepath.Join(svc.mailRoot, b.inbox))
 		}()
 	}
-
-	if err := measureFloor(ctx, svc, w, inbox, runID, dsn, reqs[:o.n], res); err != nil {
+	if err := b.measureFloor(ctx); err != nil {
 		return fmt.Errorf("floor: %w", err)
 	}
 
-	// The bot.
-	port, err := freePort()
+	bot, err := startBot(o, svc, bin, env, b.inbox)
 	if err != nil {
 		return err
 	}
-	logFile, err := os.Create(filepath.Join(o.out, "bot.log"))
-	if err != nil {
+	defer bot.stop()
+	if err := b.drain(bot); err != nil {
 		return err
 	}
-	defer logFile.Close()
-	cmd := exec.Command(bot, "run")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Env = append(botEnv,
-		"NASBOT_IMAP_URL=imap://"+url.UserPassword(inbox, svc.password).String()+"@"+svc.imapAddr+"/INBOX",
-		"NASBOT_SMTP_URL=smtp://"+svc.smtpAddr+"?tls=none",
-		"NASBOT_TRUST_AUTHSERV=mx.nas.test",
-		"NASBOT_FROM_ADDRESS="+inbox,
-		// The backlog guard and the reply circuit breaker would hold most replies for staff.
-		"NASBOT_MAX_REPLY_AGE=0",
-		"NASBOT_REPLIES_PER_MINUTE=1000000",
-		"NASBOT_REPLIES_PER_HOUR=1000000",
-		"NASBOT_HTTP_ADDR=127.0.0.1:"+port)
-	var prof *profiler
-	if o.profile {
-		pport, err := freePort()
-		if err != nil {
-			return err
-		}
-		prof = &profiler{addr: "127.0.0.1:" + pport, out: o.out}
-		cmd.Env = append(cmd.Env, "BENCH_PPROF_ADDR="+prof.addr)
-	}
-	step("start %s run; drain %d requests (timeout %s)", bot, o.n, o.timeout)
-	busy0, total0 := cpuBusy()
-	t0 := time.Now()
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	res.t0 = t0
-	// The drain's first 20 s: CPU, and an execution trace of 5 s from the 3rd second
-	// (`go tool trace -pprof=net|sync|sched trace-drain.out` tells what the goroutines wait for).
-	prof.take(time.Second, "/debug/pprof/profile?seconds=20", "cpu-drain.pprof")
-	prof.take(3*time.Second, "/debug/pprof/trace?seconds=5", "trace-drain.out")
-	if o.n >= 5000 { // late in a long drain, when the tables have grown
-		prof.take(90*time.Second, "/debug/pprof/profile?seconds=30", "cpu-drain-late.pprof")
-		prof.take(100*time.Second, "/debug/pprof/trace?seconds=5", "trace-drain-late.out")
-	}
-	var botErr error
-	exited := make(chan struct{}) // closed when the bot has exited; botErr says how
-	go func() { botErr = cmd.Wait(); close(exited) }()
-	defer stopBot(cmd, exited)
-	pid := cmd.Process.Pid
-
-	sample := func() {
-		res.rss = append(res.rss, rssSample{time.Since(t0), procStatus(pid, "VmRSS")})
-	}
-	err = waitFor(w, exited, sample, time.Now().Add(o.timeout), func() bool { return w.countReplies(0, o.n) == o.n })
-	if err != nil {
-		select {
-		case <-exited:
-			err = fmt.Errorf("%w (%v)", err, botErr)
-		default:
-		}
-		return fmt.Errorf("bot did not drain the backlog: %d of %d replies after %s: %w (log: %s)",
-			w.countReplies(0, o.n), o.n, time.Since(t0).Round(time.Second), err, logFile.Name())
-	}
-	busy1, total1 := cpuBusy()
-	res.machineBusy = float64(busy1-busy0) / float64(max(1, total1-total0))
-	res.drainCPU = procCPU(pid)
-	for i := range o.n {
-		d := w.replies[i]
-		res.backlog = append(res.backlog, point{at: d.at.Sub(t0), latency: d.at.Sub(t0)})
-		res.drain = max(res.drain, d.at.Sub(t0))
-		res.replyBytes += d.size
-	}
-	res.replyBytes /= int64(o.n)
-	step("drained in %s", res.drain.Round(time.Millisecond))
-
-	if steadyN > 0 {
-		step("steady: %d requests at %g/s", steadyN, o.rate)
-		prof.take(2*time.Second, "/debug/pprof/trace?seconds=5", "trace-steady.out")
-		if err := steady(svc, w, exited, sample, inbox, runID, reqs, o, res); err != nil {
+	if len(b.reqs) > o.n {
+		step("steady: %d requests at %g/s", len(b.reqs)-o.n, o.rate)
+		bot.prof.take(2*time.Second, "/debug/pprof/trace?seconds=5", "trace-steady.out")
+		if err := b.steady(bot); err != nil {
 			return err
 		}
 	}
-	prof.wait()
-	res.loadAfter = loadAvg()
-	res.hwmKB = procStatus(pid, "VmHWM")
-	res.botCPU = procCPU(pid)
-	res.extraReplies = w.extra
-	res.outcomes, err = outcomes(ctx, dsn)
+	bot.prof.wait()
+	b.res.loadAfter = loadAvg()
+	b.res.hwmKB = procStatus(bot.pid, "VmHWM")
+	b.res.botCPU = procCPU(bot.pid)
+	b.res.extraReplies = b.w.extra
+	if b.res.outcomes, err = outcomes(ctx, b.dsn); err != nil {
+		return err
+	}
+	if err := b.stageTimes(ctx); err != nil {
+		return err
+	}
+	return report(b.res, o)
+}
+
+// buildBot builds the bot under test into -out, unless -bot names one.
+func buildBot(o options) (string, error) {
+	switch {
+	case o.profile:
+		step("build the bot with net/http/pprof")
+		return buildProfiled(o.out)
+	case o.bot != "":
+		return o.bot, nil
+	}
+	bin := filepath.Join(o.out, "nasbot")
+	step("build %s", bin)
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/nasbot").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// generate makes the directory (written to -out/directory) and the requests for the backlog
+// and the steady part, in the order they will be decided; it returns the sites as imported.
+func (b *bench) generate() ([]initialSite, error) {
+	steadyN := int(b.o.rate * b.o.duration.Seconds())
+	b.res.steadyN = steadyN
+	g := newGenerator(b.o.seed, b.o.sites)
+	initial := snapshot(g.sites)
+	b.reqs = make([]request, b.o.n+steadyN)
+	for i := range b.reqs {
+		b.reqs[i] = g.nextRequest()
+	}
+	if err := writeDirectory(filepath.Join(b.o.out, "directory"), initial); err != nil {
+		return nil, err
+	}
+	for _, s := range initial {
+		b.res.accounts += len(s.people)
+	}
+	step("directory: %d sites, %d accounts; %d requests", len(initial), b.res.accounts, len(b.reqs))
+	return initial, nil
+}
+
+// revision names the code under test: the commit, "+changes" when the work tree differs from it.
+func revision() string {
+	head, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
 	if err != nil {
-		return err
+		return "unknown"
 	}
-	if err := stageTimes(ctx, dsn, runID, w, res); err != nil {
-		return err
+	rev := strings.TrimSpace(string(head))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		rev += "+changes"
 	}
-	return report(res, o)
+	return rev
 }
 
 // step prints progress on stderr, so that stdout holds only the table.
 func step(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s bench: %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
-}
-
-func mapKeys(m map[string]bool) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // createDatabase makes an empty database on the admin DSN's server and returns its DSN and a
@@ -391,10 +358,11 @@ func appendBacklog(svc services, inbox, runID string, reqs []request) (int64, er
 	return total, c.Logout().Wait()
 }
 
-func measureFloor(ctx context.Context, svc services, w *watcher, inbox, runID, dsn string, reqs []request, res *results) error {
-	n := len(reqs)
+// measureFloor times the bare clients (floor.go) on the backlog, before the bot starts.
+func (b *bench) measureFloor(ctx context.Context) error {
+	n, res, svc := b.o.n, b.res, b.svc
 	step("floor: imap fetch of %d messages", n)
-	took, got, _, err := floorIMAP(svc.imapAddr, inbox, svc.password)
+	took, got, _, err := floorIMAP(svc.imapAddr, b.inbox, svc.password)
 	if err != nil {
 		return err
 	}
@@ -405,184 +373,24 @@ func measureFloor(ctx context.Context, svc services, w *watcher, inbox, runID, d
 
 	step("floor: smtp send of %d replies", n)
 	to := make([]string, n)
-	for i, r := range reqs {
+	for i, r := range b.reqs[:n] {
 		to[i] = r.site.mailbox
 	}
 	start := time.Now()
-	took, err = floorSMTP(svc.smtpAddr, inbox, to, func(i int) []byte { return floorMail(runID, i, inbox, to[i]) })
+	took, err = floorSMTP(svc.smtpAddr, b.inbox, to, func(i int) []byte { return floorMail(b.runID, i, b.inbox, to[i]) })
 	if err != nil {
 		return err
 	}
 	res.floorSMTP = took
-	err = waitFor(w, nil, func() {}, time.Now().Add(5*time.Minute), func() bool { return len(w.floor) == n })
+	err = waitFor(b.w, nil, func() {}, time.Now().Add(5*time.Minute), func() bool { return len(b.w.floor) == n })
 	if err != nil {
-		return fmt.Errorf("smtp: %d of %d mails delivered: %w", len(w.floor), n, err)
+		return fmt.Errorf("smtp: %d of %d mails delivered: %w", len(b.w.floor), n, err)
 	}
-	for _, at := range w.floor {
+	for _, at := range b.w.floor {
 		res.floorDelivered = max(res.floorDelivered, at.Sub(start))
 	}
 
 	step("floor: %d postgresql transactions", n)
-	res.floorPG, err = floorPG(ctx, dsn, n)
+	res.floorPG, err = floorPG(ctx, b.dsn, n)
 	return err
-}
-
-// waitFor polls the maildirs every 100 ms until done, the deadline, or the bot's exit.
-func waitFor(w *watcher, exited <-chan struct{}, sample func(), deadline time.Time, done func() bool) error {
-	for {
-		w.poll()
-		sample()
-		if done() {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return errors.New("timed out")
-		}
-		select {
-		case <-exited:
-			return errors.New("the bot exited")
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-// steady APPENDs reqs[n:] at o.rate per second on one connection while the bot runs, recording
-// when each was in the inbox, then waits for every reply.
-func steady(svc services, w *watcher, exited <-chan struct{}, sample func(), inbox, runID string, reqs []request, o options, res *results) error {
-	c, err := dialIMAP(svc, inbox)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	first, count := o.n, len(reqs)-o.n
-	arrived := make([]time.Time, count)
-	appended := make(chan error, 1)
-	interval := time.Duration(float64(time.Second) / o.rate)
-	start := time.Now()
-	go func() {
-		for k := range count {
-			time.Sleep(time.Until(start.Add(time.Duration(k) * interval)))
-			if err := appendMail(c, renderMail(runID, first+k, reqs[first+k], inbox, time.Now())); err != nil {
-				appended <- fmt.Errorf("steady append %d: %w", k, err)
-				return
-			}
-			arrived[k] = time.Now()
-		}
-		appended <- nil
-	}()
-	deadline := start.Add(o.duration + 2*time.Minute)
-	var appendErr error
-	appendDone := false
-	err = waitFor(w, exited, sample, deadline, func() bool {
-		select {
-		case appendErr = <-appended:
-			appendDone = true
-		default:
-		}
-		return appendErr != nil || (appendDone && w.countReplies(first, first+count) == count)
-	})
-	if appendErr != nil {
-		return appendErr
-	}
-	if err != nil {
-		return fmt.Errorf("steady: %d of %d replies within %s of the start: %w",
-			w.countReplies(first, first+count), count, time.Since(start).Round(time.Second), err)
-	}
-	res.steadyRate = float64(count) / arrived[count-1].Sub(start).Seconds()
-	for k, at := range arrived {
-		d := w.replies[first+k]
-		res.steady = append(res.steady, point{at: d.at.Sub(res.t0), latency: d.at.Sub(at)})
-		res.arrived = append(res.arrived, at)
-		res.delivered = append(res.delivered, d.at)
-	}
-	return nil
-}
-
-// stopBot ends the bot with SIGTERM, as an operator would, and kills it after 15 s.
-func stopBot(cmd *exec.Cmd, exited <-chan struct{}) {
-	select {
-	case <-exited:
-		return
-	default:
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(15 * time.Second):
-		step("the bot did not stop within 15 s of SIGTERM; killing it")
-		_ = cmd.Process.Kill()
-		<-exited
-	}
-}
-
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	return port, err
-}
-
-// stageTimes splits each reply's time with what the bot recorded: when it began deciding the
-// message (messages.processed_at) and when the relay accepted the reply (outbox.sent_at).
-func stageTimes(ctx context.Context, dsn, runID string, w *watcher, res *results) error {
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT m.message_id, m.processed_at, o.sent_at FROM messages m
-		JOIN outbox o ON o.message = m.id WHERE m.processed_at IS NOT NULL AND o.sent_at IS NOT NULL`)
-	if err != nil {
-		return fmt.Errorf("stage times: %w", err)
-	}
-	defer rows.Close()
-	res.stages = map[int]stage{}
-	for rows.Next() {
-		var id string
-		var st stage
-		if err := rows.Scan(&id, &st.decided, &st.sent); err != nil {
-			return err
-		}
-		if !strings.HasPrefix(id, "<") {
-			id = "<" + id + ">"
-		}
-		if i, ok := w.replyTo[id]; ok {
-			res.stages[i] = st
-		}
-	}
-	return rows.Err()
-}
-
-// outcomes counts the requests' outcomes and the messages' verdicts the bot recorded.
-func outcomes(ctx context.Context, dsn string) (map[string]int, error) {
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	out := map[string]int{}
-	for _, q := range []string{
-		`SELECT 'request ' || outcome, count(*) FROM requests GROUP BY outcome`,
-		`SELECT 'message ' || verdict, count(*) FROM messages GROUP BY verdict`,
-		`SELECT 'reply ' || state, count(*) FROM outbox GROUP BY state`,
-	} {
-		rows, err := db.QueryContext(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("outcomes: %w", err)
-		}
-		for rows.Next() {
-			var k string
-			var n int
-			if err := rows.Scan(&k, &n); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[k] = n
-		}
-		rows.Close()
-	}
-	return out, nil
 }

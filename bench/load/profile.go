@@ -61,7 +61,11 @@ func buildProfiled(out string) (string, error) {
 		return "", err
 	}
 	bin := filepath.Join(out, "nasbot-pprof")
-	if b, err := exec.Command("go", "build", "-o", bin, "./"+src).CombinedOutput(); err != nil {
+	abs, err := filepath.Abs(src)
+	if err != nil {
+		return "", err
+	}
+	if b, err := exec.Command("go", "build", "-o", bin, abs).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build (profiled): %v\n%s", err, b)
 	}
 	return bin, nil

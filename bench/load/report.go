@@ -26,6 +26,7 @@ type results struct {
 	when             time.Time
 	runID            string
 	smtp             string
+	revision         string
 	loadBefore       string // /proc/loadavg: other work on the machine skews every figure
 	loadAfter        string
 	n, steadyN       int
@@ -92,7 +93,7 @@ func report(r *results, o options) error {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
 	sec := func(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
 
-	fmt.Fprintf(&b, "nasbot end-to-end load run %s (run %s)\n", r.when.UTC().Format(time.RFC3339), r.runID)
+	fmt.Fprintf(&b, "nasbot end-to-end load run %s (run %s), code %s\n", r.when.UTC().Format(time.RFC3339), r.runID, r.revision)
 	fmt.Fprintf(&b, "machine: %d CPUs (%s), %s, %s\n", runtime.NumCPU(), cpuModel(), memTotal(), runtime.Version())
 	fmt.Fprintf(&b, "load average before/after: %s / %s; smtp relay %s\n", r.loadBefore, r.loadAfter, r.smtp)
 	fmt.Fprintf(&b, "load: %d sites, %d accounts; %d backlog + %d steady requests, %d bytes each on average\n\n",
@@ -129,7 +130,7 @@ func report(r *results, o options) error {
 	}
 	row("BOT PROCESS", "", "")
 	row("  peak RSS (VmHWM)", fmt.Sprintf("%.1f MB", float64(r.hwmKB)/1024), "target < 150 MB: "+verdict(r.hwmKB < 150*1024))
-	row("  CPU, whole run", sec(r.botCPU), "")
+	row("  CPU, whole run", sec(r.botCPU), fmt.Sprintf("(this load program: %s, mostly generating and APPENDing)", sec(procCPU(os.Getpid()))))
 	row("  reply size", fmt.Sprintf("%d bytes", r.replyBytes), "average, as Dovecot stores it")
 	var oc []string
 	for _, k := range slices.Sorted(maps.Keys(r.outcomes)) {

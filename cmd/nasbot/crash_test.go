@@ -292,7 +292,7 @@ func uninterrupted(t *testing.T, w crashWorkload) string {
 			t.Fatal(err)
 		}
 	}
-	if _, err := p.ProcessPending(ctx); err != nil {
+	if _, err := p.ProcessPending(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	return accountsOf(t, st)

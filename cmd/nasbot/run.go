@@ -170,6 +170,7 @@ func (b *bot) run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return b.poll(ctx) })
 	g.Go(func() error { return b.worker.Run(ctx) })
+	g.Go(func() error { return b.store.WatchWork(ctx, b.worker.Wake) }) // other replicas' mail
 	g.Go(func() error { return b.sender.Run(ctx) })
 	g.Go(func() error { return b.serveHTTP(ctx) })
 	if b.texts != nil {
