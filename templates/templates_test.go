@@ -106,3 +106,21 @@ func TestNoMobileOrPasswordFieldInData(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRenderReply renders a three-request reply as text and HTML, as every answer does.
+func BenchmarkRenderReply(b *testing.B) {
+	r, err := New("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := Examples()["reply-partly-done"]
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Render(Reply, m); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.RenderHTML(Reply, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
