@@ -62,6 +62,12 @@ func (w *work) decide() (Result, error) {
 	if err := w.lockSenderSite(); err != nil {
 		return Result{}, err
 	}
+	if w.site != nil && proof.Verified {
+		// The mailbox is in use: the lifecycle's dormant-mailbox report counts from here.
+		if _, err := w.tx.RecordMailboxSent(w.site.Mailbox, w.stored.ReceivedAt); err != nil {
+			return Result{}, err
+		}
+	}
 	switch {
 	case !proof.Verified:
 		return w.unverified()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"nasbot/domain"
 	"nasbot/pipeline"
@@ -108,5 +109,28 @@ func TestDeskRerunsEditedRequest(t *testing.T) {
 	replies, _ := f.store.RepliesFor(context.Background(), res.ID)
 	if len(replies) != 2 || !strings.Contains(replies[1].Text, "done") {
 		t.Fatalf("rerun reply: %+v", replies)
+	}
+}
+
+func TestReleasingAHeldReplyClosesItsCase(t *testing.T) {
+	f := newFixture(t, pipeline.Config{MaxReplyAge: time.Hour})
+	res := f.deliver(mail(mailOpts{from: "pharmacy.fq7k2@nhs.net", subject: "old", id: "held@nhs.net", trusted: true,
+		date: "Mon, 02 Feb 2026 08:00:00 +0000", body: "Request: Leaver\nAccount: daniel.okafor@nhs.net\n"}))
+	caseID := openCase(t, f, res)
+	if err := pipeline.NewDesk(f.p).ReleaseReply(context.Background(), res.Replies[0].ID, "staff@nas.test"); err != nil {
+		t.Fatal(err)
+	}
+	err := f.store.InTx(context.Background(), func(tx *store.Tx) error {
+		c, err := tx.CaseForUpdate(caseID)
+		if err == nil && c.State != store.ExceptionClosed {
+			t.Errorf("reply_held case still %s after the reply was released", c.State)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := f.store.PendingReplies(context.Background(), 10, testNow); len(due) != 1 {
+		t.Fatalf("released reply not due: %+v", due)
 	}
 }

@@ -93,6 +93,20 @@ func (t *Tx) DropReply(outboxID int64, now time.Time) error {
 	return t.moveReply(outboxID, OutboxDropped, now)
 }
 
+// closeHeldReplyCases closes a message's open reply_held cases once none of its replies is
+// parked any more: releasing or dropping the last one is the staff decision.
+func (t *Tx) closeHeldReplyCases(outboxID int64, now time.Time) error {
+	_, err := exec(t.ctx, t.tx, `UPDATE exceptions SET state = 'closed', closed_at = ?
+		WHERE state = 'open' AND reason = 'reply_held'
+		AND message = (SELECT message FROM outbox WHERE id = ?)
+		AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message = exceptions.message AND o.state = 'parked')`,
+		now.UTC(), outboxID)
+	if err != nil {
+		return fmt.Errorf("store: close held-reply cases: %w", err)
+	}
+	return nil
+}
+
 func (t *Tx) moveReply(outboxID int64, state string, now time.Time) error {
 	res, err := exec(t.ctx, t.tx, `UPDATE outbox SET state = ?, next_attempt_at = ? WHERE id = ? AND state = 'parked'`,
 		state, now.UTC(), outboxID)
@@ -102,5 +116,5 @@ func (t *Tx) moveReply(outboxID int64, state string, now time.Time) error {
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("store: reply %d is not parked: %w", outboxID, ErrNotFound)
 	}
-	return nil
+	return t.closeHeldReplyCases(outboxID, now)
 }

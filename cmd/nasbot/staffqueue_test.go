@@ -69,12 +69,12 @@ func TestStaffAndQueueCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	orgs, err := os.Open("testdata/corpus/directory/organisations.csv")
+	orgs, err := os.Open("../../testdata/corpus/directory/organisations.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer orgs.Close()
-	accts, err := os.Open("testdata/corpus/directory/accounts.csv")
+	accts, err := os.Open("../../testdata/corpus/directory/accounts.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestStaffAndQueueCommands(t *testing.T) {
 	if err := st.ImportDirectory(ctx, orgs, accts); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile("testdata/corpus/cases/011-site-account-limit/01.eml")
+	raw, err := os.ReadFile("../../testdata/corpus/cases/011-site-account-limit/01.eml")
 	if err != nil {
 		t.Fatal(err)
 	}
