@@ -74,17 +74,29 @@ func deskErrorText(action string, err error) string {
 	return fmt.Sprintf("Could not %s: %v", action, err)
 }
 
+// requiredText reads a form field that must be given and not too long; when it is not, it
+// flashes why (empty says ifEmpty) and returns ok false.
+func (s *server) requiredText(r *http.Request, me *store.Session, field string, max int, ifEmpty string) (string, bool) {
+	text, ok := formText(r, field, max)
+	switch {
+	case !ok:
+		s.flash(r, me, "error", fmt.Sprintf("The %s is too long (at most %d characters).", field, max))
+	case text == "":
+		s.flash(r, me, "error", ifEmpty)
+	default:
+		return text, true
+	}
+	return "", false
+}
+
 func (s *server) approve(w http.ResponseWriter, r *http.Request, me *store.Session) {
 	exc, ok := s.caseFor(w, r)
 	if !ok {
 		return
 	}
-	reason, ok := formText(r, "reason", maxReasonLen)
+	reason, ok := s.requiredText(r, me, "reason", maxReasonLen, "Give a reason for approving: it goes in the history.")
 	switch {
 	case !ok:
-		s.flash(r, me, "error", fmt.Sprintf("The reason is too long (at most %d characters).", maxReasonLen))
-	case reason == "":
-		s.flash(r, me, "error", "Give a reason for approving: it goes in the history.")
 	case exc.RequestRef == nil || !canApprove(exc.Reason):
 		s.flash(r, me, "error", fmt.Sprintf("This case (%s) cannot be approved.", reasonLabel(exc.Reason)))
 	default:
@@ -100,21 +112,16 @@ func (s *server) refuse(w http.ResponseWriter, r *http.Request, me *store.Sessio
 	if !ok {
 		return
 	}
-	reason, ok := formText(r, "reason", maxReasonLen)
-	switch {
-	case !ok:
-		s.flash(r, me, "error", fmt.Sprintf("The reason is too long (at most %d characters).", maxReasonLen))
-	case reason == "":
-		s.flash(r, me, "error", "Give a reason for refusing: the sender reads it.")
-	default:
-		msg := "Refused: the case is closed and the sender has been told why."
-		if exc.RequestRef == nil {
-			msg = "Closed: nothing was changed."
-		}
-		s.done(w, r, me, exc, "refuse", s.desk.Refuse(r.Context(), exc.ID, me.Staff, reason), msg)
+	reason, ok := s.requiredText(r, me, "reason", maxReasonLen, "Give a reason for refusing: the sender reads it.")
+	if !ok {
+		redirect(w, r, caseURL(exc.ID))
 		return
 	}
-	redirect(w, r, caseURL(exc.ID))
+	msg := "Refused: the case is closed and the sender has been told why."
+	if exc.RequestRef == nil {
+		msg = "Closed: nothing was changed."
+	}
+	s.done(w, r, me, exc, "refuse", s.desk.Refuse(r.Context(), exc.ID, me.Staff, reason), msg)
 }
 
 func (s *server) rerun(w http.ResponseWriter, r *http.Request, me *store.Session) {
@@ -207,18 +214,13 @@ func (s *server) note(w http.ResponseWriter, r *http.Request, me *store.Session)
 	if !ok {
 		return
 	}
-	text, ok := formText(r, "note", maxNoteLen)
-	switch {
-	case !ok:
-		s.flash(r, me, "error", fmt.Sprintf("The note is too long (at most %d characters).", maxNoteLen))
-	case text == "":
-		s.flash(r, me, "error", "The note is empty.")
-	default:
-		err := s.store.InTx(r.Context(), func(tx *store.Tx) error {
-			return tx.Audit(me.Staff, "note", exc.Tag(), text, s.cfg.Now())
-		})
-		s.done(w, r, me, exc, "add a note", err, "Note added.")
+	text, ok := s.requiredText(r, me, "note", maxNoteLen, "The note is empty.")
+	if !ok {
+		redirect(w, r, caseURL(exc.ID))
 		return
 	}
-	redirect(w, r, caseURL(exc.ID))
+	err := s.store.InTx(r.Context(), func(tx *store.Tx) error {
+		return tx.Audit(me.Staff, "note", exc.Tag(), text, s.cfg.Now())
+	})
+	s.done(w, r, me, exc, "add a note", err, "Note added.")
 }
