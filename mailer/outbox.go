@@ -223,9 +223,11 @@ func (s *Sender) SendOnce(ctx context.Context) (sent int, err error) {
 			}
 			if err := s.outbox.MarkSent(markCtx, j.o.ID, answer, s.clock()); err != nil {
 				// Sent but not recorded: it will go again, with the same Message-ID so that
-				// mail clients that de-duplicate show it once.
-				s.log.Error("smtp sender: sent but not recorded", slog.Int64("outbox_id", j.o.ID), slog.String("err", err.Error()))
+				// mail clients that de-duplicate show it once. Stop the round: every further
+				// reply sent now could not be recorded either, and would go twice.
+				s.log.Error("smtp sender: sent but not recorded; stopping the round", slog.Int64("outbox_id", j.o.ID), slog.String("err", err.Error()))
 				errs = append(errs, fmt.Errorf("mailer: outbox mark sent %d: %w", j.o.ID, err))
+				return sent + 1, errors.Join(errs...)
 			} else {
 				s.log.Info("smtp sender: reply sent", slog.Int64("outbox_id", j.o.ID), slog.String("tag", j.o.Tag))
 			}
