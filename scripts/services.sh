@@ -5,6 +5,7 @@
 #
 #   scripts/services.sh up      install what is missing, start what is stopped (idempotent)
 #   scripts/services.sh down    stop what `up` started, by the PIDs it recorded
+#   scripts/services.sh stop NAME   stop one of them (postgres, dovecot, exim); `up` starts it again
 #   scripts/services.sh status  tell which services run (exit 3 when one does not)
 #   scripts/services.sh env     print `export` lines for the tests (internal/testenv)
 #
@@ -693,6 +694,18 @@ down() {
 		rm -f "$DATA/dovecot/master.pid"
 }
 
+# stop_one NAME: for the fault tests, which restart one service of their own set.
+stop_one() {
+	[[ -n ${COMM[${1:-}]:-} ]] || die "stop: want one of ${SERVICES[*]}"
+	[[ -d $SVC ]] || die "stop: $SVC does not exist"
+	exec 9>"$SVC/.lock"
+	flock 9
+	case $1 in
+	postgres) stop postgres INT ;;
+	*) stop "$1" TERM ;;
+	esac
+}
+
 status() {
 	local name all=0 health
 	for name in "${SERVICES[@]}"; do
@@ -723,10 +736,11 @@ print_env() {
 case ${1:-} in
 up) up ;;
 down) down ;;
+stop) stop_one "${2:-}" ;;
 status) status ;;
 env) print_env ;;
 *)
-	echo "usage: $0 up|down|status|env" >&2
+	echo "usage: $0 up|down|stop NAME|status|env" >&2
 	exit 2
 	;;
 esac

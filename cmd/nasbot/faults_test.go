@@ -4,30 +4,18 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"nasbot/internal/faultproxy"
 	"nasbot/internal/testenv"
 	"nasbot/store"
 )
 
-// The fault tests put a fault proxy between the running bot and one real service, take the
-// service away (open connections cut, new ones refused, as in a restart or an outage) and
-// bring it back: the bot recovers by itself, loses nothing, and /readyz and /metrics show the
-// fault while it lasts.
-
-func proxyTo(t *testing.T, target string) *faultproxy.Proxy {
-	t.Helper()
-	p, err := faultproxy.Start(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	return p
-}
+// The fault tests run the bot against a private set of the real servers (testenv.OwnServices)
+// and stop one of them as an operator's restart or an outage does: the bot recovers by itself,
+// loses nothing, and /readyz and /metrics show the fault while it lasts.
 
 // waitUntil polls cond every 100 ms until it holds or timeout passes.
 func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
@@ -72,36 +60,40 @@ func directStore(t *testing.T, dsn string) *store.Store {
 	return st
 }
 
-func TestFaultIMAPGoneMidIdle(t *testing.T) {
-	imapProxy := proxyTo(t, testenv.MailServers(t).IMAPAddr)
-	tb := startTestBot(t, func(c *Config) {
-		c.IMAPURL = strings.Replace(c.IMAPURL, testenv.MailServers(t).IMAPAddr, imapProxy.Addr, 1)
-	})
+func TestFaultDovecotRestartedMidIdle(t *testing.T) {
+	t.Parallel()
+	svc := testenv.OwnServices(t)
+	tb := startTestBotOn(t, svc.Mail, svc.Postgres(t), nil)
 	waitUntil(t, 15*time.Second, "ready", func() bool { return readyz(t, tb) == 200 })
+	c := dialIMAP(t, tb.servers, tb.inbox)
+	appendMail(t, c, "INBOX", requestMail(tb.shared, "<before-restart@ex.nhs.net>"))
+	waitForMail(t, tb.servers, tb.shared, 30*time.Second)
 
-	imapProxy.Down() // the bot sits in IDLE: its connection is cut
+	svc.Stop(t, testenv.ServiceDovecot) // the bot sits in IDLE
 	waitUntil(t, 15*time.Second, "/readyz shows the IMAP fault", func() bool { return readyz(t, tb) == 503 })
-	c := dialIMAP(t, tb.servers, tb.inbox) // mail keeps arriving meanwhile
-	appendMail(t, c, "INBOX", requestMail(tb.shared, "<during-imap-outage@ex.nhs.net>"))
-	time.Sleep(2 * time.Second)
-	if v := metricValue(t, tb, "nasbot_poll_errors_total"); v == "" || v == "0" {
-		t.Errorf("nasbot_poll_errors_total = %q during the outage", v)
-	}
-
-	imapProxy.Up()
-	reply := waitForMail(t, tb.servers, tb.shared, 60*time.Second)
-	if got, _ := reply.Header.Text("In-Reply-To"); !strings.Contains(got, "during-imap-outage") {
-		t.Errorf("reply to %q", got)
+	waitUntil(t, 15*time.Second, "the poll errors counted", func() bool {
+		v := metricValue(t, tb, "nasbot_poll_errors_total")
+		return v != "" && v != "0"
+	})
+	svc.Start(t)
+	c = dialIMAP(t, tb.servers, tb.inbox)
+	appendMail(t, c, "INBOX", requestMail(tb.shared, "<after-restart@ex.nhs.net>"))
+	waitUntil(t, 60*time.Second, "the reply to the mail after the restart", func() bool {
+		return len(inReplyTos(t, tb.servers, tb.shared)) == 2
+	})
+	if ids := inReplyTos(t, tb.servers, tb.shared); !slices.ContainsFunc(ids, func(id string) bool {
+		return strings.Contains(id, "after-restart")
+	}) {
+		t.Errorf("replies to %v, want one to <after-restart@ex.nhs.net>", ids)
 	}
 	waitUntil(t, 10*time.Second, "/readyz recovers", func() bool { return readyz(t, tb) == 200 })
 }
 
-func TestFaultPostgresGoneMidBatch(t *testing.T) {
-	dsn := testenv.Postgres(t)
-	u, _ := url.Parse(dsn)
-	pgProxy := proxyTo(t, u.Host)
-	u.Host = pgProxy.Addr
-	tb := startTestBot(t, func(c *Config) { c.DatabaseURL = u.String() })
+func TestFaultPostgresRestartedMidBatch(t *testing.T) {
+	t.Parallel()
+	svc := testenv.OwnServices(t)
+	dsn := svc.Postgres(t)
+	tb := startTestBotOn(t, svc.Mail, dsn, nil)
 	direct := directStore(t, dsn)
 	const requests = 150
 	w := newCrashWorkload(t, tb.servers, requests, 8)
@@ -119,11 +111,12 @@ func TestFaultPostgresGoneMidBatch(t *testing.T) {
 		return n
 	}
 	waitUntil(t, 30*time.Second, "the batch under way", func() bool { return decided() >= 10 })
-	pgProxy.Down()
-	t.Logf("PostgreSQL gone after %d of %d decided", decided(), requests)
+	before := decided()
+	svc.Stop(t, testenv.ServicePostgres)
+	t.Logf("PostgreSQL stopped after %d of %d decided", before, requests)
 	waitUntil(t, 10*time.Second, "/readyz shows the database fault", func() bool { return readyz(t, tb) == 503 })
 	time.Sleep(3 * time.Second)
-	pgProxy.Up()
+	svc.Start(t)
 
 	waitUntil(t, 90*time.Second, "the backlog drained", func() bool {
 		s, err := direct.Stats(ctx)
@@ -158,12 +151,12 @@ func TestFaultPostgresGoneMidBatch(t *testing.T) {
 	waitUntil(t, 20*time.Second, "/readyz recovers", func() bool { return readyz(t, tb) == 200 })
 }
 
-func TestFaultSMTPRefusing(t *testing.T) {
-	smtpProxy := proxyTo(t, testenv.MailServers(t).SMTPAddr)
-	smtpProxy.Down()
-	tb := startTestBot(t, func(c *Config) {
-		c.SMTPURL = strings.Replace(c.SMTPURL, testenv.MailServers(t).SMTPAddr, smtpProxy.Addr, 1)
-	})
+func TestFaultSMTPRefusingForAMinute(t *testing.T) {
+	t.Parallel()
+	svc := testenv.OwnServices(t)
+	svc.Stop(t, testenv.ServiceExim)
+	refusedSince := time.Now()
+	tb := startTestBotOn(t, svc.Mail, svc.Postgres(t), nil)
 	c := dialIMAP(t, tb.servers, tb.inbox)
 	appendMail(t, c, "INBOX", requestMail(tb.shared, "<during-smtp-outage@ex.nhs.net>"))
 	waitUntil(t, 20*time.Second, "the failed send counted", func() bool {
@@ -173,12 +166,15 @@ func TestFaultSMTPRefusing(t *testing.T) {
 	if v := metricValue(t, tb, `nasbot_outbox_depth{state="pending"}`); v != "1" {
 		t.Errorf("outbox depth %q while SMTP refuses, want 1", v)
 	}
-	time.Sleep(5 * time.Second)
-	smtpProxy.Up()
-	// A reply whose connection failed is tried again a minute later.
+	time.Sleep(time.Until(refusedSince.Add(time.Minute)))
+	svc.Start(t)
+	// A reply whose connection failed is tried again a minute after the failure.
 	waitForMail(t, tb.servers, tb.shared, 100*time.Second)
 	time.Sleep(2 * time.Second)
 	if ids := inReplyTos(t, tb.servers, tb.shared); len(ids) != 1 {
 		t.Fatalf("%d replies delivered, want exactly 1", len(ids))
+	}
+	if v := metricValue(t, tb, `nasbot_outbox_depth{state="pending"}`); v != "0" {
+		t.Errorf("outbox depth %q after the outage, want 0", v)
 	}
 }

@@ -115,8 +115,13 @@ type testBot struct {
 // startTestBot starts the bot; tweak (may be nil) adjusts its config first. It stops with the test.
 func startTestBot(t *testing.T, tweak func(*Config)) testBot {
 	t.Helper()
-	tb := testBot{servers: testenv.MailServers(t)}
-	dsn := testenv.Postgres(t)
+	return startTestBotOn(t, testenv.MailServers(t), testenv.Postgres(t), tweak)
+}
+
+// startTestBotOn is startTestBot on the given mail servers and database.
+func startTestBotOn(t *testing.T, servers testenv.Mail, dsn string, tweak func(*Config)) testBot {
+	t.Helper()
+	tb := testBot{servers: servers}
 	tb.inbox = tb.servers.NewAddress(t, "nas.test")
 	tb.shared = tb.servers.NewAddress(t, "nhs.net")
 	cfg, err := loadConfig()

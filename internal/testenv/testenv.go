@@ -85,7 +85,12 @@ func env(t testing.TB, key, what string) string {
 // migrations always start from nothing, while sharing one server that starts once per machine.
 func Postgres(t testing.TB) string {
 	t.Helper()
-	admin := env(t, EnvPGURL, "the PostgreSQL admin DSN")
+	return newDatabase(t, env(t, EnvPGURL, "the PostgreSQL admin DSN"))
+}
+
+// newDatabase creates the test's database on the server of the admin DSN.
+func newDatabase(t testing.TB, admin string) string {
+	t.Helper()
 	db, err := adminDB(admin)
 	if err != nil {
 		unavailable(t, "PostgreSQL at %s: %v", redact(admin), err)
@@ -105,6 +110,11 @@ func Postgres(t testing.TB) string {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		db, err := adminDB(admin) // a fault test may have restarted the server since
+		if err != nil {
+			t.Errorf("testenv: drop database %s: %v", name, err)
+			return
+		}
 		// FORCE ends connections the test left open (PostgreSQL 13+).
 		if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pq.QuoteIdentifier(name)+" WITH (FORCE)"); err != nil {
 			t.Errorf("testenv: drop database %s: %v", name, err)
@@ -137,6 +147,16 @@ func adminDB(dsn string) (*sql.DB, error) {
 	db.SetMaxIdleConns(2)
 	adminDBs[dsn] = db
 	return db, nil
+}
+
+// forgetAdminDB closes the pool of an admin DSN whose server stopped: its connections are dead.
+func forgetAdminDB(dsn string) {
+	adminMu.Lock()
+	defer adminMu.Unlock()
+	if db, ok := adminDBs[dsn]; ok {
+		db.Close()
+		delete(adminDBs, dsn)
+	}
 }
 
 // withDatabase returns dsn pointing at database name, for both URL and key=value DSNs.
