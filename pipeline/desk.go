@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"nasbot/domain"
 	"nasbot/handlers"
@@ -105,23 +106,37 @@ func (d *Desk) Reparse(ctx context.Context, messageID int64, staff string) error
 
 // ReleaseReply sends a held or parked reply.
 func (d *Desk) ReleaseReply(ctx context.Context, outboxID int64, staff string) error {
-	return d.p.store.InTx(ctx, func(tx *store.Tx) error {
-		now := d.p.now()
-		if err := tx.ReleaseReply(outboxID, now); err != nil {
-			return err
-		}
-		return tx.Audit(staff, "release reply", fmt.Sprintf("outbox %d", outboxID), "", now)
-	})
+	return d.settleReply(ctx, outboxID, staff, "release reply", "released", (*store.Tx).ReleaseReply)
 }
 
 // DropReply discards a held or parked reply.
 func (d *Desk) DropReply(ctx context.Context, outboxID int64, staff string) error {
+	return d.settleReply(ctx, outboxID, staff, "drop reply", "dropped", (*store.Tx).DropReply)
+}
+
+// settleReply moves a parked reply as staff chose and, when it was its message's last held
+// reply, closes the message's reply_held cases: that choice was the decision they waited for.
+func (d *Desk) settleReply(ctx context.Context, outboxID int64, staff, action, done string,
+	move func(*store.Tx, int64, time.Time) error) error {
 	return d.p.store.InTx(ctx, func(tx *store.Tx) error {
 		now := d.p.now()
-		if err := tx.DropReply(outboxID, now); err != nil {
+		if err := move(tx, outboxID, now); err != nil {
 			return err
 		}
-		return tx.Audit(staff, "drop reply", fmt.Sprintf("outbox %d", outboxID), "", now)
+		if err := tx.Audit(staff, action, fmt.Sprintf("outbox %d", outboxID), "", now); err != nil {
+			return err
+		}
+		closed, err := tx.CloseHeldReplyCases(outboxID, ReasonReplyHeld, now)
+		if err != nil {
+			return err
+		}
+		for _, c := range closed {
+			detail := fmt.Sprintf("case %d: the last held reply was %s", c.ID, done)
+			if err := tx.Audit(staff, "close", c.Tag(), detail, now); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -133,4 +134,89 @@ func TestReleasingAHeldReplyClosesItsCase(t *testing.T) {
 	if due, _ := f.store.PendingReplies(context.Background(), 10, testNow); len(due) != 1 {
 		t.Fatalf("released reply not due: %+v", due)
 	}
+}
+
+// heldCases returns the states of a message's reply_held cases, by case id.
+func heldCases(t *testing.T, f *fixture, res pipeline.Result) map[int64]string {
+	t.Helper()
+	excs, err := f.store.MessageExceptions(context.Background(), res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[int64]string{}
+	for _, e := range excs {
+		if e.Reason == string(pipeline.ReasonReplyHeld) {
+			states[e.ID] = e.State
+		}
+	}
+	return states
+}
+
+// TestSettlingTheLastHeldReplyClosesItsCases holds two replies to one old mail (the answer and
+// a staff refusal), each with its reply_held case. Settling the first leaves both cases open;
+// once that reply has failed for good (parked, but no longer held), settling the second closes
+// both, and the history says who closed them.
+func TestSettlingTheLastHeldReplyClosesItsCases(t *testing.T) {
+	for _, how := range []string{"release", "drop"} {
+		t.Run(how, func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixture(t, pipeline.Config{MaxReplyAge: time.Hour})
+			desk := pipeline.NewDesk(f.p)
+			settle := map[string]func(context.Context, int64, string) error{"release": desk.ReleaseReply, "drop": desk.DropReply}[how]
+			res := f.deliver(mail(mailOpts{from: "pharmacy.fh3m8@nhs.net", subject: "Eleventh", id: "old11@nhs.net", trusted: true,
+				date: "Mon, 02 Feb 2026 08:00:00 +0000", body: addUserBody}))
+			if err := desk.Refuse(ctx, openCase(t, f, res), "staff@nas.test", "Please remove a leaver first."); err != nil {
+				t.Fatal(err)
+			}
+			replies, _ := f.store.MessageReplies(ctx, res.ID)
+			if len(replies) != 2 || replies[0].State != store.OutboxParked || replies[1].State != store.OutboxParked {
+				t.Fatalf("want two held replies: %+v", replies)
+			}
+			if cases := heldCases(t, f, res); len(cases) != 2 {
+				t.Fatalf("want two reply_held cases: %v", cases)
+			}
+
+			if err := desk.ReleaseReply(ctx, replies[0].ID, "staff@nas.test"); err != nil {
+				t.Fatal(err)
+			}
+			for id, state := range heldCases(t, f, res) {
+				if state != store.ExceptionOpen {
+					t.Fatalf("case %d %s while a held reply is left", id, state)
+				}
+			}
+			if err := f.store.MarkFailed(ctx, replies[0].ID, "550 mailbox unavailable", true, testNow); err != nil {
+				t.Fatal(err)
+			}
+
+			if err := settle(ctx, replies[1].ID, "admin@nas.test"); err != nil {
+				t.Fatal(err)
+			}
+			cases := heldCases(t, f, res)
+			for id, state := range cases {
+				if state != store.ExceptionClosed {
+					t.Errorf("case %d %s after the last held reply was settled", id, state)
+				}
+			}
+			history, err := f.store.History(ctx, res.Tag)
+			if err != nil {
+				t.Fatal(err)
+			}
+			closes := 0
+			for _, h := range history {
+				if h.Action == "close" && h.Actor == "admin@nas.test" && cases[caseOf(h.Detail)] != "" {
+					closes++
+				}
+			}
+			if closes != 2 {
+				t.Errorf("want a close line per case by admin@nas.test: %+v", history)
+			}
+		})
+	}
+}
+
+// caseOf reads the case id from an audit detail "case 12: …".
+func caseOf(detail string) int64 {
+	var id int64
+	fmt.Sscanf(detail, "case %d:", &id)
+	return id
 }

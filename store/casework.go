@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"nasbot/domain"
@@ -93,18 +95,31 @@ func (t *Tx) DropReply(outboxID int64, now time.Time) error {
 	return t.moveReply(outboxID, OutboxDropped, now)
 }
 
-// closeHeldReplyCases closes a message's open reply_held cases once none of its replies is
-// parked any more: releasing or dropping the last one is the staff decision.
-func (t *Tx) closeHeldReplyCases(outboxID int64, now time.Time) error {
-	_, err := exec(t.ctx, t.tx, `UPDATE exceptions SET state = 'closed', closed_at = ?
-		WHERE state = 'open' AND reason = 'reply_held'
+// ClosedCase is an exception a store write closed, for the caller's audit line.
+type ClosedCase struct {
+	ID         int64 `db:"id"`
+	MessageRef int64 `db:"message"`
+}
+
+// Tag is the reference of the message the case is about.
+func (c ClosedCase) Tag() string { return Tag(c.MessageRef) }
+
+// CloseHeldReplyCases closes the open cases for reason (the held-reply reason) about the outbox
+// row's message once none of the message's replies is still held: parked and never tried. A
+// reply parked after failing for good is not held, and keeps no such case open.
+func (t *Tx) CloseHeldReplyCases(outboxID int64, reason domain.Reason, now time.Time) ([]ClosedCase, error) {
+	var closed []ClosedCase
+	err := sel(t.ctx, t.tx, &closed, `UPDATE exceptions SET state = 'closed', closed_at = ?
+		WHERE state = 'open' AND reason = ?
 		AND message = (SELECT message FROM outbox WHERE id = ?)
-		AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message = exceptions.message AND o.state = 'parked')`,
-		now.UTC(), outboxID)
+		AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message = exceptions.message
+			AND o.state = 'parked' AND o.attempts = 0)
+		RETURNING id, message`, now.UTC(), reason, outboxID)
 	if err != nil {
-		return fmt.Errorf("store: close held-reply cases: %w", err)
+		return nil, fmt.Errorf("store: close held-reply cases: %w", err)
 	}
-	return nil
+	slices.SortFunc(closed, func(a, b ClosedCase) int { return cmp.Compare(a.ID, b.ID) })
+	return closed, nil
 }
 
 func (t *Tx) moveReply(outboxID int64, state string, now time.Time) error {
@@ -116,5 +131,5 @@ func (t *Tx) moveReply(outboxID int64, state string, now time.Time) error {
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("store: reply %d is not parked: %w", outboxID, ErrNotFound)
 	}
-	return t.closeHeldReplyCases(outboxID, now)
+	return nil
 }

@@ -420,6 +420,16 @@ func TestBrowserDesk(t *testing.T) {
 	if len(parked) != 0 {
 		t.Errorf("still parked: %+v", parked)
 	}
+	// Sending it was the decision its reply_held case waited for: the case shows closed, and why.
+	held, err := ld.st.Queue(bg, store.QueueFilter{State: "all", Reason: "reply_held"})
+	if err != nil || len(held) != 1 {
+		t.Fatalf("reply_held cases: %+v %v", held, err)
+	}
+	do(t, ctx, "the held reply's case",
+		chromedp.Navigate(fmt.Sprintf("%s/exceptions/%d", base, held[0].ID)),
+		chromedp.WaitVisible(chromedp.CSS(".closed-note")))
+	wantText(t, text(t, ctx, "ol.history"), "release reply", "close",
+		fmt.Sprintf("case %d: the last held reply was released", held[0].ID))
 
 	do(t, ctx, "directory", chromedp.Navigate(base+"/organisations/FH3M8"), chromedp.WaitVisible(chromedp.CSS("table.accounts")))
 	wantText(t, text(t, ctx, "main"), "11 of 10", "bethan.yorke@nhs.net")
