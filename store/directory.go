@@ -183,12 +183,16 @@ func (t *Tx) PutOrganisation(o domain.Organisation) error {
 	return nil
 }
 
-// PutAccount inserts or replaces an account (directory import).
+// PutAccount inserts or replaces an account (directory import). An account given no deletion
+// date keeps the one it has while its status stays the same: the CSV carries none, and a
+// re-import must not restart a leaver's or an inactive account's 30 days.
 func (t *Tx) PutAccount(a domain.Account) error {
 	_, err := exec(t.ctx, t.tx, `INSERT INTO accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (email) DO UPDATE SET name = excluded.name, mobile = excluded.mobile,
 		ods_code = excluded.ods_code, status = excluded.status, role = excluded.role,
-		last_login = excluded.last_login, delete_after = excluded.delete_after`,
+		last_login = excluded.last_login,
+		delete_after = CASE WHEN excluded.delete_after IS NULL AND accounts.status = excluded.status
+			THEN accounts.delete_after ELSE excluded.delete_after END`,
 		strings.ToLower(a.Address), a.Name, a.Mobile, strings.ToUpper(a.ODS), a.Status, a.Role,
 		utcPtr(a.LastLogin), utcPtr(a.DeleteAfter))
 	if err != nil {

@@ -77,6 +77,47 @@ func TestDirectoryImportAndLookups(t *testing.T) {
 	})
 }
 
+// TestReimportKeepsDeletionDates imports the directory again after the lifecycle dated a leaver
+// and two inactive accounts. The CSV gives no deletion date: an account whose status it leaves
+// alone keeps its date (a leaver's 30 days do not start again); one whose status it changes
+// takes the import's word, with no date.
+func TestReimportKeepsDeletionDates(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		importSample(t, s)
+		ctx := context.Background()
+		day := func(n int) time.Time { return time.Date(2026, 3, n, 2, 30, 0, 0, time.UTC) }
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.ScheduleDeletion("ben.cole@nhs.net", day(31)); err != nil {
+				return err
+			}
+			if _, err := tx.MarkInactive("hannah.price@nhs.net", domain.StatusInactive, day(1), day(30)); err != nil {
+				return err
+			}
+			_, err := tx.MarkInactive("daniel.okafor@nhs.net", domain.StatusActive, day(1), day(30))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		importSample(t, s)
+		for _, c := range []struct {
+			address, status string
+			deleteAfter     *time.Time
+		}{
+			{"ben.cole@nhs.net", domain.StatusLeaver, new(day(31))},
+			{"hannah.price@nhs.net", domain.StatusInactive, new(day(30))},
+			{"daniel.okafor@nhs.net", domain.StatusActive, nil},
+		} {
+			a, err := s.Account(ctx, c.address)
+			if err != nil || a.Status != c.status || (a.DeleteAfter == nil) != (c.deleteAfter == nil) ||
+				(c.deleteAfter != nil && !a.DeleteAfter.Equal(*c.deleteAfter)) {
+				t.Errorf("%s after re-import: %s deleting %v (%v), want %s deleting %v",
+					c.address, a.Status, a.DeleteAfter, err, c.status, c.deleteAfter)
+			}
+		}
+	})
+}
+
 func TestRenameKeepsOldAddressAsAlias(t *testing.T) {
 	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
 		importSample(t, s)
