@@ -164,9 +164,13 @@ func (c *fakeClock) advance(d time.Duration) {
 // switchProxy forwards TCP to target while up; while down it accepts and hangs up at once,
 // which the client sees as a failed connection.
 type switchProxy struct {
-	ln     net.Listener
-	target string
-	up     atomic.Bool
+	ln       net.Listener
+	target   string
+	up       atomic.Bool
+	accepted atomic.Int32 // connections forwarded
+
+	mu    sync.Mutex
+	conns map[net.Conn]bool // open client sides, for cut
 }
 
 func startProxy(t *testing.T, target string) *switchProxy {
@@ -175,7 +179,7 @@ func startProxy(t *testing.T, target string) *switchProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &switchProxy{ln: ln, target: target}
+	p := &switchProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
 	t.Cleanup(func() { _ = ln.Close() })
 	go func() {
 		for {
@@ -187,6 +191,7 @@ func startProxy(t *testing.T, target string) *switchProxy {
 				_ = c.Close()
 				continue
 			}
+			p.accepted.Add(1)
 			go p.pipe(c)
 		}
 	}()
@@ -194,7 +199,15 @@ func startProxy(t *testing.T, target string) *switchProxy {
 }
 
 func (p *switchProxy) pipe(c net.Conn) {
-	defer func() { _ = c.Close() }()
+	p.mu.Lock()
+	p.conns[c] = true
+	p.mu.Unlock()
+	defer func() {
+		_ = c.Close()
+		p.mu.Lock()
+		delete(p.conns, c)
+		p.mu.Unlock()
+	}()
 	u, err := net.Dial("tcp", p.target)
 	if err != nil {
 		return
@@ -207,6 +220,15 @@ func (p *switchProxy) pipe(c net.Conn) {
 }
 
 func (p *switchProxy) addr() string { return p.ln.Addr().String() }
+
+// cut closes the open connections, as a server that times idle clients out does.
+func (p *switchProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		_ = c.Close()
+	}
+}
 
 // testLogger sends logs to t.Log, so a failing test shows them; what goroutines log after the
 // test ended is dropped.

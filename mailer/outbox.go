@@ -37,9 +37,8 @@ type SMTPConfig struct {
 	OAuth2 *OAuth2Auth
 	// HeloName is the EHLO name; empty means the machine's host name.
 	HeloName string
-	// BatchSize is how many replies one connection sends at most. Default 250: a new
-	// connection costs a handshake and a QUIT some servers answer slowly (Exim ~200 ms), and a
-	// batch must finish well inside the store's one-minute claim on its replies.
+	// BatchSize is how many replies one round claims and sends at most. Default 250: a batch
+	// must finish well inside the store's one-minute claim on its replies.
 	BatchSize int
 	// Tick is how often Run looks at the outbox without a Wake. Default 5s.
 	Tick time.Duration
@@ -59,6 +58,28 @@ const (
 	connRetryDelay = time.Minute
 )
 
+// Run keeps its SMTP connection between rounds, so that a reply decided while the bot is busy
+// leaves at once instead of after a new handshake and the previous connection's QUIT (Exim
+// answers QUIT ~200 ms late). It closes the connection when idle for connIdleClose (before
+// servers time it out), when connMaxAge old (which also bounds how long a connection
+// outlives its OAuth token), or after connMaxMessages (under Exim's default 1,000).
+const (
+	connIdleClose   = 10 * time.Second
+	connMaxAge      = time.Minute
+	connMaxMessages = 500
+)
+
+// keptConn is the open SMTP connection and what it has done.
+type keptConn struct {
+	client       *mail.Client
+	opened, used time.Time
+	sent         int
+}
+
+func (k *keptConn) reusable(now time.Time) bool {
+	return now.Sub(k.used) < connIdleClose && now.Sub(k.opened) < connMaxAge && k.sent < connMaxMessages
+}
+
 // Sender submits outbox replies over SMTP.
 type Sender struct {
 	cfg    SMTPConfig
@@ -67,6 +88,7 @@ type Sender struct {
 	log    *slog.Logger
 	clock  func() time.Time
 	wake   chan struct{}
+	conn   *keptConn // nil when closed; used by one round at a time
 
 	backoffBase, backoffMax time.Duration
 }
@@ -118,17 +140,20 @@ func (s *Sender) Wake() {
 }
 
 // Run drains the outbox until ctx is done, then returns nil. Between rounds it waits for Wake
-// or the tick; after a connection or store failure it backs off (1 s to 2 min, jitter).
+// or the tick, keeping the connection open a while; after a connection or store failure it
+// backs off (1 s to 2 min, jitter).
 func (s *Sender) Run(ctx context.Context) error {
+	defer s.closeConn()
 	b := newBackoff(s.backoffBase, s.backoffMax)
 	tick := time.NewTicker(s.cfg.Tick)
 	defer tick.Stop()
 	for {
-		n, err := s.SendOnce(ctx)
+		n, err := s.round(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
+			s.closeConn() // in an unknown state
 			delay, _ := b.Next()
 			s.log.Warn("smtp sender: round failed; backing off",
 				slog.String("err", err.Error()), slog.Duration("retry_in", delay))
@@ -141,19 +166,41 @@ func (s *Sender) Run(ctx context.Context) error {
 		if n >= s.cfg.BatchSize {
 			continue // probably more waiting
 		}
-		select {
-		case <-ctx.Done():
+		if !s.waitForWork(ctx, tick.C) {
 			return nil
-		case <-s.wake:
-		case <-tick.C:
 		}
 	}
 }
 
-// SendOnce sends one batch of due replies over one SMTP connection and records each outcome.
-// sent counts the replies the server accepted. err is non-nil when the store failed or the
-// connection did (the affected replies are then marked for a later retry).
+// waitForWork waits for Wake or the tick, closing the kept connection once it has been idle for
+// connIdleClose. It reports false when ctx ends.
+func (s *Sender) waitForWork(ctx context.Context, tick <-chan time.Time) bool {
+	idle := time.NewTimer(connIdleClose)
+	defer idle.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-s.wake:
+			return true
+		case <-tick:
+			return true
+		case <-idle.C:
+			s.closeConn()
+		}
+	}
+}
+
+// SendOnce sends one batch of due replies over one SMTP connection, closed afterwards, and
+// records each outcome. sent counts the replies the server accepted. err is non-nil when the
+// store failed or the connection did (the affected replies are then marked for a later retry).
 func (s *Sender) SendOnce(ctx context.Context) (sent int, err error) {
+	defer s.closeConn()
+	return s.round(ctx)
+}
+
+// round is SendOnce on the kept connection (opened when there is none to reuse), left open.
+func (s *Sender) round(ctx context.Context) (sent int, err error) {
 	now := s.clock()
 	pending, err := s.outbox.PendingReplies(ctx, s.cfg.BatchSize, now)
 	if err != nil {
@@ -188,24 +235,22 @@ func (s *Sender) SendOnce(ctx context.Context) (sent int, err error) {
 		return 0, errors.Join(errs...)
 	}
 
-	client, err := s.client()
-	if err != nil {
-		return 0, err
+	kept := s.conn != nil && s.conn.reusable(time.Now())
+	if !kept {
+		s.closeConn()
+		if err := s.dial(ctx); err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err() // shutting down: not an attempt
+			}
+			if errors.As(err, new(noAttemptError)) {
+				return 0, err
+			}
+			for _, j := range jobs {
+				errs = append(errs, s.markConnFailed(ctx, j.o, err.Error(), now))
+			}
+			return 0, errors.Join(append([]error{err}, errs...)...)
+		}
 	}
-	if err := client.DialWithContext(ctx); err != nil {
-		if ctx.Err() != nil {
-			return 0, ctx.Err() // shutting down: not an attempt
-		}
-		if s.cfg.OAuth2 != nil {
-			s.cfg.OAuth2.smtpRefused(err) // a refused token is not presented again
-		}
-		cerr := fmt.Errorf("mailer: smtp connect %s: %w", s.ep.Addr, err)
-		for _, j := range jobs {
-			errs = append(errs, s.markConnFailed(ctx, j.o, cerr.Error(), now))
-		}
-		return 0, errors.Join(append([]error{cerr}, errs...)...)
-	}
-	defer func() { _ = client.Close() }()
 
 	// Once the server may have taken a message, its outcome must be recorded even if ctx ends.
 	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -214,7 +259,7 @@ func (s *Sender) SendOnce(ctx context.Context) (sent int, err error) {
 		if ctx.Err() != nil {
 			return sent, errors.Join(append([]error{ctx.Err()}, errs...)...)
 		}
-		serr := client.Send(j.msg)
+		serr := s.send(ctx, j.msg, kept && i == 0)
 		if serr == nil || j.msg.IsDelivered() {
 			// IsDelivered: the server took the DATA; only the RSET after it failed.
 			answer := "250 OK"
@@ -337,7 +382,66 @@ func reasonOf(err error) string {
 	return "unknown"
 }
 
-// client builds a go-mail client for one round.
+// send sends one reply on the connection. first says it is the first on a kept connection:
+// if the server closed that meanwhile, nothing of the reply went, and it goes again on a new one.
+func (s *Sender) send(ctx context.Context, msg *mail.Msg, first bool) error {
+	err := s.conn.client.Send(msg)
+	if first && closedWhileIdle(err) {
+		s.closeConn()
+		if err := s.dial(ctx); err != nil {
+			return err
+		}
+		err = s.conn.client.Send(msg)
+	}
+	s.conn.sent++
+	s.conn.used = time.Now()
+	return err
+}
+
+// noAttemptError is a failure before any connection was tried (no OAuth token, say): the
+// replies waiting are not charged an attempt.
+type noAttemptError struct{ error }
+
+func (e noAttemptError) Unwrap() error { return e.error }
+
+// dial opens the connection the rounds use.
+func (s *Sender) dial(ctx context.Context) error {
+	client, err := s.client()
+	if err != nil {
+		return noAttemptError{err}
+	}
+	if err := client.DialWithContext(ctx); err != nil {
+		if s.cfg.OAuth2 != nil && ctx.Err() == nil {
+			s.cfg.OAuth2.smtpRefused(err) // a refused token is not presented again
+		}
+		return fmt.Errorf("mailer: smtp connect %s: %w", s.ep.Addr, err)
+	}
+	now := time.Now()
+	s.conn = &keptConn{client: client, opened: now, used: now}
+	return nil
+}
+
+// closeConn ends the kept connection, if any, with a QUIT.
+func (s *Sender) closeConn() {
+	if s.conn != nil {
+		_ = s.conn.client.Close()
+		s.conn = nil
+	}
+}
+
+// closedWhileIdle tells a kept connection the server closed from a failure of the reply's
+// first command: MAIL FROM answered by no reply code at all. Nothing of the reply was sent,
+// so it may go again on a new connection.
+func closedWhileIdle(err error) bool {
+	var se *mail.SendError
+	if !errors.As(err, &se) || se.Reason != mail.ErrSMTPMailFrom {
+		return false
+	}
+	kind, _ := classify(err)
+	return kind == failConnection
+}
+
+// client builds a go-mail client for one connection.
 func (s *Sender) client() (*mail.Client, error) {
 	port, err := strconv.Atoi(portOf(s.ep.Addr))
 	if err != nil {

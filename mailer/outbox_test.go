@@ -283,3 +283,71 @@ func TestSMTPAuth(t *testing.T) {
 		t.Fatalf("right password: %d, %v; want 1, nil", sent, err)
 	}
 }
+
+// runSender runs s until the test ends.
+func runSender(t *testing.T, s *Sender) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+}
+
+// waitSent waits until the outbox records reply id as sent.
+func waitSent(t *testing.T, e *senderEnv, id int64) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for e.outbox.get(id).state != "sent" {
+		if time.Now().After(deadline) {
+			t.Fatalf("reply %d: %+v, not sent within 3s", id, e.outbox.get(id))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestRunKeepsTheConnectionBetweenRounds(t *testing.T) {
+	e := newSenderEnv(t)
+	proxy := startProxy(t, e.srv.SMTPAddr)
+	proxy.up.Store(true)
+	s := e.sender(t, proxy.addr())
+	s.cfg.Tick = time.Hour
+	runSender(t, s)
+
+	for id := int64(1); id <= 3; id++ {
+		e.outbox.add(reply(int(id), "hal@nhs.net"))
+		s.Wake()
+		waitSent(t, e, id)
+	}
+	if n := proxy.accepted.Load(); n != 1 {
+		t.Errorf("%d connections for 3 rounds, want 1", n)
+	}
+}
+
+func TestRunRedialsWhenTheServerClosedTheKeptConnection(t *testing.T) {
+	e := newSenderEnv(t)
+	proxy := startProxy(t, e.srv.SMTPAddr)
+	proxy.up.Store(true)
+	s := e.sender(t, proxy.addr())
+	s.cfg.Tick = time.Hour
+	runSender(t, s)
+
+	e.outbox.add(reply(1, "hal@nhs.net"))
+	s.Wake()
+	waitSent(t, e, 1)
+	proxy.cut()
+	time.Sleep(50 * time.Millisecond)
+	e.outbox.add(reply(2, "hal@nhs.net"))
+	s.Wake()
+	waitSent(t, e, 2)
+	if got := e.outbox.get(2); got.fails != 0 {
+		t.Errorf("reply 2: %+v; want sent at the first attempt, on a new connection", got)
+	}
+	if n := proxy.accepted.Load(); n != 2 {
+		t.Errorf("%d connections, want 2", n)
+	}
+	if got := len(e.srv.Messages("hal@nhs.net", "INBOX")); got != 2 {
+		t.Errorf("%d replies delivered, want 2", got)
+	}
+}
