@@ -6,7 +6,9 @@
 //   - inactivity: an account not used for 30 days becomes inactive, and is deleted a further 30
 //     days later; a login meanwhile makes it active again;
 //   - dormant mailboxes: a shared mailbox that has sent no email for over six months is reported
-//     to NAS staff (mailbox_dormant), once, and never deleted automatically.
+//     to NAS staff (mailbox_dormant), once, and never deleted automatically;
+//   - notices: each site's shared mailbox gets one mail a run listing the accounts the jobs
+//     deleted or made inactive there, with the day each inactive one goes unless used.
 //
 // As in handlers, the decisions are pure functions (accounts or mailboxes and the time → actions)
 // and a Runner applies them, one transaction per job, with an audit row for each change. Every
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"nasbot/domain"
+	"nasbot/store"
 )
 
 // The periods of the rules.
@@ -57,13 +60,16 @@ const (
 	Reactivate Kind = "reactivate"
 	// Report puts a finding about a site's shared mailbox in the staff queue.
 	Report Kind = "report"
+	// Notify mails a site's shared mailbox the changes the jobs made to its accounts.
+	Notify Kind = "notify"
 )
 
 // Kinds lists the kinds in the order summaries print them.
-var Kinds = []Kind{DeleteAccount, ScheduleDeletion, MarkInactive, Reactivate, Report}
+var Kinds = []Kind{DeleteAccount, ScheduleDeletion, MarkInactive, Reactivate, Report, Notify}
 
 // Action is one change a job decided on. Account actions name Address and the Status the account
-// had when decided (the store applies them only if it still has it); reports name ODS and Reason.
+// had when decided (the store applies them only if it still has it); reports name ODS and Reason;
+// notices name ODS, the Mailbox told ("" when there is none to tell) and the Notices listed.
 type Action struct {
 	Kind    Kind
 	Address string
@@ -73,6 +79,7 @@ type Action struct {
 	// DeleteAfter is the deletion date set by ScheduleDeletion and MarkInactive.
 	DeleteAfter time.Time
 	Reason      domain.Reason
+	Notices     []store.LifecycleNotice
 	// Detail says why, in plain words, for the audit log and the staff queue.
 	Detail string
 }

@@ -247,3 +247,29 @@ func TestDormantMailboxes(t *testing.T) {
 		})
 	}
 }
+
+// TestNoticesOnePerSite groups the untold changes by site, and tells only an open site with a
+// registered mailbox.
+func TestNoticesOnePerSite(t *testing.T) {
+	change := func(ods, mailbox, siteStatus, address string) store.LifecycleNotice {
+		return store.LifecycleNotice{ODS: ods, Kind: string(lifecycle.DeleteAccount), Address: address,
+			Status: domain.StatusLeaver, Mailbox: mailbox, SiteStatus: siteStatus}
+	}
+	got := lifecycle.Notices([]store.LifecycleNotice{
+		change("FH3M8", "pharmacy.fh3m8@nhs.net", domain.StatusActive, "a@nhs.net"),
+		change("FH3M8", "pharmacy.fh3m8@nhs.net", domain.StatusActive, "b@nhs.net"),
+		change("FR2W5", "pharmacy.fr2w5@nhs.net", domain.StatusClosed, "c@nhs.net"),
+		change("FT9P4", "", domain.StatusActive, "d@nhs.net"),
+	})
+	var sites []string
+	for _, a := range got {
+		sites = append(sites, fmt.Sprintf("%s %s %s %d", a.Kind, a.ODS, a.Mailbox, len(a.Notices)))
+	}
+	want := []string{"notify FH3M8 pharmacy.fh3m8@nhs.net 2", "notify FR2W5  1", "notify FT9P4  1"}
+	if strings.Join(sites, "|") != strings.Join(want, "|") {
+		t.Fatalf("got %q, want %q", sites, want)
+	}
+	if !strings.Contains(got[1].Detail, "no open shared mailbox") {
+		t.Errorf("closed site's detail: %q", got[1].Detail)
+	}
+}

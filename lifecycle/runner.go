@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"nasbot/store"
+	"nasbot/templates"
 )
 
 // Actor is the audit log's name for the lifecycle jobs.
@@ -34,11 +35,23 @@ var Jobs = []Job{
 		mbs, err := tx.MailboxActivity(MailboxDormant)
 		return DormantMailboxes(mbs, now), err
 	}},
+	// Last, so that it tells what the jobs before it did. A dry run changed nothing before it,
+	// so it counts only notices an earlier run left untold.
+	{Name: "notices", Decide: func(tx *store.Tx, now time.Time) ([]Action, error) {
+		untold, err := tx.UntoldLifecycleNotices()
+		return Notices(untold), err
+	}},
 }
 
 // Store is what the runner needs of the store: one transaction per job.
 type Store interface {
 	InTx(ctx context.Context, fn func(tx *store.Tx) error) error
+}
+
+// Mailer writes a mail to the outbox in the job's transaction, behind the outbox guards that
+// hold a mail past the per-address cap; pipeline.Notifier is the bot's.
+type Mailer interface {
+	Notify(tx *store.Tx, to, template string, data templates.Message, now time.Time) (outboxID int64, err error)
 }
 
 // Result is what one job decided and what it changed.
@@ -76,16 +89,17 @@ func Count(actions []Action, k Kind) int {
 
 // Runner runs the jobs against the store.
 type Runner struct {
-	st  Store
-	log *slog.Logger
+	st   Store
+	mail Mailer
+	log  *slog.Logger
 }
 
-// NewRunner returns a runner; log may be nil.
-func NewRunner(st Store, log *slog.Logger) *Runner {
+// NewRunner returns a runner; mail writes the sites' notices, and log may be nil.
+func NewRunner(st Store, mail Mailer, log *slog.Logger) *Runner {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{st: st, log: log.With(slog.String("component", "lifecycle"))}
+	return &Runner{st: st, mail: mail, log: log.With(slog.String("component", "lifecycle"))}
 }
 
 // errDryRun rolls a dry run's transaction back.
@@ -124,12 +138,15 @@ func (r *Runner) RunJob(ctx context.Context, job Job, now time.Time, dryRun bool
 			return errDryRun
 		}
 		for _, a := range decided {
-			changed, err := apply(tx, a, now)
+			changed, err := r.apply(tx, a, now)
 			if err != nil {
 				return err
 			}
 			if !changed {
 				continue
+			}
+			if err := remember(tx, a, now); err != nil {
+				return err
 			}
 			action := strings.ReplaceAll(string(a.Kind), "_", " ")
 			if a.Reason != "" {
@@ -164,7 +181,7 @@ func (r *Runner) RunJob(ctx context.Context, job Job, now time.Time, dryRun bool
 
 // apply makes one action's change; changed is false when the account or site no longer is as
 // decided (the guard in the store's write did not match).
-func apply(tx *store.Tx, a Action, now time.Time) (changed bool, err error) {
+func (r *Runner) apply(tx *store.Tx, a Action, now time.Time) (changed bool, err error) {
 	switch a.Kind {
 	case DeleteAccount:
 		return tx.DeleteAccount(a.Address, a.Status, now)
@@ -176,6 +193,9 @@ func apply(tx *store.Tx, a Action, now time.Time) (changed bool, err error) {
 		return tx.Reactivate(a.Address)
 	case Report:
 		_, err := tx.ReportMailbox(a.ODS, a.Reason, a.Detail, now)
+		return err == nil, err
+	case Notify:
+		err := r.notify(tx, a, now)
 		return err == nil, err
 	}
 	return false, fmt.Errorf("lifecycle: unknown action %q", a.Kind)

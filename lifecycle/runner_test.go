@@ -3,13 +3,16 @@ package lifecycle_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
 	"nasbot/domain"
 	"nasbot/internal/testenv"
 	"nasbot/lifecycle"
+	"nasbot/pipeline"
 	"nasbot/store"
+	"nasbot/templates"
 )
 
 // runNow is a run time seven months after the directory rows are written (their created_at is
@@ -59,6 +62,18 @@ func seedDirectory(t *testing.T, s *store.Store, now time.Time) {
 	}
 }
 
+// newRunner is a runner whose notices go through the pipeline's notifier, as the bot's do.
+func newRunner(t *testing.T, s *store.Store, cfg pipeline.Config) *lifecycle.Runner {
+	t.Helper()
+	r, err := templates.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.NASAddress = "requests@nas.test"
+	p := pipeline.New(s, cfg, r, slog.New(slog.DiscardHandler), time.Now)
+	return lifecycle.NewRunner(s, pipeline.NewNotifier(p), nil)
+}
+
 // applied counts what a run did, per kind, over all jobs.
 func applied(results []lifecycle.Result) map[lifecycle.Kind]int {
 	n := map[lifecycle.Kind]int{}
@@ -77,7 +92,7 @@ func TestRunnerAppliesOnceAndIsIdempotent(t *testing.T) {
 		ctx := context.Background()
 		now := runNow()
 		seedDirectory(t, s, now)
-		r := lifecycle.NewRunner(s, nil)
+		r := newRunner(t, s, pipeline.Config{})
 
 		results, err := r.Run(ctx, now, false)
 		if err != nil {
@@ -85,7 +100,7 @@ func TestRunnerAppliesOnceAndIsIdempotent(t *testing.T) {
 		}
 		got := applied(results)
 		want := map[lifecycle.Kind]int{lifecycle.DeleteAccount: 1, lifecycle.ScheduleDeletion: 1,
-			lifecycle.MarkInactive: 2, lifecycle.Reactivate: 1, lifecycle.Report: 1}
+			lifecycle.MarkInactive: 2, lifecycle.Reactivate: 1, lifecycle.Report: 1, lifecycle.Notify: 1}
 		if len(got) != len(want) {
 			t.Fatalf("applied %v, want %v", got, want)
 		}
@@ -135,7 +150,7 @@ func TestRunnerAppliesOnceAndIsIdempotent(t *testing.T) {
 			t.Fatalf("exceptions: %+v %v", open, err)
 		}
 		audit, err := s.AuditBy(ctx, lifecycle.Actor, now)
-		if err != nil || len(audit) != 6 {
+		if err != nil || len(audit) != 7 {
 			t.Fatalf("audit: %d rows %v: %+v", len(audit), err, audit)
 		}
 
@@ -155,7 +170,7 @@ func TestRunnerAppliesOnceAndIsIdempotent(t *testing.T) {
 		if open, _ := s.LifecycleExceptions(ctx); len(open) != 1 {
 			t.Fatalf("report duplicated: %+v", open)
 		}
-		if audit, _ := s.AuditBy(ctx, lifecycle.Actor, now); len(audit) != 6 {
+		if audit, _ := s.AuditBy(ctx, lifecycle.Actor, now); len(audit) != 7 {
 			t.Fatalf("second run wrote audit rows: %d", len(audit))
 		}
 
@@ -183,7 +198,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 		now := runNow()
 		seedDirectory(t, s, now)
 		before, _ := s.Accounts(ctx)
-		results, err := lifecycle.NewRunner(s, nil).Run(ctx, now, true)
+		results, err := newRunner(t, s, pipeline.Config{}).Run(ctx, now, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -223,7 +238,7 @@ func TestConcurrentRunsReportOnce(t *testing.T) {
 		errs := make(chan error, 2)
 		for range 2 {
 			go func() {
-				_, err := lifecycle.NewRunner(s, nil).Run(ctx, now, false)
+				_, err := newRunner(t, s, pipeline.Config{}).Run(ctx, now, false)
 				errs <- err
 			}()
 		}
@@ -235,8 +250,8 @@ func TestConcurrentRunsReportOnce(t *testing.T) {
 		if open, _ := s.LifecycleExceptions(ctx); len(open) != 1 {
 			t.Fatalf("want one report, got %+v", open)
 		}
-		if audit, _ := s.AuditBy(ctx, lifecycle.Actor, now); len(audit) != 6 {
-			t.Fatalf("want 6 audit rows, got %d", len(audit))
+		if audit, _ := s.AuditBy(ctx, lifecycle.Actor, now); len(audit) != 7 {
+			t.Fatalf("want 7 audit rows, got %d", len(audit))
 		}
 	})
 }

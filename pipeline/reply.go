@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"nasbot/domain"
+	"nasbot/store"
 	"nasbot/templates"
 )
 
@@ -71,11 +72,7 @@ func (w *work) reply(m outgoingMail) error {
 		return err
 	}
 	m.data.Capped = capped
-	text, err := w.p.templates.Render(m.template, m.data)
-	if err != nil {
-		return err
-	}
-	html, err := w.p.templates.RenderHTML(m.template, m.data)
+	text, html, err := w.p.render(m.template, m.data)
 	if err != nil {
 		return err
 	}
@@ -88,12 +85,8 @@ func (w *work) reply(m outgoingMail) error {
 	if err != nil {
 		return err
 	}
-	_, host, _ := strings.Cut(w.p.cfg.NASAddress, "@")
-	if host == "" {
-		host = "nasbot.invalid"
-	}
 	out := domain.Outgoing{
-		MessageID:  fmt.Sprintf("<%s.%d@%s>", strings.ToLower(w.res.Tag), n+1, host),
+		MessageID:  fmt.Sprintf("<%s.%d@%s>", strings.ToLower(w.res.Tag), n+1, w.p.host()),
 		From:       w.p.cfg.NASAddress,
 		To:         m.to,
 		Subject:    replySubject(env.Subject, w.res.Tag),
@@ -110,34 +103,65 @@ func (w *work) reply(m outgoingMail) error {
 	return nil
 }
 
+// render fills a mail template, as text and as its HTML alternative.
+func (p *Pipeline) render(template string, data templates.Message) (text, html string, err error) {
+	if text, err = p.templates.Render(template, data); err != nil {
+		return "", "", err
+	}
+	html, err = p.templates.RenderHTML(template, data)
+	return text, html, err
+}
+
+// host is the domain of our Message-IDs: the NAS address's.
+func (p *Pipeline) host() string {
+	if _, host, _ := strings.Cut(p.cfg.NASAddress, "@"); host != "" {
+		return host
+	}
+	return "nasbot.invalid"
+}
+
 // holdReply decides whether a reply to an address waits for staff instead of going out:
-// replies to old mail (backlog guard), past the per-address cap, or while the circuit breaker
-// is open. Each hold opens an exception so staff release or drop it. capped is true for the
-// last reply the cap lets through, which says so.
+// replies to old mail (backlog guard), and what the outbox guards hold (guardOutbox). Each hold
+// opens an exception so staff release or drop it. capped is true for the last reply the cap
+// lets through, which says so.
 func (w *work) holdReply(to string) (held, capped bool, err error) {
 	env := &w.msg.Envelope
+	why := ""
 	if w.p.cfg.MaxReplyAge > 0 && !env.Date.IsZero() && w.now.Sub(env.Date) > w.p.cfg.MaxReplyAge {
-		return true, false, w.tx.OpenException(w.stored.ID, 0, ReasonReplyHeld, "the mail is older than the backlog guard allows", w.now)
+		why = "the mail is older than the backlog guard allows"
+	} else {
+		capped, why, err = w.p.guardOutbox(w.tx, to, w.now)
 	}
-	total, err := w.tx.RepliesSince("", w.now.Add(-time.Minute))
+	if err != nil || why == "" {
+		return false, capped, err
+	}
+	return true, false, w.tx.OpenException(w.stored.ID, 0, ReasonReplyHeld, why, w.now)
+}
+
+// guardOutbox applies the limits every mail to the outbox passes: the circuit breaker (past
+// RepliesPerMinute in all) and the per-address cap (RepliesPerHour to one address), either of
+// which holds the mail for staff, held saying why. capped is true for the last mail the cap lets
+// through.
+func (p *Pipeline) guardOutbox(tx *store.Tx, to string, now time.Time) (capped bool, held string, err error) {
+	total, err := tx.RepliesSince("", now.Add(-time.Minute))
 	if err != nil {
-		return false, false, err
+		return false, "", err
 	}
-	if total >= w.p.cfg.RepliesPerMinute {
-		w.p.log.Error("reply circuit breaker open: replies are held for staff", slog.Int("replies_last_minute", total))
-		return true, false, w.tx.OpenException(w.stored.ID, 0, ReasonReplyHeld, "too many replies in the last minute (circuit breaker)", w.now)
+	if total >= p.cfg.RepliesPerMinute {
+		p.log.Error("reply circuit breaker open: replies are held for staff", slog.Int("replies_last_minute", total))
+		return false, "too many replies in the last minute (circuit breaker)", nil
 	}
-	sent, err := w.tx.RepliesSince(to, w.now.Add(-time.Hour))
+	sent, err := tx.RepliesSince(to, now.Add(-time.Hour))
 	if err != nil {
-		return false, false, err
+		return false, "", err
 	}
 	switch {
-	case sent+1 == w.p.cfg.RepliesPerHour:
-		return false, true, nil // this one goes, and says it is the last for now
-	case sent >= w.p.cfg.RepliesPerHour:
-		return true, false, w.tx.OpenException(w.stored.ID, 0, ReasonReplyHeld, "too many replies to this address in the last hour", w.now)
+	case sent+1 == p.cfg.RepliesPerHour:
+		return true, "", nil // this one goes, and says it is the last for now
+	case sent >= p.cfg.RepliesPerHour:
+		return false, "too many replies to this address in the last hour", nil
 	}
-	return false, false, nil
+	return false, "", nil
 }
 
 var (

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"nasbot/domain"
 )
 
@@ -167,6 +169,63 @@ func (t *Tx) guarded(what, query string, args ...any) (bool, error) {
 		return false, fmt.Errorf("store: %s: %w", what, err)
 	}
 	return n == 1, nil
+}
+
+// LifecycleNotice is a change a lifecycle job made to an account, kept for a notice to the
+// account's site, with where that notice goes as the site stands now.
+type LifecycleNotice struct {
+	ID          int64      `db:"id"`
+	ODS         string     `db:"ods_code"`
+	Kind        string     `db:"kind"`
+	Address     string     `db:"address"`
+	Status      string     `db:"status"`
+	DeleteAfter *time.Time `db:"delete_after"`
+	DoneAt      time.Time  `db:"done_at"`
+	Mailbox     string     `db:"shared_mailbox"` // "" when the site has none (or is unknown)
+	SiteStatus  string     `db:"site_status"`
+}
+
+// AddLifecycleNotice keeps a job's change to an account for its site's next notice.
+func (t *Tx) AddLifecycleNotice(n LifecycleNotice, now time.Time) error {
+	_, err := exec(t.ctx, t.tx, `INSERT INTO lifecycle_notices (ods_code, kind, address, status, delete_after, done_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, strings.ToUpper(n.ODS), n.Kind, strings.ToLower(n.Address), n.Status,
+		utcPtr(n.DeleteAfter), now.UTC())
+	if err != nil {
+		return fmt.Errorf("store: add lifecycle notice: %w", err)
+	}
+	return nil
+}
+
+// UntoldLifecycleNotices returns the changes no notice has listed yet, by site, in the order
+// they were made.
+func (t *Tx) UntoldLifecycleNotices() ([]LifecycleNotice, error) {
+	var ns []LifecycleNotice
+	err := sel(t.ctx, t.tx, &ns, `SELECT n.id, n.ods_code, n.kind, n.address, n.status, n.delete_after, n.done_at,
+		COALESCE(o.shared_mailbox, '') AS shared_mailbox, COALESCE(o.status, '') AS site_status
+		FROM lifecycle_notices n LEFT JOIN organisations o ON o.ods_code = n.ods_code
+		WHERE n.told_at IS NULL ORDER BY n.ods_code, n.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: untold lifecycle notices: %w", err)
+	}
+	return ns, nil
+}
+
+// MarkLifecycleNoticesTold records that the notice in the outbox row outboxID listed the
+// changes ids; 0 when their site had no mailbox to tell.
+func (t *Tx) MarkLifecycleNoticesTold(ids []int64, outboxID int64, now time.Time) error {
+	var outbox any
+	if outboxID != 0 {
+		outbox = outboxID
+	}
+	query, args, err := sqlx.In(`UPDATE lifecycle_notices SET told_at = ?, outbox = ? WHERE id IN (?)`,
+		now.UTC(), outbox, ids)
+	if err == nil {
+		_, err = exec(t.ctx, t.tx, query, args...)
+	}
+	if err != nil {
+		return fmt.Errorf("store: mark lifecycle notices told: %w", err)
+	}
+	return nil
 }
 
 // LifecycleException is an exception no message caused: a lifecycle report or a failed text.

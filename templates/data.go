@@ -18,6 +18,17 @@ type Message struct {
 	StaffReason   string
 	// Capped is set on the last reply an address gets before the hourly cap holds the rest.
 	Capped bool
+	// Deleted and Inactive are what the lifecycle jobs did to the site's accounts (lifecycle
+	// notice, which answers no request and has no Tag).
+	Deleted  []AccountChange
+	Inactive []AccountChange
+}
+
+// AccountChange is one account in a lifecycle notice, named by its address alone.
+type AccountChange struct {
+	Address string // jane.smith@nhs.net
+	Why     string // why a deleted account was deleted, in plain words
+	Until   string // the day an inactive account is deleted unless used: "31 March 2026"
 }
 
 // Request is one request's outcome in a reply.

@@ -34,6 +34,19 @@ func Examples() map[string]Message {
 			m.StaffDecision, m.StaffReason = "approved", "Agreed: your second site opens next month."
 			m.Requests = []Request{done}
 		}),
+		"lifecycle-deleted-and-inactive": with(func(m *Message) {
+			m.Tag, m.Subject = "", "Changes to NHSmail accounts at Riverside Pharmacy, Ashford"
+			m.Deleted = []AccountChange{
+				{Address: "john.doe@nhs.net", Why: "marked as a leaver, and not joined to another organisation within 30 days"},
+				{Address: "sam.lee@nhs.net", Why: "not used in the 30 days after it became inactive"},
+			}
+			m.Inactive = []AccountChange{{Address: "jane.smith@nhs.net", Until: "31 March 2026"}}
+		}),
+		"lifecycle-inactive-only": with(func(m *Message) {
+			m.Tag, m.Subject = "", "Changes to NHSmail accounts at Riverside Pharmacy, Ashford"
+			m.Inactive = []AccountChange{{Address: "jane.smith@nhs.net", Until: "31 March 2026"},
+				{Address: "sam.lee@nhs.net", Until: "31 March 2026"}}
+		}),
 		"decision-refused": with(func(m *Message) {
 			m.StaffDecision, m.StaffReason = "refused", "Please remove a leaver first."
 			m.Requests = []Request{{What: "Add user Sam Lee", Outcome: "rejected", Summary: "The NAS team could not approve this request."}}

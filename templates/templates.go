@@ -27,10 +27,11 @@ const (
 	Notice      = "notice.txt.tmpl"      // to a genuine shared mailbox whose name was used by unproven mail
 	Refusal     = "refusal.txt.tmpl"     // too large or too many requests
 	Decision    = "decision.txt.tmpl"    // NAS staff approved or refused a request in review
+	Lifecycle   = "lifecycle.txt.tmpl"   // to a site's shared mailbox: accounts the lifecycle jobs deleted or made inactive
 )
 
 // Names lists every mail template.
-var Names = []string{Reply, Unparseable, Notice, Refusal, Decision}
+var Names = []string{Reply, Unparseable, Notice, Refusal, Decision, Lifecycle}
 
 // Renderer renders mail templates.
 type Renderer struct {

@@ -12,10 +12,13 @@ import (
 	"time"
 
 	"nasbot/lifecycle"
+	"nasbot/pipeline"
+	"nasbot/templates"
 )
 
-// cmdLifecycle runs the lifecycle jobs once (leavers, inactivity, dormant mailboxes) and prints
-// what they did, as counts. Run it daily from cron or a systemd timer; every job is idempotent.
+// cmdLifecycle runs the lifecycle jobs once (leavers, inactivity, dormant mailboxes, then the
+// sites' notices, which the bot's sender delivers from the outbox) and prints what they did, as
+// counts. Run it daily from cron or a systemd timer; every job is idempotent.
 // Addresses are personal data: they are printed only with --verbose.
 func cmdLifecycle(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("lifecycle", flag.ContinueOnError)
@@ -44,11 +47,17 @@ func cmdLifecycle(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	defer st.Close()
+	renderer, err := templates.New(cfg.TemplatesDir)
+	if err != nil {
+		fmt.Fprintln(stderr, "nasbot lifecycle:", err)
+		return exitFailed
+	}
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	notices := pipeline.NewNotifier(pipeline.New(st, pipelineConfig(cfg), renderer, log, time.Now))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	results, err := lifecycle.NewRunner(st, log).Run(ctx, now, *dryRun)
+	results, err := lifecycle.NewRunner(st, notices, log).Run(ctx, now, *dryRun)
 	printLifecycle(stdout, results, now, *dryRun, *verbose)
 	if err != nil {
 		fmt.Fprintln(stderr, "nasbot lifecycle:", err)
@@ -64,6 +73,7 @@ var lifecycleWords = map[lifecycle.Kind]string{
 	lifecycle.MarkInactive:     "accounts marked inactive",
 	lifecycle.Reactivate:       "accounts active again",
 	lifecycle.Report:           "reports to NAS staff",
+	lifecycle.Notify:           "sites told",
 }
 
 // printLifecycle writes one line per job with its counts, then with verbose one line per action.

@@ -58,11 +58,11 @@ func TestLifecycleCommand(t *testing.T) {
 	}
 	out = run("--verbose")
 	if !strings.Contains(out, "leavers: 1 accounts deleted") || !strings.Contains(out, "delete_account ben.cole@nhs.net") ||
-		!strings.Contains(out, "inactivity: nothing to do") {
+		!strings.Contains(out, "inactivity: nothing to do") || !strings.Contains(out, "notices: 1 sites told") {
 		t.Fatalf("run:\n%s", out)
 	}
 	out = run()
-	if strings.Count(out, "nothing to do") != 3 {
+	if strings.Count(out, "nothing to do") != 4 {
 		t.Fatalf("second run:\n%s", out)
 	}
 
