@@ -12,22 +12,34 @@ import (
 // subtests named sqlite and postgres: the store's code is one for both, and so are its tests.
 func EachStore(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Helper()
-	urls := map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "nasbot.db") },
-		"postgres": func(t *testing.T) string { return Postgres(t) },
-	}
 	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			s, err := store.Open(ctx, urls[name](t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			fn(t, s)
-		})
+		t.Run(name, func(t *testing.T) { fn(t, openStore(t, name)) })
 	}
+}
+
+// EachStoreBench is EachStore for benchmarks.
+func EachStoreBench(b *testing.B, fn func(b *testing.B, s *store.Store)) {
+	b.Helper()
+	for _, name := range []string{"sqlite", "postgres"} {
+		b.Run(name, func(b *testing.B) { fn(b, openStore(b, name)) })
+	}
+}
+
+// openStore opens a fresh, migrated store of the backend (sqlite or postgres), closed when tb ends.
+func openStore(tb testing.TB, backend string) *store.Store {
+	tb.Helper()
+	url := filepath.Join(tb.TempDir(), "nasbot.db")
+	if backend == "postgres" {
+		url = Postgres(tb)
+	}
+	ctx := context.Background()
+	s, err := store.Open(ctx, url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
