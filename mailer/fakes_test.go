@@ -26,6 +26,8 @@ type memLedger struct {
 	calls   int
 	// lastValidity is the UIDVALIDITY of the latest LastUID call.
 	lastValidity uint32
+	// met is the first MeetMailbox of each mailbox: its UIDVALIDITY and UIDNEXT.
+	met map[string][2]uint32
 }
 
 type ledgerKey struct {
@@ -35,7 +37,16 @@ type ledgerKey struct {
 }
 
 func newMemLedger() *memLedger {
-	return &memLedger{ids: make(map[ledgerKey]int64), failUID: make(map[uint32]int)}
+	return &memLedger{ids: make(map[ledgerKey]int64), failUID: make(map[uint32]int), met: make(map[string][2]uint32)}
+}
+
+func (l *memLedger) MeetMailbox(_ context.Context, mailbox string, uidValidity, uidNext uint32, _ time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.met[mailbox]; !ok {
+		l.met[mailbox] = [2]uint32{uidValidity, uidNext}
+	}
+	return nil
 }
 
 func (l *memLedger) LastUID(_ context.Context, mailbox string, uidValidity uint32) (uint32, error) {

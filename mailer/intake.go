@@ -25,6 +25,9 @@ type Ledger interface {
 	// SaveInbound stores the raw message durably in one transaction; isNew is false when that
 	// (mailbox, uidValidity, uid) was stored before.
 	SaveInbound(ctx context.Context, in domain.Inbound) (id int64, isNew bool, err error)
+	// MeetMailbox records, the first time only, which mail was in the mailbox when it was first
+	// selected (UIDs below uidNext): the backlog guard holds the replies to it.
+	MeetMailbox(ctx context.Context, mailbox string, uidValidity, uidNext uint32, now time.Time) error
 }
 
 // IMAPConfig says where the NAS mailbox is and how to watch it.
@@ -213,6 +216,8 @@ type conn struct {
 	c           *imapclient.Client
 	changed     chan struct{} // a new EXISTS count arrived (RFC 3501 section 7.3.1)
 	uidValidity uint32
+	uidNext     uint32 // at SELECT
+	met         bool   // the ledger has recorded the mailbox
 	idle        bool
 	stop        func() bool
 }
@@ -305,7 +310,7 @@ func (in *Intake) prepare(cn *conn) error {
 	if data.UIDValidity == 0 {
 		return errors.New("mailer: imap select: server sent no UIDVALIDITY")
 	}
-	cn.uidValidity = data.UIDValidity
+	cn.uidValidity, cn.uidNext = data.UIDValidity, uint32(data.UIDNext)
 	caps := cn.c.Caps()
 	cn.idle = (caps.Has(imap.CapIdle) || caps.Has(imap.CapIMAP4rev2)) && !in.noIdle
 	return nil
@@ -346,6 +351,12 @@ func (e *ledgerError) Unwrap() error { return e.err }
 // saw its SaveInbound succeed. The UID list comes from UID SEARCH ALL, so the "UID N:* matches
 // the highest UID" trap of RFC 3501 section 6.4.8 does not arise.
 func (in *Intake) pass(ctx context.Context, cn *conn) (stored int, err error) {
+	if !cn.met {
+		if err := in.ledger.MeetMailbox(ctx, in.ep.Mailbox, cn.uidValidity, cn.uidNext, time.Now()); err != nil {
+			return 0, &ledgerError{fmt.Errorf("mailer: ledger meet mailbox: %w", err)}
+		}
+		cn.met = true
+	}
 	last, err := in.ledger.LastUID(ctx, in.ep.Mailbox, cn.uidValidity)
 	if err != nil {
 		return 0, &ledgerError{fmt.Errorf("mailer: ledger last uid: %w", err)}

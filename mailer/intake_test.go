@@ -105,6 +105,25 @@ func TestPollOnceStoresInUIDOrderAndMoves(t *testing.T) {
 	}
 }
 
+func TestPollOnceRecordsWhatWasInTheMailboxAtTheFirstMeeting(t *testing.T) {
+	e := newIntakeEnv(t)
+	e.append(t, request(1), request(2))
+	if _, err := e.intake.PollOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	first := e.ledger.met["INBOX"]
+	if first[0] == 0 || first[1] != 3 {
+		t.Fatalf("first meeting recorded UIDVALIDITY %d, UIDNEXT %d; want UIDNEXT 3 (UIDs 1 and 2 were there)", first[0], first[1])
+	}
+	e.append(t, request(3))
+	if _, err := e.intake.PollOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.ledger.met["INBOX"]; got != first {
+		t.Errorf("a later pass changed the first meeting: %v, want %v", got, first)
+	}
+}
+
 func TestPollOnceStoreFailureLeavesMessage(t *testing.T) {
 	e := newIntakeEnv(t)
 	e.append(t, request(1), request(2), request(3))

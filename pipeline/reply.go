@@ -121,21 +121,34 @@ func (p *Pipeline) host() string {
 }
 
 // holdReply decides whether a reply to an address waits for staff instead of going out:
-// replies to old mail (backlog guard), and what the outbox guards hold (guardOutbox). Each hold
-// opens an exception so staff release or drop it. capped is true for the last reply the cap
-// lets through, which says so.
+// replies the backlog guard holds (backlogged), and what the outbox guards hold (guardOutbox).
+// Each hold opens an exception so staff release or drop it. capped is true for the last reply
+// the cap lets through, which says so.
 func (w *work) holdReply(to string) (held, capped bool, err error) {
-	env := &w.msg.Envelope
-	why := ""
-	if w.p.cfg.MaxReplyAge > 0 && !env.Date.IsZero() && w.now.Sub(env.Date) > w.p.cfg.MaxReplyAge {
-		why = "the mail is older than the backlog guard allows"
-	} else {
+	why, err := w.backlogged()
+	if err == nil && why == "" {
 		capped, why, err = w.p.guardOutbox(w.tx, to, w.now)
 	}
 	if err != nil || why == "" {
 		return false, capped, err
 	}
 	return true, false, w.tx.OpenException(w.stored.ID, 0, ReasonReplyHeld, why, w.now)
+}
+
+// backlogged is the backlog guard (MaxReplyAge > 0): so that connecting the bot to an inbox
+// with a history never mails everyone in it, the replies to mail older than MaxReplyAge, and
+// to the mail already in the inbox when the bot first read it, wait for staff. It says why.
+func (w *work) backlogged() (why string, err error) {
+	if w.p.cfg.MaxReplyAge <= 0 {
+		return "", nil
+	}
+	if date := w.msg.Envelope.Date; !date.IsZero() && w.now.Sub(date) > w.p.cfg.MaxReplyAge {
+		return "the mail is older than the backlog guard allows", nil
+	}
+	if first, err := w.tx.FoundAtFirstMeeting(w.stored.ID); err != nil || !first {
+		return "", err
+	}
+	return "the mail was already in the inbox when the bot first read it (backlog guard)", nil
 }
 
 // guardOutbox applies the limits every mail to the outbox passes: the circuit breaker (past

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -207,6 +208,45 @@ func TestLedgerStoresOnceAndOutboxRoundTrip(t *testing.T) {
 		}
 		if due, _ := s.PendingReplies(ctx, 10, now.Add(time.Hour)); len(due) != 0 {
 			t.Fatalf("sent reply still pending: %+v", due)
+		}
+	})
+}
+
+func TestFirstMeetingOfAMailbox(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Now()
+		save := func(uidValidity, uid uint32) int64 {
+			id, _, err := s.SaveInbound(ctx, domain.Inbound{Mailbox: "INBOX", UIDValidity: uidValidity, UID: uid,
+				Raw: fmt.Appendf(nil, "Subject: %d/%d\r\n\r\n", uidValidity, uid)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		found := func(id int64) (first bool) {
+			err := s.InTx(ctx, func(tx *store.Tx) (err error) {
+				first, err = tx.FoundAtFirstMeeting(id)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return first
+		}
+		if err := s.MeetMailbox(ctx, "INBOX", 7, 3, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MeetMailbox(ctx, "INBOX", 7, 10, now); err != nil { // a later connection
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			uidValidity, uid uint32
+			want             bool
+		}{{7, 1, true}, {7, 2, true}, {7, 3, false}, {7, 9, false}, {8, 1, false}} {
+			if got := found(save(c.uidValidity, c.uid)); got != c.want {
+				t.Errorf("UIDVALIDITY %d UID %d: found at the first meeting = %v, want %v", c.uidValidity, c.uid, got, c.want)
+			}
 		}
 	})
 }

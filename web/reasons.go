@@ -32,8 +32,9 @@ var reasonTexts = map[string]string{
 		"the site must send the request again from its shared mailbox. Refuse (close) the case once handled.",
 	reasonUnparseable: "Nothing in the mail could be read as a request; the sender was sent the request format. " +
 		"Re-parse it if the parser has since learned to read it, or close the case.",
-	reasonReplyHeld: "A reply was held back instead of going out: the mail was old when it was read (backlog guard), " +
-		"or too many replies went out at once. An admin sends or drops it under Replies below; then close the case.",
+	reasonReplyHeld: "A reply was held back instead of going out: the mail was old when it was read, or was already " +
+		"in the inbox when the bot first read it (backlog guard), or too many replies went out at once. An admin " +
+		"sends or drops it under Replies below, which closes the case.",
 	string(domain.TooLarge):        "The mail was larger than we accept; the sender was told. Close the case once handled.",
 	string(domain.TooManyRequests): "The mail held more requests than we accept in one email; the sender was told.",
 }

@@ -121,6 +121,15 @@ func startTestBot(t *testing.T, tweak func(*Config)) testBot {
 // startTestBotOn is startTestBot on the given mail servers and database.
 func startTestBotOn(t *testing.T, servers testenv.Mail, dsn string, tweak func(*Config)) testBot {
 	t.Helper()
+	tb := newTestBot(t, servers, dsn)
+	tb.start(t, tweak)
+	return tb
+}
+
+// newTestBot makes the bot's inbox, one site's shared mailbox and the bot's config, so that a
+// test may put mail in the inbox before start runs the bot.
+func newTestBot(t *testing.T, servers testenv.Mail, dsn string) testBot {
+	t.Helper()
 	tb := testBot{servers: servers}
 	tb.inbox = tb.servers.NewAddress(t, "nas.test")
 	tb.shared = tb.servers.NewAddress(t, "nhs.net")
@@ -135,18 +144,24 @@ func startTestBotOn(t *testing.T, servers testenv.Mail, dsn string, tweak func(*
 	cfg.TrustAuthServ = []string{"mx.nas.test"}
 	cfg.HTTPAddr = freeAddr(t)
 	cfg.MaxReplyAge = 0
-	if tweak != nil {
-		tweak(&cfg)
-	}
 	tb.cfg = cfg
+	return tb
+}
+
+// start runs the bot with the test directory; tweak (may be nil) adjusts its config first.
+func (tb *testBot) start(t *testing.T, tweak func(*Config)) {
+	t.Helper()
+	if tweak != nil {
+		tweak(&tb.cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := openStore(ctx, cfg)
+	st, err := openStore(ctx, tb.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tb.store = st
 	importTestDirectory(t, st, tb.shared)
-	b, err := newBot(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b, err := newBot(tb.cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +174,6 @@ func startTestBotOn(t *testing.T, servers testenv.Mail, dsn string, tweak func(*
 		}
 		st.Close()
 	})
-	return tb
 }
 
 func importTestDirectory(t *testing.T, st *store.Store, shared string) {
