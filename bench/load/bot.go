@@ -48,6 +48,7 @@ func startBot(o options, svc services, bin string, env []string, inbox string) (
 		"NASBOT_MAX_REPLY_AGE=0",
 		"NASBOT_REPLIES_PER_MINUTE=1000000",
 		"NASBOT_REPLIES_PER_HOUR=1000000",
+		"NASBOT_LIFECYCLE_AT=off", // not part of what is measured
 		"NASBOT_HTTP_ADDR=127.0.0.1:"+port)
 	if o.profile {
 		pport, err := freePort()

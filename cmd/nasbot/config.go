@@ -33,6 +33,7 @@ type Config struct {
 	GuideURL        string        `env:"GUIDE_URL"`
 	LogFormat       string        `env:"LOG_FORMAT" envDefault:"text"`
 	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
+	LifecycleAt     string        `env:"LIFECYCLE_AT" envDefault:"02:30"` // daily, local time; "off"
 
 	// The staff desk.
 	DeskSecureCookie   bool          `env:"DESK_SECURE_COOKIE" envDefault:"true"`
@@ -97,6 +98,9 @@ func (c Config) Validate(needMail bool) error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("LOG_FORMAT", "must be text or json")
+	}
+	if _, err := untilDaily(time.Now(), c.LifecycleAt); err != nil && c.LifecycleAt != lifecycleOff {
+		bad("LIFECYCLE_AT", err.Error()+`, or "off"`)
 	}
 	if err := c.TextConfig.Validate(); err != nil {
 		errs = append(errs, err)

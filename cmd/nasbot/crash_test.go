@@ -160,7 +160,7 @@ func prepareBacklog(t *testing.T, servers testenv.Mail, dsn, inbox string, w cra
 		"NASBOT_DATABASE_URL="+dsn,
 		"NASBOT_IMAP_URL=imap://"+url.UserPassword(inbox, servers.Password).String()+"@"+servers.IMAPAddr+"/INBOX",
 		"NASBOT_SMTP_URL=smtp://"+servers.SMTPAddr+"?tls=none",
-		"NASBOT_FROM_ADDRESS="+inbox, "NASBOT_TRUST_AUTHSERV=mx.nas.test", "NASBOT_MAX_REPLY_AGE=0",
+		"NASBOT_FROM_ADDRESS="+inbox, "NASBOT_TRUST_AUTHSERV=mx.nas.test", "NASBOT_MAX_REPLY_AGE=0", "NASBOT_LIFECYCLE_AT=off",
 		"NASBOT_REPLIES_PER_MINUTE=100000", "NASBOT_LOG_LEVEL=info")
 	return st, env
 }

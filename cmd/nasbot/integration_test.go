@@ -144,6 +144,7 @@ func newTestBot(t *testing.T, servers testenv.Mail, dsn string) testBot {
 	cfg.TrustAuthServ = []string{"mx.nas.test"}
 	cfg.HTTPAddr = freeAddr(t)
 	cfg.MaxReplyAge = 0
+	cfg.LifecycleAt = lifecycleOff // a run at 02:30 would change the test's directory
 	tb.cfg = cfg
 	return tb
 }

@@ -179,9 +179,9 @@ func (b *bot) run(ctx context.Context) error {
 	return g.Wait()
 }
 
-// poll reads the inbox while this replica holds the poller lock: one replica polls, every
-// replica decides and sends. A lost lock (its database session died) stops polling until the
-// lock is taken again, by this replica or another.
+// poll reads the inbox, and runs the daily lifecycle jobs, while this replica holds the poller
+// lock: one replica polls, every replica decides and sends. A lost lock (its database session
+// died) stops polling until the lock is taken again, by this replica or another.
 func (b *bot) poll(ctx context.Context) error {
 	for ctx.Err() == nil {
 		release, lost, err := b.store.PollerLock(ctx)
@@ -200,6 +200,11 @@ func (b *bot) poll(ctx context.Context) error {
 		}
 		b.log.Info("this replica reads the inbox")
 		pollCtx, cancel := context.WithCancel(ctx)
+		lifecycleDone := make(chan struct{})
+		go func() {
+			defer close(lifecycleDone)
+			b.lifecycleDaily(pollCtx)
+		}()
 		go func() {
 			select {
 			case <-lost:
@@ -210,6 +215,7 @@ func (b *bot) poll(ctx context.Context) error {
 		}()
 		err = b.intake.Run(pollCtx)
 		cancel()
+		<-lifecycleDone
 		release()
 		if err != nil {
 			return err
