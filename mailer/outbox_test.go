@@ -284,6 +284,18 @@ func TestSMTPAuth(t *testing.T) {
 	}
 }
 
+// runSenderBehindProxy runs a sender until the test ends, through a proxy that counts its
+// connections; only Wake starts a round.
+func runSenderBehindProxy(t *testing.T) (*senderEnv, *Sender, *switchProxy) {
+	e := newSenderEnv(t)
+	proxy := startProxy(t, e.srv.SMTPAddr)
+	proxy.up.Store(true)
+	s := e.sender(t, proxy.addr())
+	s.cfg.Tick = time.Hour
+	runSender(t, s)
+	return e, s, proxy
+}
+
 // runSender runs s until the test ends.
 func runSender(t *testing.T, s *Sender) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -308,12 +320,7 @@ func waitSent(t *testing.T, e *senderEnv, id int64) {
 }
 
 func TestRunKeepsTheConnectionBetweenRounds(t *testing.T) {
-	e := newSenderEnv(t)
-	proxy := startProxy(t, e.srv.SMTPAddr)
-	proxy.up.Store(true)
-	s := e.sender(t, proxy.addr())
-	s.cfg.Tick = time.Hour
-	runSender(t, s)
+	e, s, proxy := runSenderBehindProxy(t)
 
 	for id := int64(1); id <= 3; id++ {
 		e.outbox.add(reply(int(id), "hal@nhs.net"))
@@ -326,12 +333,7 @@ func TestRunKeepsTheConnectionBetweenRounds(t *testing.T) {
 }
 
 func TestRunRedialsWhenTheServerClosedTheKeptConnection(t *testing.T) {
-	e := newSenderEnv(t)
-	proxy := startProxy(t, e.srv.SMTPAddr)
-	proxy.up.Store(true)
-	s := e.sender(t, proxy.addr())
-	s.cfg.Tick = time.Hour
-	runSender(t, s)
+	e, s, proxy := runSenderBehindProxy(t)
 
 	e.outbox.add(reply(1, "hal@nhs.net"))
 	s.Wake()
