@@ -25,6 +25,7 @@ var (
 	ErrNoRequest      = errors.New("this case is about the whole message, not one request")
 	ErrNotReparsable  = errors.New("only mail that could not be read can be parsed again")
 	ErrStillInReview  = errors.New("the request still needs review")
+	ErrNoMessage      = errors.New("no message caused this case, so there is nothing to approve or re-run: close it once handled")
 )
 
 // Desk applies NAS staff decisions through the same handlers, store transaction and outbox as
@@ -55,29 +56,54 @@ func (d *Desk) Rerun(ctx context.Context, exceptionID int64, staff string, edite
 }
 
 // Refuse closes the case; a request in it is refused with the staff member's reason, and the
-// sender is told.
+// sender is told. A case no message caused (a lifecycle report, a failed text) is only closed,
+// with the reason in its history: there is nobody to answer.
 func (d *Desk) Refuse(ctx context.Context, exceptionID int64, staff, reason string) error {
-	return d.inCase(ctx, exceptionID, func(w *work, c store.CaseUnderWork) error {
-		if err := w.tx.ResolveException(exceptionID, w.now); err != nil {
-			return err
-		}
-		if err := w.tx.Audit(staff, "refuse", w.res.Tag, reason, w.now); err != nil {
-			return err
-		}
-		if c.RequestRef == nil {
-			return nil // message-level cases (unproven, unreadable) were answered already
-		}
-		req, err := caseRequest(c)
+	return d.p.store.InTx(ctx, func(tx *store.Tx) error {
+		c, err := openCase(tx, exceptionID)
 		if err != nil {
 			return err
 		}
-		dec := domain.Decision{Outcome: domain.Rejected, Reasons: []domain.Reason{c.Reason}, Account: req.Account,
-			Summary: "The NAS team could not approve this request."}
-		if err := w.tx.SetRequestOutcome(*c.RequestRef, dec, *c.Fields); err != nil {
+		if c.MessageRef == 0 {
+			return closeCase(tx, c, staff, reason, d.p.now())
+		}
+		w, err := d.work(tx, c)
+		if err != nil {
 			return err
 		}
-		return w.reply(decisionMail(w, req, dec, "refused", reason))
+		return refuse(w, c, staff, reason)
 	})
+}
+
+// closeCase closes a case no message caused.
+func closeCase(tx *store.Tx, c store.CaseUnderWork, staff, reason string, now time.Time) error {
+	if err := tx.ResolveException(c.ExceptionID, now); err != nil {
+		return err
+	}
+	return tx.Audit(staff, "close", c.Tag(), reason, now)
+}
+
+// refuse closes a message's case and refuses its request, if any, telling the sender.
+func refuse(w *work, c store.CaseUnderWork, staff, reason string) error {
+	if err := w.tx.ResolveException(c.ExceptionID, w.now); err != nil {
+		return err
+	}
+	if err := w.tx.Audit(staff, "refuse", w.res.Tag, reason, w.now); err != nil {
+		return err
+	}
+	if c.RequestRef == nil {
+		return nil // message-level cases (unproven, unreadable) were answered already
+	}
+	req, err := caseRequest(c)
+	if err != nil {
+		return err
+	}
+	dec := domain.Decision{Outcome: domain.Rejected, Reasons: []domain.Reason{c.Reason}, Account: req.Account,
+		Summary: "The NAS team could not approve this request."}
+	if err := w.tx.SetRequestOutcome(*c.RequestRef, dec, *c.Fields); err != nil {
+		return err
+	}
+	return w.reply(decisionMail(w, req, dec, "refused", reason))
 }
 
 // Reparse reads a stored message that could not be read again (after a parser change, say) and
@@ -186,29 +212,50 @@ func (d *Desk) redecide(ctx context.Context, exceptionID int64, staff, action, r
 	})
 }
 
-// inCase loads a case and its message in one transaction, with the sender as recorded.
+// inCase loads an open case and its message in one transaction, with the sender as recorded.
 func (d *Desk) inCase(ctx context.Context, exceptionID int64, fn func(*work, store.CaseUnderWork) error) error {
 	return d.p.store.InTx(ctx, func(tx *store.Tx) error {
-		c, err := tx.CaseForUpdate(exceptionID)
+		c, err := openCase(tx, exceptionID)
 		if err != nil {
 			return err
 		}
-		if c.State != store.ExceptionOpen {
-			return fmt.Errorf("case %d is closed: %w", exceptionID, store.ErrAlreadyDecided)
-		}
-		m, err := tx.Message(c.MessageRef)
+		w, err := d.work(tx, c)
 		if err != nil {
-			return err
-		}
-		w := &work{p: d.p, tx: tx, stored: m, msg: parser.Parse(m.Raw, d.p.cfg.Parse), now: d.p.now()}
-		w.res = Result{ID: m.ID, Tag: m.Tag()}
-		// The case was decided with a proven sender, or it would have no request to redecide.
-		w.proof = domain.Verification{Verified: c.Verdict != string(domain.Unverified), From: c.Sender}
-		if err := w.identifySender(); err != nil {
 			return err
 		}
 		return fn(w, c)
 	})
+}
+
+// openCase loads a case that is still open.
+func openCase(tx *store.Tx, exceptionID int64) (store.CaseUnderWork, error) {
+	c, err := tx.CaseForUpdate(exceptionID)
+	if err != nil {
+		return c, err
+	}
+	if c.State != store.ExceptionOpen {
+		return c, fmt.Errorf("case %d is closed: %w", exceptionID, store.ErrAlreadyDecided)
+	}
+	return c, nil
+}
+
+// work loads the message a case is about, parsed, with its sender as recorded.
+func (d *Desk) work(tx *store.Tx, c store.CaseUnderWork) (*work, error) {
+	if c.MessageRef == 0 {
+		return nil, ErrNoMessage
+	}
+	m, err := tx.Message(c.MessageRef)
+	if err != nil {
+		return nil, err
+	}
+	w := &work{p: d.p, tx: tx, stored: m, msg: parser.Parse(m.Raw, d.p.cfg.Parse), now: d.p.now()}
+	w.res = Result{ID: m.ID, Tag: m.Tag()}
+	// The case was decided with a proven sender, or it would have no request to redecide.
+	w.proof = domain.Verification{Verified: c.Verdict != string(domain.Unverified), From: c.Sender}
+	if err := w.identifySender(); err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 func caseRequest(c store.CaseUnderWork) (domain.Request, error) {

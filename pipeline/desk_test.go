@@ -220,3 +220,44 @@ func caseOf(detail string) int64 {
 	fmt.Sscanf(detail, "case %d:", &id)
 	return id
 }
+
+// A case no message caused (a lifecycle report) is closed with its reason in its own history,
+// nobody is written to, and there is nothing to approve or re-run.
+func TestDeskClosesACaseNoMessageCaused(t *testing.T) {
+	f := newFixture(t, pipeline.Config{})
+	ctx := context.Background()
+	var id int64
+	err := f.store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = tx.ReportMailbox("T4821", "mailbox_dormant", "silent for seven months", testNow)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	desk := pipeline.NewDesk(f.p)
+	if err := desk.Approve(ctx, id, "staff@nas.test", "fine"); !errors.Is(err, pipeline.ErrNoMessage) {
+		t.Fatalf("approve: want ErrNoMessage, got %v", err)
+	}
+	if err := desk.Rerun(ctx, id, "staff@nas.test", domain.Request{}); !errors.Is(err, pipeline.ErrNoMessage) {
+		t.Fatalf("rerun: want ErrNoMessage, got %v", err)
+	}
+	if err := desk.Refuse(ctx, id, "staff@nas.test", "The site still uses it for post; kept."); err != nil {
+		t.Fatal(err)
+	}
+	exc, err := f.store.Exception(ctx, id)
+	if err != nil || exc.State != store.ExceptionClosed {
+		t.Fatalf("case after closing: %+v %v", exc, err)
+	}
+	history, err := f.store.History(ctx, exc.Tag())
+	if err != nil || len(history) != 1 || history[0].Action != "close" || history[0].Actor != "staff@nas.test" ||
+		history[0].Detail != "The site still uses it for post; kept." {
+		t.Fatalf("history: %+v %v", history, err)
+	}
+	if replies, _ := f.store.PendingReplies(ctx, 10, testNow); len(replies) != 0 {
+		t.Fatalf("closing wrote to someone: %+v", replies)
+	}
+	if err := desk.Refuse(ctx, id, "staff@nas.test", "again"); !errors.Is(err, store.ErrAlreadyDecided) {
+		t.Fatalf("closing twice: want ErrAlreadyDecided, got %v", err)
+	}
+}

@@ -132,8 +132,8 @@ func TestDrainerRetriesThenGivesUp(t *testing.T) {
 		if texts[0].State != store.TextFailed || texts[0].Attempts != 3 {
 			t.Fatalf("after three failures: %+v", texts[0])
 		}
-		open, err := s.LifecycleExceptions(ctx)
-		if err != nil || len(open) != 1 || open[0].Reason != store.TextFailedReason ||
+		open, err := s.Queue(ctx, store.QueueFilter{Reason: string(store.TextFailedReason)})
+		if err != nil || len(open) != 1 || open[0].Account != amelia.Address ||
 			!strings.Contains(open[0].Detail, amelia.Address) || !strings.Contains(open[0].Detail, "503") {
 			t.Fatalf("staff should be told: %+v %v", open, err)
 		}
@@ -167,7 +167,7 @@ func TestDrainerPermanentFailures(t *testing.T) {
 				t.Errorf("%s: %+v", addr, texts)
 			}
 		}
-		if open, _ := s.LifecycleExceptions(ctx); len(open) != 3 {
+		if open, _ := s.Queue(ctx, store.QueueFilter{Reason: string(store.TextFailedReason)}); len(open) != 3 {
 			t.Fatalf("want three text_failed exceptions: %+v", open)
 		}
 		if strings.Contains(logs.String(), bad.Mobile) {

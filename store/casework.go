@@ -16,7 +16,7 @@ const (
 )
 
 // CaseUnderWork is an open exception with what a staff decision needs: the request as parsed
-// and the message it came in.
+// and the message it came in. One no message caused has MessageRef 0 and empty message fields.
 type CaseUnderWork struct {
 	ExceptionID int64         `db:"exception_id"`
 	Reason      domain.Reason `db:"reason"`
@@ -33,12 +33,26 @@ type CaseUnderWork struct {
 	HeaderID    string        `db:"message_id"`
 }
 
+// Tag is the case's reference and history subject, as QueueItem.Tag.
+func (c CaseUnderWork) Tag() string { return caseTag(c.MessageRef, c.ExceptionID) }
+
+// caseTag names a case: its message's tag, or "case 12" when no message caused it, so that
+// such a case has a history of its own instead of sharing NAS-000000.
+func caseTag(messageRef, exceptionID int64) string {
+	if messageRef == 0 {
+		return fmt.Sprintf("case %d", exceptionID)
+	}
+	return Tag(messageRef)
+}
+
 // CaseForUpdate loads an exception inside the transaction that will decide it.
 func (t *Tx) CaseForUpdate(exceptionID int64) (CaseUnderWork, error) {
 	var c CaseUnderWork
-	err := get(t.ctx, t.tx, &c, `SELECT e.id AS exception_id, e.reason, e.state, e.message, e.request,
-		r.fields, r.type, m.verdict, m.sender_kind, m.sender, m.ods_code, m.subject, m.message_id
-		FROM exceptions e JOIN messages m ON m.id = e.message LEFT JOIN requests r ON r.id = e.request
+	err := get(t.ctx, t.tx, &c, `SELECT e.id AS exception_id, e.reason, e.state, COALESCE(e.message, 0) AS message,
+		e.request, r.fields, r.type, COALESCE(m.verdict, '') AS verdict, COALESCE(m.sender_kind, '') AS sender_kind,
+		COALESCE(m.sender, '') AS sender, `+excODS+` AS ods_code, COALESCE(m.subject, '') AS subject,
+		COALESCE(m.message_id, '') AS message_id
+		FROM exceptions e LEFT JOIN messages m ON m.id = e.message LEFT JOIN requests r ON r.id = e.request
 		WHERE e.id = ?`, exceptionID)
 	if err != nil {
 		return c, fmt.Errorf("store: case %d: %w", exceptionID, err)

@@ -132,13 +132,14 @@ func (t *Tx) DeleteAccount(address, status string, now time.Time) (ok bool, err 
 // ReportMailbox puts a lifecycle finding about a site's shared mailbox in the staff queue and
 // records it as the site's latest report for reason (see MailboxActivity).
 func (t *Tx) ReportMailbox(ods string, reason domain.Reason, detail string, now time.Time) (exceptionID int64, err error) {
-	id, err := t.openLifecycleException(reason, detail, now)
+	ods = strings.ToUpper(ods)
+	id, err := t.openLifecycleException(reason, ods, "", detail, now)
 	if err != nil {
 		return 0, err
 	}
 	_, err = exec(t.ctx, t.tx, `INSERT INTO mailbox_reports (ods_code, reason, exception, reported_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (ods_code, reason) DO UPDATE SET exception = excluded.exception, reported_at = excluded.reported_at`,
-		strings.ToUpper(ods), reason, id, now.UTC())
+		ods, reason, id, now.UTC())
 	if err != nil {
 		return 0, fmt.Errorf("store: report mailbox %s: %w", ods, err)
 	}
@@ -146,11 +147,12 @@ func (t *Tx) ReportMailbox(ods string, reason domain.Reason, detail string, now 
 }
 
 // openLifecycleException opens an exception that no message caused (a lifecycle finding or a
-// failed text): its message and request are NULL.
-func (t *Tx) openLifecycleException(reason domain.Reason, detail string, now time.Time) (int64, error) {
+// failed text): its message and request are NULL, so it names its site and account ("" when
+// unknown) itself, for the staff queue to show and filter.
+func (t *Tx) openLifecycleException(reason domain.Reason, ods, account, detail string, now time.Time) (int64, error) {
 	var id int64
-	err := get(t.ctx, t.tx, &id, `INSERT INTO exceptions (reason, detail, created_at) VALUES (?, ?, ?) RETURNING id`,
-		reason, detail, now.UTC())
+	err := get(t.ctx, t.tx, &id, `INSERT INTO exceptions (reason, ods_code, account, detail, created_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, reason, ods, account, detail, now.UTC())
 	if err != nil {
 		return 0, fmt.Errorf("store: open exception %s: %w", reason, err)
 	}

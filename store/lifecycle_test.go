@@ -183,8 +183,9 @@ func TestMailboxActivityAndReports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		open, err := s.LifecycleExceptions(ctx)
-		if err != nil || len(open) != 2 || open[0].Detail != "silent" || open[0].Reason != dormant {
+		open, err := s.Queue(ctx, store.QueueFilter{})
+		if err != nil || len(open) != 2 || open[0].Detail != "silent" || open[0].Reason != string(dormant) ||
+			open[0].ODS != "FH3M8" || open[1].ODS != "FH3M8" {
 			t.Fatalf("exceptions: %+v %v", open, err)
 		}
 	})

@@ -24,8 +24,9 @@ type QueueFilter struct {
 	Sector   string
 	ODS      string
 	Assignee string // a staff address, or Unassigned
-	// Search matches a reference tag (NAS-000123) exactly, or else an ODS code, an address or
-	// words of the subject or the request's fields.
+	// Search matches a reference (NAS-000123, or case 12 for a case no message caused) exactly,
+	// or else an ODS code, an address or words of the subject, the request's fields or, for a
+	// case no message caused, its detail.
 	Search string
 	Limit  int // default 100
 	Offset int
@@ -34,7 +35,9 @@ type QueueFilter struct {
 // Unassigned is the QueueFilter.Assignee of cases nobody took.
 const Unassigned = "-"
 
-// QueueItem is one exception with the message and site it is about.
+// QueueItem is one exception with the message and site it is about. One that no message caused
+// (a lifecycle report, a failed text) has MessageRef 0, no ReceivedAt and empty message fields;
+// its site and account are those it names itself.
 type QueueItem struct {
 	ID          int64      `db:"id"`
 	MessageRef  int64      `db:"message"`
@@ -45,7 +48,7 @@ type QueueItem struct {
 	Assignee    string     `db:"assignee"`
 	CreatedAt   time.Time  `db:"created_at"`
 	ClosedAt    *time.Time `db:"closed_at"`
-	ReceivedAt  time.Time  `db:"received_at"`
+	ReceivedAt  *time.Time `db:"received_at"` // nil without a message (SQLite would read a COALESCE as text)
 	Verdict     string     `db:"verdict"`
 	Sender      string     `db:"sender"`
 	SenderKind  string     `db:"sender_kind"`
@@ -58,20 +61,38 @@ type QueueItem struct {
 	Account     string     `db:"account"`
 }
 
-// Tag is the reference of the message the exception is about.
-func (q QueueItem) Tag() string { return Tag(q.MessageRef) }
+// Tag is the reference staff know the case by, and the subject of its history: its message's
+// tag, or "case 12" when no message caused it.
+func (q QueueItem) Tag() string { return caseTag(q.MessageRef, q.ID) }
 
-const queueSelect = `SELECT e.id, e.message, e.request, e.reason, e.detail, e.state, e.assignee, e.created_at,
-	e.closed_at, m.received_at, m.verdict, m.sender, m.sender_kind, m.subject, m.ods_code,
+// HasMessage reports whether a message caused the case; only then are there requests, replies
+// and a sender to show or decide.
+func (q QueueItem) HasMessage() bool { return q.MessageRef != 0 }
+
+// The site and account an exception is about: its message's and request's, or else its own.
+const (
+	excODS     = `COALESCE(m.ods_code, e.ods_code)`
+	excAccount = `COALESCE(r.account, e.account)`
+)
+
+const queueFrom = ` FROM exceptions e
+	LEFT JOIN messages m ON m.id = e.message
+	LEFT JOIN requests r ON r.id = e.request
+	LEFT JOIN organisations o ON o.ods_code = ` + excODS
+
+const queueSelect = `SELECT e.id, COALESCE(e.message, 0) AS message, e.request, e.reason, e.detail, e.state,
+	e.assignee, e.created_at, e.closed_at, m.received_at, COALESCE(m.verdict, '') AS verdict,
+	COALESCE(m.sender, '') AS sender, COALESCE(m.sender_kind, '') AS sender_kind,
+	COALESCE(m.subject, '') AS subject, ` + excODS + ` AS ods_code,
 	COALESCE(o.sector, '') AS sector, COALESCE(o.name, '') AS org_name, COALESCE(o.town, '') AS town,
-	COALESCE(r.type, '') AS request_type, COALESCE(r.account, '') AS account
-	FROM exceptions e
-	JOIN messages m ON m.id = e.message
-	LEFT JOIN organisations o ON o.ods_code = m.ods_code
-	LEFT JOIN requests r ON r.id = e.request`
+	COALESCE(r.type, '') AS request_type, ` + excAccount + ` AS account` + queueFrom
 
-// tagPattern reads a reference tag as people type it: NAS-000123, nas123, [NAS-123].
-var tagPattern = regexp.MustCompile(`(?i)^\[?\s*NAS\s*-?\s*0*([0-9]{1,15})\s*\]?$`)
+// tagPattern reads a reference tag as people type it: NAS-000123, nas123, [NAS-123];
+// casePattern the reference of a case no message caused: case 12.
+var (
+	tagPattern  = regexp.MustCompile(`(?i)^\[?\s*NAS\s*-?\s*0*([0-9]{1,15})\s*\]?$`)
+	casePattern = regexp.MustCompile(`(?i)^case\s*([0-9]{1,15})$`)
+)
 
 // where builds the filter's conditions; withReason is false for the counts by reason.
 func (f QueueFilter) where(withReason bool) (string, []any) {
@@ -92,7 +113,7 @@ func (f QueueFilter) where(withReason bool) (string, []any) {
 		add(`o.sector = ?`, f.Sector)
 	}
 	if f.ODS != "" {
-		add(`m.ods_code = ?`, strings.ToUpper(strings.TrimSpace(f.ODS)))
+		add(excODS+` = ?`, strings.ToUpper(strings.TrimSpace(f.ODS)))
 	}
 	switch f.Assignee {
 	case "":
@@ -102,20 +123,32 @@ func (f QueueFilter) where(withReason bool) (string, []any) {
 		add(`e.assignee = ?`, strings.ToLower(f.Assignee))
 	}
 	if q := strings.TrimSpace(f.Search); q != "" {
-		if m := tagPattern.FindStringSubmatch(q); m != nil {
-			id, _ := strconv.ParseInt(m[1], 10, 64)
-			add(`e.message = ?`, id)
-		} else {
-			like := "%" + likeEscape(strings.ToLower(q)) + "%"
-			add(`(LOWER(m.sender) LIKE ? ESCAPE '\' OR LOWER(COALESCE(r.account, '')) LIKE ? ESCAPE '\'
-				OR LOWER(m.ods_code) = ? OR LOWER(m.subject) LIKE ? ESCAPE '\'
-				OR LOWER(COALESCE(r.fields, '')) LIKE ? ESCAPE '\')`, like, like, strings.ToLower(q), like, like)
-		}
+		cond, a := search(q)
+		add(cond, a...)
 	}
 	if len(conds) == 0 {
 		return "", nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// search is the condition of the search box: a reference exactly, or else words of what the
+// case is about. A case no message caused is described by its detail, so that is searched too.
+func search(q string) (string, []any) {
+	if m := tagPattern.FindStringSubmatch(q); m != nil {
+		id, _ := strconv.ParseInt(m[1], 10, 64)
+		return `e.message = ?`, []any{id}
+	}
+	if m := casePattern.FindStringSubmatch(q); m != nil {
+		id, _ := strconv.ParseInt(m[1], 10, 64)
+		return `e.id = ? AND e.message IS NULL`, []any{id}
+	}
+	lower := strings.ToLower(q)
+	like := "%" + likeEscape(lower) + "%"
+	return `(LOWER(m.sender) LIKE ? ESCAPE '\' OR LOWER(` + excAccount + `) LIKE ? ESCAPE '\'
+		OR LOWER(` + excODS + `) = ? OR LOWER(m.subject) LIKE ? ESCAPE '\'
+		OR LOWER(COALESCE(r.fields, '')) LIKE ? ESCAPE '\'
+		OR (e.message IS NULL AND LOWER(e.detail) LIKE ? ESCAPE '\'))`, []any{like, like, lower, like, like, like}
 }
 
 func likeEscape(s string) string {
@@ -153,10 +186,8 @@ type ReasonCount struct {
 func (s *Store) QueueCounts(ctx context.Context, f QueueFilter) ([]ReasonCount, error) {
 	where, args := f.where(false)
 	var counts []ReasonCount
-	err := sel(ctx, s.db, &counts, `SELECT e.reason, COUNT(*) AS n FROM exceptions e
-		JOIN messages m ON m.id = e.message
-		LEFT JOIN organisations o ON o.ods_code = m.ods_code
-		LEFT JOIN requests r ON r.id = e.request`+where+` GROUP BY e.reason ORDER BY n DESC, e.reason`, args...)
+	err := sel(ctx, s.db, &counts, `SELECT e.reason, COUNT(*) AS n`+queueFrom+where+
+		` GROUP BY e.reason ORDER BY n DESC, e.reason`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: queue counts: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -251,6 +252,130 @@ func TestCaseReadsRequestsRepliesAndHistory(t *testing.T) {
 		}
 		if _, err := s.AccountByMobile(ctx, "07700000000"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown mobile: %v", err)
+		}
+	})
+}
+
+// A lifecycle report and a failed text have no message, yet are cases like any other: in the
+// queue and its counts, with their site, and found by its filters.
+func TestQueueHoldsCasesNoMessageCaused(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		importSample(t, s)
+		ctx := context.Background()
+		now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+		const dormant domain.Reason = "mailbox_dormant"
+		_, e1 := addCase(t, s, 1, caseSpec{sender: "pharmacy.fh3m8@nhs.net", ods: "FH3M8", reason: domain.SiteAccountLimit,
+			account: "new.person@nhs.net", age: 50 * time.Hour}, now)
+		_, e2 := addCase(t, s, 2, caseSpec{sender: "dental.v10423@nhs.net", ods: "V10423", reason: domain.MobileMismatch,
+			account: "someone@nhs.net", age: 2 * time.Hour}, now)
+		var d1, d2 int64
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if d1, err = tx.ReportMailbox("t4821", dormant, "the shared mailbox optometry.t4821@nhs.net (T4821) "+
+				"has never been seen sending", now.Add(-30*time.Hour)); err != nil {
+				return err
+			}
+			// Reported again: the site's latest report is d2, and d1 keeps its site all the same.
+			if d2, err = tx.ReportMailbox("T4821", dormant, "silent again", now.Add(-20*time.Hour)); err != nil {
+				return err
+			}
+			return tx.Apply(domain.SendTemporaryPassword{Address: "daniel.okafor@nhs.net"}, now.Add(-10*time.Hour))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts, err := s.Texts(ctx, "daniel.okafor@nhs.net")
+		if err != nil || len(texts) != 1 {
+			t.Fatalf("texts: %+v %v", texts, err)
+		}
+		if err := s.MarkTextFailed(ctx, texts[0].ID, "400 not a mobile", true, now.Add(-4*time.Hour), now); err != nil {
+			t.Fatal(err)
+		}
+		items, err := s.Queue(ctx, store.QueueFilter{Reason: string(store.TextFailedReason)})
+		if err != nil || len(items) != 1 {
+			t.Fatalf("text_failed: %+v %v", items, err)
+		}
+		tf := items[0].ID
+
+		ids := func(f store.QueueFilter) string {
+			t.Helper()
+			items, err := s.Queue(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []int64
+			for _, it := range items {
+				out = append(out, it.ID)
+			}
+			return fmt.Sprint(out)
+		}
+		want := func(ids ...int64) string { return fmt.Sprint(ids) }
+		tests := []struct {
+			name string
+			f    store.QueueFilter
+			want string
+		}{
+			{"all open, oldest first", store.QueueFilter{}, want(e1, d1, d2, tf, e2)},
+			{"reason", store.QueueFilter{Reason: string(dormant)}, want(d1, d2)},
+			{"ods of a report", store.QueueFilter{ODS: "t4821"}, want(d1, d2)},
+			{"ods of a text's account", store.QueueFilter{ODS: "FQ7K2"}, want(tf)},
+			{"sector of a report", store.QueueFilter{Sector: "optometry"}, want(d1, d2)},
+			{"sector of a text's account", store.QueueFilter{Sector: "pharmacy"}, want(e1, tf)},
+			{"search by ODS", store.QueueFilter{Search: "T4821"}, want(d1, d2)},
+			{"search by account", store.QueueFilter{Search: "Daniel.Okafor"}, want(tf)},
+			{"search the detail", store.QueueFilter{Search: "optometry.t4821@nhs.net"}, want(d1)},
+			{"search by reference", store.QueueFilter{Search: fmt.Sprintf("Case %d", d2)}, want(d2)},
+			{"no message, no tag", store.QueueFilter{Search: "NAS-000000"}, want()},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if got := ids(tt.f); got != tt.want {
+					t.Errorf("got %v, want %v", got, tt.want)
+				}
+			})
+		}
+
+		counts, err := s.QueueCounts(ctx, store.QueueFilter{})
+		if got := fmt.Sprint(counts); err != nil ||
+			got != "[{mailbox_dormant 2} {mobile_mismatch 1} {site_account_limit 1} {text_failed 1}]" {
+			t.Errorf("counts: %s %v", got, err)
+		}
+		if counts, _ := s.QueueCounts(ctx, store.QueueFilter{Sector: "optometry"}); fmt.Sprint(counts) != "[{mailbox_dormant 2}]" {
+			t.Errorf("counts for a sector: %v", counts)
+		}
+
+		report, err := s.Exception(ctx, d1)
+		if err != nil || report.HasMessage() || report.MessageRef != 0 || report.Tag() != fmt.Sprintf("case %d", d1) ||
+			report.ODS != "T4821" || report.Sector != "optometry" || report.OrgName != "Clearview Opticians" ||
+			report.Town != "Hexham" || report.Sender != "" || report.Subject != "" || report.ReceivedAt != nil ||
+			report.RequestRef != nil || !report.CreatedAt.Equal(now.Add(-30*time.Hour)) {
+			t.Fatalf("report: %+v %v", report, err)
+		}
+		text, err := s.Exception(ctx, tf)
+		if err != nil || text.ODS != "FQ7K2" || text.OrgName != "Riverside Pharmacy" || text.Account != "daniel.okafor@nhs.net" ||
+			!strings.Contains(text.Detail, "400 not a mobile") {
+			t.Fatalf("failed text: %+v %v", text, err)
+		}
+		if msgCase, _ := s.Exception(ctx, e1); !msgCase.HasMessage() || msgCase.ReceivedAt == nil {
+			t.Fatalf("message case: %+v", msgCase)
+		}
+
+		// Such a case is worked, and closed, like any other.
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			c, err := tx.CaseForUpdate(d1)
+			if err != nil {
+				return err
+			}
+			if c.MessageRef != 0 || c.ODS != "T4821" || c.Tag() != report.Tag() || c.State != store.ExceptionOpen {
+				t.Errorf("case for update: %+v", c)
+			}
+			return tx.ResolveException(d1, now)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(store.QueueFilter{State: "closed"}); got != want(d1) {
+			t.Errorf("closed: %v", got)
 		}
 	})
 }

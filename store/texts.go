@@ -100,7 +100,15 @@ func (s *Store) MarkTextFailed(ctx context.Context, id int64, cause string, perm
 		detail := fmt.Sprintf("The %s text message for %s (queued %s) could not be sent after %d attempt(s): %s. "+
 			"The user has no new password until it is sent another way.",
 			t.Kind, t.Account, t.CreatedAt.UTC().Format(time.RFC3339), t.Attempts, cause)
-		_, err = tx.openLifecycleException(TextFailedReason, detail, now)
+		// The account as it is now (renamed, it is found through its old address as an alias).
+		a, ok, err := tx.Account(t.Account)
+		if err != nil {
+			return fmt.Errorf("store: mark text %d failed: %w", id, err)
+		}
+		if !ok {
+			a = domain.Account{Address: t.Account}
+		}
+		_, err = tx.openLifecycleException(TextFailedReason, a.ODS, a.Address, detail, now)
 		return err
 	})
 }

@@ -75,8 +75,9 @@ func TestTextQueueRoundTrip(t *testing.T) {
 		if texts[0].State != store.TextSent || texts[0].SentAt == nil || !texts[0].SentAt.Equal(now) {
 			t.Fatalf("amelia: %+v", texts[0])
 		}
-		open, err := s.LifecycleExceptions(ctx)
-		if err != nil || len(open) != 1 || open[0].Reason != store.TextFailedReason {
+		open, err := s.Queue(ctx, store.QueueFilter{})
+		if err != nil || len(open) != 1 || open[0].Reason != string(store.TextFailedReason) ||
+			open[0].Account != "daniel.okafor@nhs.net" || open[0].ODS != "FQ7K2" {
 			t.Fatalf("exceptions: %+v %v", open, err)
 		}
 	})

@@ -22,6 +22,11 @@ const (
 	maxNoteLen   = 4000
 )
 
+// noMessageText is why a case no message caused (a lifecycle report, a failed text) cannot be
+// approved or re-run: there is no request to decide again.
+const noMessageText = "No message caused this case, so there is nothing to approve or re-run: " +
+	"do what the case asks, then close it."
+
 // caseFor loads the case a form is about; it answers 404 itself when there is none.
 func (s *server) caseFor(w http.ResponseWriter, r *http.Request) (store.QueueItem, bool) {
 	id, ok := pathID(r, "id")
@@ -97,6 +102,8 @@ func (s *server) approve(w http.ResponseWriter, r *http.Request, me *store.Sessi
 	reason, ok := s.requiredText(r, me, "reason", maxReasonLen, "Give a reason for approving: it goes in the history.")
 	switch {
 	case !ok:
+	case !exc.HasMessage():
+		s.flash(r, me, "error", noMessageText)
 	case exc.RequestRef == nil || !canApprove(exc.Reason):
 		s.flash(r, me, "error", fmt.Sprintf("This case (%s) cannot be approved.", reasonLabel(exc.Reason)))
 	default:
@@ -130,7 +137,11 @@ func (s *server) rerun(w http.ResponseWriter, r *http.Request, me *store.Session
 		return
 	}
 	if exc.RequestRef == nil {
-		s.flash(r, me, "error", "This case is about the whole message; there is no request to edit.")
+		msg := "This case is about the whole message; there is no request to edit."
+		if !exc.HasMessage() {
+			msg = noMessageText
+		}
+		s.flash(r, me, "error", msg)
 		redirect(w, r, caseURL(exc.ID))
 		return
 	}

@@ -139,15 +139,37 @@ func (s *server) loadCase(r *http.Request, id int64, me *store.Session) (*caseDa
 			return nil, err
 		}
 	}
+	// A case no message caused (a lifecycle report, a failed text) has only its detail and
+	// history: no message, requests or replies, and nothing to approve, re-run or re-parse.
+	if exc.HasMessage() {
+		if err := s.loadMessage(r, d); err != nil {
+			return nil, err
+		}
+	}
+	subjects := []string{exc.Tag()}
+	for _, rp := range d.Replies {
+		subjects = append(subjects, fmt.Sprintf("outbox %d", rp.ID))
+	}
+	if d.History, err = s.store.History(ctx, subjects...); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// loadMessage adds what the case's message holds: the message itself, its other cases, its
+// requests with the rule's facts, its replies, and the actions they allow.
+func (s *server) loadMessage(r *http.Request, d *caseData) error {
+	ctx := r.Context()
+	exc := d.Exc
 	m, err := s.store.Message(ctx, exc.MessageRef)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	d.Message = viewMessage(m)
 
 	all, err := s.store.MessageExceptions(ctx, exc.MessageRef)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, o := range all {
 		if o.ID != exc.ID {
@@ -156,7 +178,7 @@ func (s *server) loadCase(r *http.Request, id int64, me *store.Session) (*caseDa
 	}
 	rows, err := s.store.MessageRequests(ctx, exc.MessageRef)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, row := range rows {
 		rv := requestView{Row: row, Reasons: reasonStrings(store.SplitReasons(row.Reasons))}
@@ -172,20 +194,13 @@ func (s *server) loadCase(r *http.Request, id int64, me *store.Session) (*caseDa
 				reason = rv.Reasons[0]
 			}
 			if rv.Facts, err = s.facts(r, reason, rv.Req, exc.ODS); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		d.Reqs = append(d.Reqs, rv)
 	}
 	if d.Replies, err = s.store.MessageReplies(ctx, exc.MessageRef); err != nil {
-		return nil, err
-	}
-	subjects := []string{exc.Tag()}
-	for _, rp := range d.Replies {
-		subjects = append(subjects, fmt.Sprintf("outbox %d", rp.ID))
-	}
-	if d.History, err = s.store.History(ctx, subjects...); err != nil {
-		return nil, err
+		return err
 	}
 
 	hasRequest := exc.RequestRef != nil
@@ -195,7 +210,7 @@ func (s *server) loadCase(r *http.Request, id int64, me *store.Session) (*caseDa
 	if d.CanRerun {
 		d.Edit = newEditForm(requestTypeOf(d))
 	}
-	return d, nil
+	return nil
 }
 
 func requestTypeOf(d *caseData) domain.RequestType {

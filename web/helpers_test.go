@@ -419,3 +419,36 @@ func loadFixture(t *testing.T, st *store.Store) fixture {
 	}
 	return fx
 }
+
+// addCasesNoMessageCaused opens the cases the store opens without a message: a lifecycle report
+// that Brookside Dental's mailbox is dormant (30 hours old), and a temporary password text to
+// Amelia Hart that could not be sent (1 hour old).
+func addCasesNoMessageCaused(t *testing.T, st *store.Store) (dormant, textFailed int64) {
+	t.Helper()
+	ctx := context.Background()
+	err := st.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		dormant, err = tx.ReportMailbox("V10423", reasonMailboxDormant, "the shared mailbox dental.v10423@nhs.net (V10423) "+
+			"last sent an email on 2025-08-01: no email for over 6 months, so it is eligible for deletion. "+
+			"Nothing was deleted: decide with the site whether to keep it.", testNow.Add(-30*time.Hour))
+		if err != nil {
+			return err
+		}
+		return tx.Apply(domain.SendTemporaryPassword{Address: "amelia.hart@nhs.net"}, testNow.Add(-2*time.Hour))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, err := st.Texts(ctx, "amelia.hart@nhs.net")
+	if err != nil || len(texts) != 1 {
+		t.Fatalf("texts: %+v %v", texts, err)
+	}
+	if err := st.MarkTextFailed(ctx, texts[0].ID, "400 not a UK mobile", true, testNow.Add(-time.Hour), testNow); err != nil {
+		t.Fatal(err)
+	}
+	items, err := st.Queue(ctx, store.QueueFilter{Reason: reasonTextFailed})
+	if err != nil || len(items) != 1 {
+		t.Fatalf("text_failed case: %+v %v", items, err)
+	}
+	return dormant, items[0].ID
+}

@@ -128,6 +128,83 @@ func TestCasePage(t *testing.T) {
 	wantStatus(t, td.get(reviewerEmail, "/exceptions/x"), http.StatusNotFound)
 }
 
+// A lifecycle report and a failed text reach the queue without a message, and are worked there:
+// the case page shows why, what was found and the history, and the case can only be closed.
+func TestCaseNoMessageCaused(t *testing.T) {
+	td := newTestDesk(t)
+	fx := td.fx
+	dormant, text := addCasesNoMessageCaused(t, td.st)
+
+	w := td.get(reviewerEmail, "/")
+	wantStatus(t, w, http.StatusOK)
+	wantBody(t, w, "<strong>6</strong> open",
+		fmt.Sprintf(`<a href="/exceptions/%d">case %d</a>`, dormant, dormant), "Lifecycle: dormant mailbox",
+		"dental.v10423@nhs.net (V10423) last sent an email on 2025-08-01", "Brookside Dental, Ludlow",
+		`Text message: temporary password not sent</span> amelia.hart@nhs.net`,
+		`<span class="reason r-mailbox_dormant">mailbox dormant</span> <b>1</b>`,
+		`<span class="reason r-text_failed">text failed</span> <b>1</b>`)
+	wantNotBody(t, w, "NAS-000000")
+	refs := func(query string) string { return fmt.Sprint(rowRefs(td.get(reviewerEmail, "/?"+query).Body.String())) }
+	for query, want := range map[string][]int64{
+		"":                        {fx.spoofed, fx.overLimit, dormant, fx.unreadable, fx.mismatch, text},
+		"sector=dental":           {dormant, fx.unreadable},
+		"ods=v10423":              {dormant, fx.unreadable},
+		"ods=FQ7K2":               {fx.spoofed, fx.mismatch, text},
+		"reason=text_failed":      {text},
+		"q=amelia.hart%40nhs.net": {fx.mismatch, text},
+	} {
+		if got := refs(query); got != fmt.Sprint(want) {
+			t.Errorf("%q: cases %s, want %v", query, got, want)
+		}
+	}
+
+	// The case page: why, what was found and the site; no message, requests, proof or replies,
+	// and only a close, for reviewers and admins alike.
+	for _, as := range []string{reviewerEmail, adminEmail} {
+		w = td.get(as, fmt.Sprintf("/exceptions/%d", dormant))
+		wantStatus(t, w, http.StatusOK)
+		wantBody(t, w, fmt.Sprintf("case %d", dormant), "mailbox dormant", "Lifecycle: dormant mailbox",
+			"eligible for deletion. Nothing was deleted, and nothing will be automatically",
+			"<strong>What was found:</strong> the shared mailbox dental.v10423@nhs.net",
+			`<a href="/organisations/V10423">Brookside Dental, Ludlow</a>`, `id="history"`,
+			"Close case", `id="refuse-reason"`, `id="note"`)
+		wantNotBody(t, w, "NAS-000000", `id="requests"`, `id="message"`, `id="proof"`, `id="replies"`,
+			`id="approve-reason"`, "Edit the fields", "/reparse", "· from")
+	}
+	w = td.get(reviewerEmail, fmt.Sprintf("/exceptions/%d", text))
+	wantStatus(t, w, http.StatusOK)
+	wantBody(t, w, "Text message: temporary password not sent", "the user still has no password",
+		`<strong>Account:</strong> <a href="/accounts/amelia.hart@nhs.net">amelia.hart@nhs.net</a>`, "400 not a UK mobile",
+		"Riverside Pharmacy, Ashford")
+
+	// Approve, re-run and re-parse are refused before the desk; assign and note go in its history.
+	page := td.follow(reviewerEmail, td.post(reviewerEmail, caseAt(dormant, "approve"), url.Values{"reason": {"fine"}}))
+	wantBody(t, page, "No message caused this case, so there is nothing to approve or re-run")
+	page = td.follow(reviewerEmail, td.post(reviewerEmail, caseAt(dormant, "rerun"), url.Values{"name": {"x"}}))
+	wantBody(t, page, "No message caused this case, so there is nothing to approve or re-run")
+	page = td.follow(reviewerEmail, td.post(reviewerEmail, caseAt(dormant, "reparse"), nil))
+	wantBody(t, page, "Only an open case of unreadable mail can be parsed again.")
+	if calls := td.desk.Calls(); len(calls) != 0 {
+		t.Fatalf("desk called: %v", calls)
+	}
+	td.follow(reviewerEmail, td.post(reviewerEmail, caseAt(dormant, "assign"), url.Values{"to": {"me"}}))
+	page = td.follow(reviewerEmail, td.post(reviewerEmail, caseAt(dormant, "note"), url.Values{"note": {"Phoned the practice"}}))
+	wantBody(t, page, "Note added.", "assigned to <strong>"+reviewerEmail, reviewerEmail+"</strong> assign",
+		reviewerEmail+"</strong> note: <span class=\"detail\">Phoned the practice</span>")
+
+	// Closing it.
+	page = td.follow(reviewerEmail, td.post(reviewerEmail, caseAt(dormant, "refuse"), url.Values{"reason": {"Still used; kept"}}))
+	wantBody(t, page, "Closed: nothing was changed.", "This case is closed", reviewerEmail+"</strong> refuse")
+	if calls := td.desk.Calls(); fmt.Sprint(calls) != fmt.Sprintf(`[refuse %d %s "Still used; kept"]`, dormant, reviewerEmail) {
+		t.Errorf("desk calls: %v", calls)
+	}
+	if got := refs("state=closed"); got != fmt.Sprint([]int64{dormant, fx.closed}) {
+		t.Errorf("closed cases: %v", got)
+	}
+	wantBody(t, td.get(reviewerEmail, "/organisations/V10423"), fmt.Sprintf(`<a href="/exceptions/%d">case %d</a>`, dormant, dormant),
+		"Lifecycle: dormant mailbox")
+}
+
 func TestDirectoryPages(t *testing.T) {
 	td := newTestDesk(t)
 	w := td.get(reviewerEmail, "/organisations/fh3m8")
@@ -201,7 +278,8 @@ func TestStaffPage(t *testing.T) {
 // Every page renders for every kind of case the queue holds (style.md 12).
 func TestEveryPageRendersForEveryCase(t *testing.T) {
 	td := newTestDesk(t)
-	cases := []int64{td.fx.overLimit, td.fx.mismatch, td.fx.spoofed, td.fx.unreadable, td.fx.closed}
+	dormant, text := addCasesNoMessageCaused(t, td.st)
+	cases := []int64{td.fx.overLimit, td.fx.mismatch, td.fx.spoofed, td.fx.unreadable, td.fx.closed, dormant, text}
 	for _, as := range []string{reviewerEmail, adminEmail} {
 		for _, id := range cases {
 			wantStatus(t, td.get(as, fmt.Sprintf("/exceptions/%d", id)), http.StatusOK)

@@ -148,11 +148,12 @@ func (s *server) queuePage(w http.ResponseWriter, r *http.Request, me *store.Ses
 	s.render(w, r, http.StatusOK, "queue", me, "Queue", "queue", d)
 }
 
-// knownReasons lists the reasons for the filter menu: those the rules send to staff, and any
-// other found in the queue.
+// knownReasons lists the reasons for the filter menu: those the rules and the lifecycle jobs
+// send to staff, and any other found in the queue.
 func knownReasons(counts []store.ReasonCount, current string) []string {
 	rs := []string{string(domain.SiteAccountLimit), string(domain.MobileMismatch), string(domain.ODSUnknown),
-		string(domain.AuthFailed), reasonUnparseable, reasonReplyHeld, string(domain.TooLarge), string(domain.TooManyRequests)}
+		string(domain.AuthFailed), reasonUnparseable, reasonReplyHeld, string(domain.TooLarge), string(domain.TooManyRequests),
+		reasonMailboxDormant, reasonLastOwner, reasonTextFailed}
 	for _, c := range counts {
 		if !slices.Contains(rs, c.Reason) {
 			rs = append(rs, c.Reason)

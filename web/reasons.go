@@ -4,12 +4,18 @@ import (
 	"slices"
 
 	"nasbot/domain"
+	"nasbot/store"
 )
 
-// Queue reasons of the pipeline's own (pipeline.ReasonUnparseable, pipeline.ReasonReplyHeld).
+// Queue reasons of the pipeline's own (pipeline.ReasonUnparseable, pipeline.ReasonReplyHeld),
+// and of the cases no message caused: the lifecycle jobs' reports (lifecycle.MailboxDormant,
+// lifecycle.LastOwner) and a text that could not be sent (store.TextFailedReason).
 const (
-	reasonUnparseable = "unparseable"
-	reasonReplyHeld   = "reply_held"
+	reasonUnparseable    = "unparseable"
+	reasonReplyHeld      = "reply_held"
+	reasonMailboxDormant = "mailbox_dormant"
+	reasonLastOwner      = string(domain.LastOwner)
+	reasonTextFailed     = string(store.TextFailedReason)
 )
 
 // approvable are the rules staff may approve past; it mirrors pipeline.Overridable (a test
@@ -37,6 +43,30 @@ var reasonTexts = map[string]string{
 		"sends or drops it under Replies below, which closes the case.",
 	string(domain.TooLarge):        "The mail was larger than we accept; the sender was told. Close the case once handled.",
 	string(domain.TooManyRequests): "The mail held more requests than we accept in one email; the sender was told.",
+	reasonMailboxDormant: "The site's shared mailbox has sent no email for over six months, so the guide makes it " +
+		"eligible for deletion. Nothing was deleted, and nothing will be automatically. Contact the site: if the " +
+		"mailbox is still needed, keep it; if not, arrange its closure. Then close the case, saying what was decided.",
+	reasonLastOwner: "The lifecycle jobs deleted an account (a leaver's, or one unused for too long) that was the " +
+		"last active owner of the site's shared mailbox. Nobody can now ask for changes for the site. Contact the " +
+		"site to find who should own the mailbox, have them ask to be made owner, then close the case.",
+	reasonTextFailed: "The text message with a new temporary password could not be sent, even after retries (the " +
+		"detail says why), so the user still has no password they can use. Check the account's mobile number. Once " +
+		"it is right, the site can send a password reset request again (a new text with a new password is sent), " +
+		"or reset the password another way. Then close the case.",
+}
+
+// caseSources say where a case no message caused came from, in place of a sender and subject.
+var caseSources = map[string]string{
+	reasonMailboxDormant: "Lifecycle: dormant mailbox",
+	reasonLastOwner:      "Lifecycle: mailbox left without an owner",
+	reasonTextFailed:     "Text message: temporary password not sent",
+}
+
+func caseSource(reason string) string {
+	if s, ok := caseSources[reason]; ok {
+		return s
+	}
+	return "Found by nasbot, not from a message"
 }
 
 func reasonText(reason string) string {

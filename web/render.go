@@ -103,6 +103,7 @@ var funcs = template.FuncMap{
 	"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"age":        func(since, now time.Time) string { return humanAge(now.Sub(since)) },
 	"reasonText": reasonText,
+	"caseSource": caseSource,
 	"reasonLabel": func(r string) string {
 		if r == "" {
 			return "(none)"

@@ -34,7 +34,8 @@ type Desk interface {
 	// Approve re-decides the request overriding the overridable rule (site_account_limit,
 	// mobile_mismatch, ods_unknown…), never auth_failed; applies it, replies and closes the case.
 	Approve(ctx context.Context, exceptionID int64, staff, reason string) error
-	// Refuse closes the case with a templated refusal reply quoting reason.
+	// Refuse closes the case with a templated refusal reply quoting reason; a case no message
+	// caused (a lifecycle report, a failed text) is only closed, with reason in its history.
 	Refuse(ctx context.Context, exceptionID int64, staff, reason string) error
 	// Rerun decides the request again, with the fields staff edited, through the handlers.
 	Rerun(ctx context.Context, exceptionID int64, staff string, edited domain.Request) error

@@ -55,9 +55,9 @@ func queueList(args []string, stdout, stderr io.Writer) int {
 	var f store.QueueFilter
 	fs.StringVar(&f.Reason, "reason", "", "only this reason, e.g. site_account_limit")
 	fs.StringVar(&f.Sector, "sector", "", "only this sector")
-	fs.StringVar(&f.ODS, "ods", "", "only mail from this ODS code")
+	fs.StringVar(&f.ODS, "ods", "", "only cases about this ODS code")
 	fs.StringVar(&f.State, "state", "open", "open, closed or all")
-	fs.StringVar(&f.Search, "search", "", "a reference (NAS-000123), ODS code or address")
+	fs.StringVar(&f.Search, "search", "", "a reference (NAS-000123, or case 12 when no message caused it), ODS code or address")
 	fs.IntVar(&f.Limit, "limit", 50, "at most this many")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		fmt.Fprint(stderr, queueUsage)
@@ -77,7 +77,10 @@ func queueList(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "%-6s %-10s %-20s %-7s %-8s %-40s %s\n", "CASE", "REF", "REASON", "ODS", "WAITING", "REQUEST", "ASSIGNEE")
 	for _, it := range items {
 		req := strings.TrimSpace(it.RequestType + " " + it.Account)
-		if req == "" {
+		switch {
+		case !it.HasMessage():
+			req = strings.TrimSpace("(no message) " + it.Account)
+		case req == "":
 			req = "(whole message) " + it.Sender
 		}
 		state := it.Assignee
@@ -103,7 +106,8 @@ func shortAge(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
-// queueShow prints one case: why it stopped, the requests, the proof, the replies and history.
+// queueShow prints one case: why it stopped, the requests, the proof, the replies and history
+// (only the first and last for a case no message caused).
 func queueShow(id int64, stdout, stderr io.Writer) int {
 	st, _, ok := configuredStore("queue", stderr)
 	if !ok {
@@ -127,11 +131,11 @@ func showCase(ctx context.Context, st *store.Store, id int64, out io.Writer) err
 	if err != nil {
 		return err
 	}
-	m, err := st.Message(ctx, exc.MessageRef)
-	if err != nil {
-		return err
+	ref := exc.Tag()
+	if !exc.HasMessage() {
+		ref = "(no message)"
 	}
-	fmt.Fprintf(out, "case %d  %s  %s  (%s)\n", exc.ID, exc.Tag(), exc.Reason, exc.State)
+	fmt.Fprintf(out, "case %d  %s  %s  (%s)\n", exc.ID, ref, exc.Reason, exc.State)
 	if exc.Assignee != "" {
 		fmt.Fprintf(out, "assigned to %s\n", exc.Assignee)
 	}
@@ -141,6 +145,39 @@ func showCase(ctx context.Context, st *store.Store, id int64, out io.Writer) err
 	site := exc.ODS
 	if exc.OrgName != "" {
 		site = fmt.Sprintf("%s, %s (%s, %s)", exc.OrgName, exc.Town, exc.ODS, exc.Sector)
+	}
+	subjects := []string{exc.Tag()}
+	if exc.HasMessage() {
+		replies, err := showMessage(ctx, st, exc, site, out)
+		if err != nil {
+			return err
+		}
+		for _, r := range replies {
+			subjects = append(subjects, fmt.Sprintf("outbox %d", r.ID))
+		}
+	} else {
+		// A lifecycle report or a failed text: no message, requests or replies to show.
+		fmt.Fprintf(out, "site:     %s\n", site)
+		if exc.Account != "" {
+			fmt.Fprintf(out, "account:  %s\n", exc.Account)
+		}
+		fmt.Fprintf(out, "opened:   %s (no message caused it)\n", exc.CreatedAt.UTC().Format(time.RFC3339))
+	}
+	hist, err := st.History(ctx, subjects...)
+	if err != nil {
+		return err
+	}
+	for _, h := range hist {
+		fmt.Fprintf(out, "%s  %s %s %s\n", h.At.UTC().Format(time.RFC3339), h.Actor, h.Action, h.Detail)
+	}
+	return nil
+}
+
+// showMessage prints the message a case is about: its sender, proof, requests and replies.
+func showMessage(ctx context.Context, st *store.Store, exc store.QueueItem, site string, out io.Writer) ([]store.ReplyRow, error) {
+	m, err := st.Message(ctx, exc.MessageRef)
+	if err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(out, "from:     %s  %s\nsubject:  %q\nreceived: %s  verdict %s\n", m.Sender, site, m.Subject,
 		m.ReceivedAt.UTC().Format(time.RFC3339), m.Verdict)
@@ -154,7 +191,7 @@ func showCase(ctx context.Context, st *store.Store, id int64, out io.Writer) err
 	}
 	reqs, err := st.MessageRequests(ctx, exc.MessageRef)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, r := range reqs {
 		mark := " "
@@ -169,21 +206,12 @@ func showCase(ctx context.Context, st *store.Store, id int64, out io.Writer) err
 	}
 	replies, err := st.MessageReplies(ctx, exc.MessageRef)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	subjects := []string{exc.Tag()}
 	for _, r := range replies {
 		fmt.Fprintf(out, "reply %d to %s: %s (%s)\n", r.ID, r.To, r.Subject, r.State)
-		subjects = append(subjects, fmt.Sprintf("outbox %d", r.ID))
 	}
-	hist, err := st.History(ctx, subjects...)
-	if err != nil {
-		return err
-	}
-	for _, h := range hist {
-		fmt.Fprintf(out, "%s  %s %s %s\n", h.At.UTC().Format(time.RFC3339), h.Actor, h.Action, h.Detail)
-	}
-	return nil
+	return replies, nil
 }
 
 // queueDecide approves or refuses a case as a named staff member, through the same desk (and
@@ -223,10 +251,13 @@ func queueDecide(verb string, args []string, stdout, stderr io.Writer) int {
 	}
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	desk := pipeline.NewDesk(pipeline.New(st, pipelineConfig(cfg), renderer, log, time.Now))
+	decide := desk.Refuse
 	if verb == "approve" {
-		err = desk.Approve(ctx, id, staff.Email, strings.TrimSpace(*reason))
-	} else {
-		err = desk.Refuse(ctx, id, staff.Email, strings.TrimSpace(*reason))
+		decide = desk.Approve
+	}
+	exc, err := st.Exception(ctx, id)
+	if err == nil {
+		err = decide(ctx, id, staff.Email, strings.TrimSpace(*reason))
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -235,7 +266,10 @@ func queueDecide(verb string, args []string, stdout, stderr io.Writer) int {
 	case err != nil:
 		fmt.Fprintf(stderr, "nasbot queue %s: %v\n", verb, err)
 		return exitFailed
+	case !exc.HasMessage():
+		fmt.Fprintf(stdout, "case %d closed; nobody is sent a reply\n", id)
+	default:
+		fmt.Fprintf(stdout, "case %d %sd; the reply waits in the outbox\n", id, verb)
 	}
-	fmt.Fprintf(stdout, "case %d %sd; the reply waits in the outbox\n", id, verb)
 	return exitOK
 }

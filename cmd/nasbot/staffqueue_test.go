@@ -133,3 +133,72 @@ func TestStaffAndQueueCommands(t *testing.T) {
 		t.Errorf("approved account: %+v %v", a, err)
 	}
 }
+
+// A lifecycle report has no message, yet the queue commands list, show and close it.
+func TestQueueCommandsWorkACaseNoMessageCaused(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "nasbot.db")
+	t.Setenv("NASBOT_DATABASE_URL", db)
+	queue := func(want int, args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if got := cmdQueue(args, &out, &errOut); got != want {
+			t.Fatalf("%v: exit %d, want %d\nstdout: %s\nstderr: %s", args, got, want, &out, &errOut)
+		}
+		return out.String() + errOut.String()
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PutStaff(ctx, store.Staff{Email: "ann@nas.test", Role: store.StaffAdmin}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	err = st.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.PutOrganisation(domain.Organisation{ODS: "T4821", Sector: domain.Optometry, Name: "Clearview Opticians",
+			Town: "Hexham", Mailbox: "optometry.t4821@nhs.net", Status: domain.StatusActive}); err != nil {
+			return err
+		}
+		var err error
+		id, err = tx.ReportMailbox("T4821", "mailbox_dormant", "the shared mailbox optometry.t4821@nhs.net (T4821) "+
+			"has never been seen sending", time.Now().Add(-3*time.Hour))
+		return err
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	caseID := strconv.FormatInt(id, 10)
+
+	out := queue(exitOK, "list")
+	if !strings.Contains(out, "case "+caseID) || !strings.Contains(out, "mailbox_dormant") || !strings.Contains(out, "T4821") ||
+		!strings.Contains(out, "(no message)") || strings.Contains(out, "NAS-000000") {
+		t.Errorf("queue list: %s", out)
+	}
+	if out := queue(exitOK, "list", "--ods", "t4821", "--sector", "optometry"); !strings.Contains(out, "case "+caseID) {
+		t.Errorf("queue list by site: %s", out)
+	}
+	if out := queue(exitOK, "list", "--ods", "FH3M8"); !strings.Contains(out, "(no case)") {
+		t.Errorf("queue list for another site: %s", out)
+	}
+	out = queue(exitOK, "show", caseID)
+	for _, want := range []string{"case " + caseID + "  (no message)  mailbox_dormant  (open)",
+		"site:     Clearview Opticians, Hexham (T4821, optometry)", "has never been seen sending"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("queue show lacks %q:\n%s", want, out)
+		}
+	}
+	if out := queue(exitFailed, "approve", caseID, "--as", "ann@nas.test", "--reason", "fine"); !strings.Contains(out, "no message caused this case") {
+		t.Errorf("queue approve: %s", out)
+	}
+	if out := queue(exitOK, "refuse", caseID, "--as", "ann@nas.test", "--reason", "Still used; kept"); !strings.Contains(out, "closed; nobody is sent a reply") {
+		t.Errorf("queue refuse: %s", out)
+	}
+	if out := queue(exitOK, "show", caseID); !strings.Contains(out, "(closed)") || !strings.Contains(out, "ann@nas.test close Still used; kept") {
+		t.Errorf("queue show after closing: %s", out)
+	}
+}
