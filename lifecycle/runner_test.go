@@ -145,8 +145,8 @@ func TestRunnerAppliesOnceAndIsIdempotent(t *testing.T) {
 		check("back@nhs.net", domain.StatusActive, nil)
 
 		// FQ7K2 never sent: reported; FH3M8 sent yesterday; FR2W5 closed; FT9P4 has no mailbox.
-		open, err := s.LifecycleExceptions(ctx)
-		if err != nil || len(open) != 1 || open[0].Reason != lifecycle.MailboxDormant {
+		open, err := s.Queue(ctx, store.QueueFilter{})
+		if err != nil || len(open) != 1 || open[0].Reason != string(lifecycle.MailboxDormant) {
 			t.Fatalf("exceptions: %+v %v", open, err)
 		}
 		audit, err := s.AuditBy(ctx, lifecycle.Actor, now)
@@ -167,7 +167,7 @@ func TestRunnerAppliesOnceAndIsIdempotent(t *testing.T) {
 				t.Fatalf("second run decided %+v", res.Decided)
 			}
 		}
-		if open, _ := s.LifecycleExceptions(ctx); len(open) != 1 {
+		if open, _ := s.Queue(ctx, store.QueueFilter{}); len(open) != 1 {
 			t.Fatalf("report duplicated: %+v", open)
 		}
 		if audit, _ := s.AuditBy(ctx, lifecycle.Actor, now); len(audit) != 7 {
@@ -185,8 +185,8 @@ func TestRunnerAppliesOnceAndIsIdempotent(t *testing.T) {
 		if got[lifecycle.DeleteAccount] != 4 || got[lifecycle.Report] != 1 {
 			t.Fatalf("thirty days on: %v", got)
 		}
-		open, _ = s.LifecycleExceptions(ctx)
-		if len(open) != 2 || open[1].Reason != lifecycle.LastOwner {
+		open, _ = s.Queue(ctx, store.QueueFilter{})
+		if len(open) != 2 || open[1].Reason != string(lifecycle.LastOwner) {
 			t.Fatalf("exceptions: %+v", open)
 		}
 	})
@@ -219,7 +219,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 				t.Fatalf("dry run changed %s", after[i].Address)
 			}
 		}
-		if open, _ := s.LifecycleExceptions(ctx); len(open) != 0 {
+		if open, _ := s.Queue(ctx, store.QueueFilter{}); len(open) != 0 {
 			t.Fatalf("dry run reported: %+v", open)
 		}
 		if audit, _ := s.AuditBy(ctx, lifecycle.Actor, time.Time{}); len(audit) != 0 {
@@ -247,7 +247,7 @@ func TestConcurrentRunsReportOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if open, _ := s.LifecycleExceptions(ctx); len(open) != 1 {
+		if open, _ := s.Queue(ctx, store.QueueFilter{}); len(open) != 1 {
 			t.Fatalf("want one report, got %+v", open)
 		}
 		if audit, _ := s.AuditBy(ctx, lifecycle.Actor, now); len(audit) != 7 {

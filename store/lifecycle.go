@@ -230,26 +230,6 @@ func (t *Tx) MarkLifecycleNoticesTold(ids []int64, outboxID int64, now time.Time
 	return nil
 }
 
-// LifecycleException is an exception no message caused: a lifecycle report or a failed text.
-type LifecycleException struct {
-	ID        int64         `db:"id"`
-	Reason    domain.Reason `db:"reason"`
-	Detail    string        `db:"detail"`
-	State     string        `db:"state"`
-	CreatedAt time.Time     `db:"created_at"`
-}
-
-// LifecycleExceptions returns the open exceptions that no message caused, oldest first.
-func (s *Store) LifecycleExceptions(ctx context.Context) ([]LifecycleException, error) {
-	var es []LifecycleException
-	err := sel(ctx, s.db, &es, `SELECT id, reason, detail, state, created_at FROM exceptions
-		WHERE message IS NULL AND state = 'open' ORDER BY created_at, id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: lifecycle exceptions: %w", err)
-	}
-	return es, nil
-}
-
 // AuditEntry is one row of the audit log.
 type AuditEntry struct {
 	At      time.Time `db:"at"`
