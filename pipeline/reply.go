@@ -156,15 +156,15 @@ func (w *work) backlogged() (why string, err error) {
 // which holds the mail for staff, held saying why. capped is true for the last mail the cap lets
 // through.
 func (p *Pipeline) guardOutbox(tx *store.Tx, to string, now time.Time) (capped bool, held string, err error) {
-	total, err := tx.RepliesSince("", now.Add(-time.Minute))
+	total, err := tx.RepliesSince("", now.Add(-time.Minute), p.cfg.RepliesPerMinute)
 	if err != nil {
 		return false, "", err
 	}
 	if total >= p.cfg.RepliesPerMinute {
-		p.log.Error("reply circuit breaker open: replies are held for staff", slog.Int("replies_last_minute", total))
+		p.log.Error("reply circuit breaker open: replies are held for staff", slog.Int("replies_per_minute", p.cfg.RepliesPerMinute))
 		return false, "too many replies in the last minute (circuit breaker)", nil
 	}
-	sent, err := tx.RepliesSince(to, now.Add(-time.Hour))
+	sent, err := tx.RepliesSince(to, now.Add(-time.Hour), p.cfg.RepliesPerHour)
 	if err != nil {
 		return false, "", err
 	}

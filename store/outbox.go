@@ -123,15 +123,19 @@ func (t *Tx) ReplyCount(messageRef int64) (int, error) {
 	return n, err
 }
 
-// RepliesSince counts the replies written since a time: to one address, or to anyone when to
-// is "". The pipeline's loop defence reads it.
-func (t *Tx) RepliesSince(to string, since time.Time) (int, error) {
+// RepliesSince counts the replies written since a time, to one address or to anyone when to is
+// "", up to atMost: the pipeline's loop defence only asks whether a limit is reached, and
+// reading newest first stops there, so the count costs at most atMost index entries however
+// many replies a backlog is sending.
+func (t *Tx) RepliesSince(to string, since time.Time, atMost int) (int, error) {
 	var n int
 	var err error
 	if to == "" {
-		err = get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM outbox WHERE created_at >= ?`, since.UTC())
+		err = get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE created_at >= ?
+			ORDER BY created_at DESC LIMIT ?) recent`, since.UTC(), atMost)
 	} else {
-		err = get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND created_at >= ?`, to, since.UTC())
+		err = get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE to_addr = ? AND created_at >= ?
+			ORDER BY created_at DESC LIMIT ?) recent`, to, since.UTC(), atMost)
 	}
 	return n, err
 }

@@ -250,3 +250,41 @@ func TestFirstMeetingOfAMailbox(t *testing.T) {
 		}
 	})
 }
+
+func TestRepliesSinceCountsUpToALimit(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Now()
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			for i, to := range []string{"a@nhs.net", "a@nhs.net", "a@nhs.net", "b@nhs.net", "a@nhs.net"} {
+				at := now.Add(time.Duration(i-3) * time.Minute) // 3 min ago to 1 min ahead
+				o := domain.Outgoing{MessageID: fmt.Sprintf("<r%d@nas.test>", i), From: "requests@nas.test", To: to, Subject: "Re: x", Tag: "NAS-1", Text: "x"}
+				if _, err := tx.Enqueue(0, o, false, at); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			to           string
+			since        time.Duration
+			atMost, want int
+		}{
+			{"", time.Hour, 10, 5}, {"", time.Hour, 3, 3}, {"", 2 * time.Minute, 10, 4},
+			{"a@nhs.net", time.Hour, 10, 4}, {"a@nhs.net", time.Hour, 2, 2}, {"a@nhs.net", 2 * time.Minute, 10, 3},
+			{"c@nhs.net", time.Hour, 10, 0},
+		} {
+			var n int
+			err := s.InTx(ctx, func(tx *store.Tx) (err error) {
+				n, err = tx.RepliesSince(c.to, now.Add(-c.since), c.atMost)
+				return err
+			})
+			if err != nil || n != c.want {
+				t.Errorf("RepliesSince(%q, %s ago, at most %d) = %d, %v; want %d", c.to, c.since, c.atMost, n, err, c.want)
+			}
+		}
+	})
+}
