@@ -165,7 +165,7 @@ func TestCaseNoMessageCaused(t *testing.T) {
 		wantStatus(t, w, http.StatusOK)
 		wantBody(t, w, fmt.Sprintf("case %d", dormant), "mailbox dormant", "Lifecycle: dormant mailbox",
 			"eligible for deletion. Nothing was deleted, and nothing will be automatically",
-			"<strong>What was found:</strong> the shared mailbox dental.v10423@nhs.net",
+			`<h2 id="why">What was found</h2>`, "<strong>In detail:</strong> the shared mailbox dental.v10423@nhs.net",
 			`<a href="/organisations/V10423">Brookside Dental, Ludlow</a>`, `id="history"`,
 			"Close case", `id="refuse-reason"`, `id="note"`)
 		wantNotBody(t, w, "NAS-000000", `id="requests"`, `id="message"`, `id="proof"`, `id="replies"`,
