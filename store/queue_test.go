@@ -82,18 +82,7 @@ func TestQueueFiltersSearchAndCounts(t *testing.T) {
 		_, e4 := addCase(t, s, 4, caseSpec{sender: "pharmacy.fq7k2@nhs.net", ods: "FQ7K2", reason: domain.ODSUnknown,
 			account: "x@nhs.net", fields: `{"type":"register_mailbox","ods":"FZZ99"}`, age: time.Hour}, now)
 
-		ids := func(f store.QueueFilter) []int64 {
-			t.Helper()
-			items, err := s.Queue(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out []int64
-			for _, it := range items {
-				out = append(out, it.ID)
-			}
-			return out
-		}
+		ids := func(f store.QueueFilter) []int64 { return queueIDs(t, s, f) }
 		tests := []struct {
 			name string
 			f    store.QueueFilter
@@ -297,18 +286,7 @@ func TestQueueHoldsCasesNoMessageCaused(t *testing.T) {
 		}
 		tf := items[0].ID
 
-		ids := func(f store.QueueFilter) string {
-			t.Helper()
-			items, err := s.Queue(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out []int64
-			for _, it := range items {
-				out = append(out, it.ID)
-			}
-			return fmt.Sprint(out)
-		}
+		ids := func(f store.QueueFilter) string { return fmt.Sprint(queueIDs(t, s, f)) }
 		want := func(ids ...int64) string { return fmt.Sprint(ids) }
 		tests := []struct {
 			name string
@@ -378,4 +356,18 @@ func TestQueueHoldsCasesNoMessageCaused(t *testing.T) {
 			t.Errorf("closed: %v", got)
 		}
 	})
+}
+
+// queueIDs is the IDs of the cases the filter chooses, in the queue's order.
+func queueIDs(t *testing.T, s *store.Store, f store.QueueFilter) []int64 {
+	t.Helper()
+	items, err := s.Queue(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int64
+	for _, it := range items {
+		out = append(out, it.ID)
+	}
+	return out
 }

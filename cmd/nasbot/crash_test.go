@@ -141,14 +141,7 @@ func TestCrashSafety(t *testing.T) {
 func prepareBacklog(t *testing.T, servers testenv.Mail, dsn, inbox string, w crashWorkload) (*store.Store, []string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := openTestStore(t, dsn)
 	if err := importDirectory(ctx, st, w.dir); err != nil {
 		t.Fatal(err)
 	}
@@ -286,14 +279,7 @@ func accountsOf(t *testing.T, st *store.Store) string {
 func uninterrupted(t *testing.T, w crashWorkload) string {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "calm.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := openTestStore(t, filepath.Join(t.TempDir(), "calm.db"))
 	if err := importDirectory(ctx, st, w.dir); err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"nasbot/internal/testenv"
-	"nasbot/store"
 )
 
 // The fault tests run the bot against a private set of the real servers (testenv.OwnServices)
@@ -48,17 +47,6 @@ func metricValue(t *testing.T, tb testBot, series string) string {
 	return ""
 }
 
-// directStore opens the test's own connection to the bot's database, not through any proxy.
-func directStore(t *testing.T, dsn string) *store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 func TestFaultDovecotRestartedMidIdle(t *testing.T) {
 	t.Parallel()
 	svc := testenv.OwnServices(t)
@@ -93,7 +81,7 @@ func TestFaultPostgresRestartedMidBatch(t *testing.T) {
 	svc := testenv.OwnServices(t)
 	dsn := svc.Postgres(t)
 	tb := startTestBotOn(t, svc.Mail, dsn, nil)
-	direct := directStore(t, dsn)
+	direct := openTestStore(t, dsn)
 	const requests = 150
 	w := newCrashWorkload(t, tb.servers, requests, 8)
 	ctx := context.Background()

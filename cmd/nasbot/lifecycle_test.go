@@ -16,17 +16,11 @@ func TestLifecycleCommand(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "nasbot.db")
 	t.Setenv("NASBOT_DATABASE_URL", db)
 	ctx := context.Background()
-	st, err := store.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := openTestStore(t, db)
 	now := time.Now().UTC().AddDate(0, 7, 0).Truncate(time.Second)
 	due := now.AddDate(0, 0, -1)
 	login := now.AddDate(0, 0, -1)
-	err = st.InTx(ctx, func(tx *store.Tx) error {
+	err := st.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.PutOrganisation(domain.Organisation{ODS: "FQ7K2", Sector: domain.Pharmacy, Name: "Riverside Pharmacy",
 			Town: "Ashford", Mailbox: "pharmacy.fq7k2@nhs.net", Status: domain.StatusActive}); err != nil {
 			return err

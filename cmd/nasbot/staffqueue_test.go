@@ -147,18 +147,12 @@ func TestQueueCommandsWorkACaseNoMessageCaused(t *testing.T) {
 		return out.String() + errOut.String()
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := openTestStore(t, db)
 	if _, err := st.PutStaff(ctx, store.Staff{Email: "ann@nas.test", Role: store.StaffAdmin}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	var id int64
-	err = st.InTx(ctx, func(tx *store.Tx) error {
+	err := st.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.PutOrganisation(domain.Organisation{ODS: "T4821", Sector: domain.Optometry, Name: "Clearview Opticians",
 			Town: "Hexham", Mailbox: "optometry.t4821@nhs.net", Status: domain.StatusActive}); err != nil {
 			return err
