@@ -273,9 +273,8 @@ func (s *Sender) round(ctx context.Context) (sent int, err error) {
 				s.log.Error("smtp sender: sent but not recorded; stopping the round", slog.Int64("outbox_id", j.o.ID), slog.String("err", err.Error()))
 				errs = append(errs, fmt.Errorf("mailer: outbox mark sent %d: %w", j.o.ID, err))
 				return sent + 1, errors.Join(errs...)
-			} else {
-				s.log.Info("smtp sender: reply sent", slog.Int64("outbox_id", j.o.ID), slog.String("tag", j.o.Tag))
 			}
+			s.log.Info("smtp sender: reply sent", slog.Int64("outbox_id", j.o.ID), slog.String("tag", j.o.Tag))
 			sent++
 			continue
 		}
