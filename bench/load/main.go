@@ -56,7 +56,7 @@ func main() {
 	flag.IntVar(&o.sites, "sites", 0, "sites in the directory (default n/10, at least 20)")
 	flag.Float64Var(&o.rate, "rate", 20, "steady: requests per second")
 	flag.DurationVar(&o.duration, "duration", 30*time.Second, "steady: how long requests arrive")
-	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up when the backlog is not drained by then")
+	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up when the backlog is not drained by then")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database and the delivered mail")
 	flag.StringVar(&o.out, "out", "out/bench", "where figures, the plot, the log and the binary go")
 	flag.StringVar(&o.services, "services", ".services", "scripts/services.sh's folder (for its env file and the maildirs)")
