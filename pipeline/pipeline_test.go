@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"nasbot/domain"
+	"nasbot/internal/testenv"
 	"nasbot/pipeline"
 	"nasbot/store"
 	"nasbot/templates"
@@ -37,14 +38,7 @@ func newFixture(t *testing.T, cfg pipeline.Config) *fixture {
 func newFixtureAt(t testing.TB, url string, cfg pipeline.Config) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.OpenStore(t, url)
 	orgs, _ := os.Open("../testdata/corpus/directory/organisations.csv")
 	accts, _ := os.Open("../testdata/corpus/directory/accounts.csv")
 	defer orgs.Close()

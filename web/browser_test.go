@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"nasbot/domain"
+	"nasbot/internal/testenv"
 	"nasbot/pipeline"
 	"nasbot/store"
 	"nasbot/templates"
@@ -77,14 +78,7 @@ type liveDesk struct {
 func newLiveDesk(t *testing.T) *liveDesk {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "desk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.OpenStore(t, filepath.Join(t.TempDir(), "desk.db"))
 	orgs, err := os.Open("testdata/directory/organisations.csv")
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"nasbot/domain"
+	"nasbot/internal/testenv"
 	"nasbot/store"
 )
 
@@ -106,15 +107,7 @@ type testDesk struct {
 
 func newTestDesk(t *testing.T, mutate ...func(*Config)) *testDesk {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "desk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.OpenStore(t, filepath.Join(t.TempDir(), "desk.db"))
 	td := &testDesk{t: t, st: st, desk: &fakeDesk{st: st}, cookies: map[string]*http.Cookie{}}
 	td.fx = loadFixture(t, st)
 	td.cfg = Config{Now: func() time.Time { return testNow }, Location: time.UTC}

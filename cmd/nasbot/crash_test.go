@@ -141,7 +141,7 @@ func TestCrashSafety(t *testing.T) {
 func prepareBacklog(t *testing.T, servers testenv.Mail, dsn, inbox string, w crashWorkload) (*store.Store, []string) {
 	t.Helper()
 	ctx := context.Background()
-	st := openTestStore(t, dsn)
+	st := testenv.OpenStore(t, dsn)
 	if err := importDirectory(ctx, st, w.dir); err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +279,7 @@ func accountsOf(t *testing.T, st *store.Store) string {
 func uninterrupted(t *testing.T, w crashWorkload) string {
 	t.Helper()
 	ctx := context.Background()
-	st := openTestStore(t, filepath.Join(t.TempDir(), "calm.db"))
+	st := testenv.OpenStore(t, filepath.Join(t.TempDir(), "calm.db"))
 	if err := importDirectory(ctx, st, w.dir); err != nil {
 		t.Fatal(err)
 	}

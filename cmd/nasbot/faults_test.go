@@ -81,7 +81,7 @@ func TestFaultPostgresRestartedMidBatch(t *testing.T) {
 	svc := testenv.OwnServices(t)
 	dsn := svc.Postgres(t)
 	tb := startTestBotOn(t, svc.Mail, dsn, nil)
-	direct := openTestStore(t, dsn)
+	direct := testenv.OpenStore(t, dsn)
 	const requests = 150
 	w := newCrashWorkload(t, tb.servers, requests, 8)
 	ctx := context.Background()

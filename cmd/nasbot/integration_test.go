@@ -177,21 +177,6 @@ func (tb *testBot) start(t *testing.T, tweak func(*Config)) {
 	})
 }
 
-// openTestStore opens the test's own connection to a database, migrated, closed when the test ends.
-func openTestStore(t *testing.T, url string) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
 func importTestDirectory(t *testing.T, st *store.Store, shared string) {
 	t.Helper()
 	dir := t.TempDir()

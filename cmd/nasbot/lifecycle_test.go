@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"nasbot/domain"
+	"nasbot/internal/testenv"
 	"nasbot/store"
 )
 
@@ -16,7 +17,7 @@ func TestLifecycleCommand(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "nasbot.db")
 	t.Setenv("NASBOT_DATABASE_URL", db)
 	ctx := context.Background()
-	st := openTestStore(t, db)
+	st := testenv.OpenStore(t, db)
 	now := time.Now().UTC().AddDate(0, 7, 0).Truncate(time.Second)
 	due := now.AddDate(0, 0, -1)
 	login := now.AddDate(0, 0, -1)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"nasbot/domain"
+	"nasbot/internal/testenv"
 	"nasbot/pipeline"
 	"nasbot/store"
 	"nasbot/templates"
@@ -147,7 +148,7 @@ func TestQueueCommandsWorkACaseNoMessageCaused(t *testing.T) {
 		return out.String() + errOut.String()
 	}
 	ctx := context.Background()
-	st := openTestStore(t, db)
+	st := testenv.OpenStore(t, db)
 	if _, err := st.PutStaff(ctx, store.Staff{Email: "ann@nas.test", Role: store.StaffAdmin}, time.Now()); err != nil {
 		t.Fatal(err)
 	}

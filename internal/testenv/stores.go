@@ -32,6 +32,13 @@ func openStore(tb testing.TB, backend string) *store.Store {
 	if backend == "postgres" {
 		url = Postgres(tb)
 	}
+	return OpenStore(tb, url)
+}
+
+// OpenStore opens the store at url (a SQLite path or a postgres:// URL), migrated, closed when
+// tb ends.
+func OpenStore(tb testing.TB, url string) *store.Store {
+	tb.Helper()
 	ctx := context.Background()
 	s, err := store.Open(ctx, url)
 	if err != nil {
