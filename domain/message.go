@@ -39,6 +39,11 @@ type Envelope struct {
 
 	// Headers is the whole header, top to bottom.
 	Headers []HeaderField `json:"headers"`
+
+	// HeaderProblem says, in words for staff, why the header has no single reading (two From
+	// fields, a From naming two mailboxes, a line that is not a field); "" when it has one.
+	// Such a message is proven by nothing, whatever its Authentication-Results say.
+	HeaderProblem string `json:"header_problem,omitempty"`
 }
 
 // FromAddress returns the single From addr-spec, or "" when From does not hold exactly one.

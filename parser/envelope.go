@@ -1,136 +1,15 @@
 package parser
 
 import (
-	"bytes"
 	"mime"
 	"net/mail"
-	"net/textproto"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/emersion/go-message/charset"
 
 	"nasbot/domain"
 )
-
-// header is the message header as read by readHeader: every field top to bottom, and where the
-// body starts.
-type header struct {
-	fields []domain.HeaderField
-	body   []byte
-}
-
-// get returns the first (topmost) value of the field, and whether the field is present.
-func (h *header) get(key string) (string, bool) {
-	for _, f := range h.fields {
-		if f.Key == key {
-			return f.Value, true
-		}
-	}
-	return "", false
-}
-
-// readHeader splits raw into header fields and body (RFC 5322 section 2.2). It is lenient where
-// go-message's reader gives up (it returns no entity at all): bare LF line ends are accepted, a
-// leading mbox "From " line is skipped, and a line that is neither a field nor a continuation ends
-// the header and starts the body, as Postfix and Python's email package read it (so nasbot sees
-// the header the MTA's Authentication-Results were computed on). A message without a blank line
-// is all header. Values are unfolded (section 2.2.3): each continuation line is trimmed and joined
-// with a single space, as go-message does.
-func readHeader(raw []byte) header {
-	var h header
-	h.fields = make([]domain.HeaderField, 0, 48)
-	rest := raw
-	if bytes.HasPrefix(rest, []byte("From ")) {
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			rest = rest[i+1:]
-		} else {
-			rest = nil
-		}
-	}
-	var cur []byte // the current field, folded lines joined
-	haveCur := false
-	flush := func() {
-		if !haveCur {
-			return
-		}
-		haveCur = false
-		i := bytes.IndexByte(cur, ':')
-		key := textproto.CanonicalMIMEHeaderKey(string(bytes.TrimRight(cur[:i], " \t")))
-		h.fields = append(h.fields, domain.HeaderField{Key: key, Value: headerString(cur[i+1:])})
-	}
-	for len(rest) > 0 {
-		var line []byte
-		next := rest
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			line, next = rest[:i], rest[i+1:]
-		} else {
-			line, next = rest, nil
-		}
-		line = bytes.TrimSuffix(line, []byte{'\r'})
-		if len(line) == 0 {
-			// The blank line that ends the header (RFC 5322 section 2.1).
-			flush()
-			h.body = next
-			return h
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			// A continuation; a whitespace-only line continues too, as go-message reads it.
-			if haveCur {
-				if t := bytes.TrimSpace(line); len(t) > 0 {
-					cur = append(cur, ' ')
-					cur = append(cur, t...)
-				}
-				rest = next
-				continue
-			}
-			if len(bytes.TrimSpace(line)) == 0 {
-				h.body = next
-				return h
-			}
-		}
-		flush()
-		if !isFieldLine(line) {
-			h.body = rest // this line is the first of the body
-			return h
-		}
-		cur = append(cur[:0], bytes.TrimRight(line, " \t")...)
-		haveCur = true
-		rest = next
-	}
-	flush()
-	return h
-}
-
-// isFieldLine reports whether line starts a header field: a field name of printable US-ASCII
-// other than ':' (RFC 5322 section 2.2), optionally followed by blanks, then ':'.
-func isFieldLine(line []byte) bool {
-	i := bytes.IndexByte(line, ':')
-	if i <= 0 {
-		return false
-	}
-	name := bytes.TrimRight(line[:i], " \t")
-	if len(name) == 0 {
-		return false
-	}
-	for _, c := range name {
-		if c < 33 || c > 126 {
-			return false
-		}
-	}
-	return true
-}
-
-// headerString trims a raw field value and makes it valid UTF-8. Raw 8-bit text is allowed in
-// headers (RFC 6532); anything that is not UTF-8 is read as Windows-1252, what Outlook writes.
-func headerString(v []byte) string {
-	v = bytes.TrimSpace(v)
-	if utf8.Valid(v) {
-		return string(v)
-	}
-	return decodeWindows1252(v)
-}
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
 
@@ -147,13 +26,22 @@ func decodeWords(s string) string {
 }
 
 // ParseEnvelope reads only the header of a raw message. It never fails: a field that cannot be
-// read is left empty (each field is read on its own, so one bad field loses nothing else).
+// read is left empty, and a header without one reading says why in HeaderProblem.
 func ParseEnvelope(raw []byte) domain.Envelope {
 	h := readHeader(raw)
 	return envelopeOf(&h)
 }
 
+// singletons are the fields RFC 5322 section 3.6 allows once that decide what the message is
+// (spec/verification.md): with two of one, two programs may each read a different one.
+var singletons = []string{"From", "Sender", "Message-Id", "Date", "Subject", "To", "Content-Type", "Mime-Version"}
+
 func envelopeOf(h *header) domain.Envelope {
+	for _, k := range singletons {
+		if n := h.count(k); n > 1 {
+			h.refuse("the header has %d %s fields; a message may have only one, and mail programs differ on which they read", n, k)
+		}
+	}
 	var e domain.Envelope
 	e.Headers = h.fields
 	if v, ok := h.get("Message-Id"); ok {
@@ -171,12 +59,19 @@ func envelopeOf(h *header) domain.Envelope {
 	if v, ok := h.get("Date"); ok {
 		e.Date = parseDate(v)
 	}
-	if v, ok := h.get("From"); ok {
-		e.From = parseAddressList(v)
+	if v, ok := h.get("From"); ok && h.count("From") == 1 {
+		if a, problem := oneMailbox(v); problem != "" {
+			h.refuse("From %s", problem)
+		} else {
+			e.From = []domain.Address{a}
+		}
+	} else if !ok {
+		h.refuse("the header has no From field")
 	}
-	if v, ok := h.get("Sender"); ok {
-		if l := parseAddressList(v); len(l) > 0 {
-			a := l[0]
+	if v, ok := h.get("Sender"); ok && h.count("Sender") == 1 {
+		if a, problem := oneMailbox(v); problem != "" {
+			h.refuse("Sender %s", problem)
+		} else {
 			e.Sender = &a
 		}
 	}
@@ -189,6 +84,7 @@ func envelopeOf(h *header) domain.Envelope {
 	e.ReturnPath, e.HasReturnPath = h.get("Return-Path")
 	ct, _ := h.get("Content-Type")
 	e.ContentType, _ = mediaType(ct)
+	e.HeaderProblem = h.problem
 	return e
 }
 

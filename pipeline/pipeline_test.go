@@ -61,7 +61,7 @@ func (f *fixture) save(raw string) int64 {
 	f.t.Helper()
 	f.uid++
 	id, _, err := f.store.SaveInbound(context.Background(), domain.Inbound{Mailbox: "INBOX", UIDValidity: 1, UID: f.uid,
-		Raw: []byte(strings.ReplaceAll(raw, "\n", "\r\n")), ReceivedAt: testNow})
+		Raw: []byte(strings.ReplaceAll(strings.ReplaceAll(raw, "\r\n", "\n"), "\n", "\r\n")), ReceivedAt: testNow})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -63,40 +63,11 @@ func normaliseAddress(addr string) (local, dom string, err error) {
 
 // fromAddress applies the address rules to From and returns the normalised addr-spec. failure is
 // "" when From is usable; from may be set even then (one mailbox, wrong domain) so that later
-// stages can see which mailbox was claimed.
+// stages can see which mailbox was claimed. That From is one field naming one mailbox is the
+// header reader's to say (Envelope.HeaderProblem, checked first).
 func fromAddress(env *domain.Envelope, want string) (from, failure string) {
-	fields := headerValues(env.Headers, "From")
-	if len(fields) > 1 {
-		return "", fmt.Sprintf("the message has %d From header fields; exactly one is allowed", len(fields))
-	}
-	written := 0
-	if len(fields) == 1 {
-		n, group := scanAddressField(fields[0])
-		if group {
-			return "", "From uses group syntax; it must name exactly one mailbox"
-		}
-		written = n
-	}
-	switch len(env.From) {
-	case 0:
-		if len(fields) == 1 && strings.TrimSpace(fields[0]) != "" {
-			return "", fmt.Sprintf("From %q could not be read as a mailbox", clip(fields[0]))
-		}
-		return "", "From names no mailbox"
-	case 1:
-		if written > 1 {
-			return "", fmt.Sprintf("From names %d mailboxes; a request must come from exactly one", written)
-		}
-	default:
-		var addrs []string
-		for _, a := range env.From[:min(len(env.From), 3)] {
-			addrs = append(addrs, clip(a.Address))
-		}
-		if len(env.From) > 3 {
-			addrs = append(addrs, "…")
-		}
-		return "", fmt.Sprintf("From names %d mailboxes (%s); a request must come from exactly one",
-			len(env.From), strings.Join(addrs, ", "))
+	if len(env.From) != 1 {
+		return "", "From names no single mailbox"
 	}
 	addr := strings.TrimSpace(env.From[0].Address)
 	if addr == "" {
@@ -120,21 +91,9 @@ func fromAddress(env *domain.Envelope, want string) (from, failure string) {
 
 // senderAddress returns the normalised Sender when it is present and differs from From (send on
 // behalf): it must then be an account linked to the From shared mailbox. A Sender field that the
-// parser could not read, or more than one, is refused rather than ignored.
+// header reader could not read as one mailbox is its HeaderProblem, refused before this.
 func senderAddress(env *domain.Envelope, from, want string) (sender, failure string) {
-	fields := headerValues(env.Headers, "Sender")
-	if len(fields) > 1 {
-		return "", fmt.Sprintf("the message has %d Sender header fields; at most one is allowed", len(fields))
-	}
-	if len(fields) == 1 {
-		if n, group := scanAddressField(fields[0]); group || n > 1 {
-			return "", "the Sender header must name exactly one mailbox"
-		}
-	}
 	if env.Sender == nil {
-		if len(fields) == 1 {
-			return "", "the Sender header could not be read as one mailbox"
-		}
 		return "", ""
 	}
 	addr := strings.TrimSpace(env.Sender.Address)
@@ -153,76 +112,6 @@ func senderAddress(env *domain.Envelope, from, want string) (sender, failure str
 		return "", fmt.Sprintf("the Sender %s is not an account in %s", sender, want)
 	}
 	return sender, ""
-}
-
-// headerValues returns the values of every field named key, top to bottom.
-func headerValues(hs []domain.HeaderField, key string) []string {
-	var vs []string
-	for _, h := range hs {
-		if strings.EqualFold(strings.TrimSpace(h.Key), key) {
-			vs = append(vs, h.Value)
-		}
-	}
-	return vs
-}
-
-// scanAddressField reads an address header value as RFC 5322 §3.4 lays it out, outside quoted
-// strings, comments, angle brackets (obsolete routes hold ':') and domain literals. group reports
-// group syntax (display-name ":" [group-list] ";"). mailboxes counts the comma-separated items that
-// hold an '@': a parser that drops an item it cannot read must not turn two mailboxes into one,
-// while an item with no '@' (an unquoted "Hart, Amelia <…>" display name) names no mailbox.
-func scanAddressField(v string) (mailboxes int, group bool) {
-	depth := 0 // comment nesting
-	inQuote, inAngle, inLiteral := false, false, false
-	at := false // the current item holds an '@'
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c == '\\' && (inQuote || depth > 0 || inLiteral):
-			i++
-		case inQuote:
-			if c == '"' {
-				inQuote = false
-			}
-		case depth > 0:
-			if c == '(' {
-				depth++
-			} else if c == ')' {
-				depth--
-			}
-		case inLiteral:
-			if c == ']' {
-				inLiteral = false
-			}
-		case c == '"':
-			inQuote = true
-		case c == '(':
-			depth = 1
-		case c == '[':
-			inLiteral = true
-		case inAngle:
-			if c == '@' {
-				at = true
-			} else if c == '>' {
-				inAngle = false
-			}
-		case c == '<':
-			inAngle = true
-		case c == '@':
-			at = true
-		case c == ':' || c == ';':
-			group = true
-		case c == ',':
-			if at {
-				mailboxes++
-			}
-			at = false
-		}
-	}
-	if at {
-		mailboxes++
-	}
-	return mailboxes, group
 }
 
 // describeFrom says what the From header held, for Evidence.

@@ -165,10 +165,11 @@ func isTrusted(id string, trusted []string) bool {
 	return false
 }
 
-// aligned reports DKIM relaxed alignment (RFC 7489 §3.1.1) of a signing domain with the From
-// domain, taking the From domain (= Config.Domain) as the organisational domain.
+// aligned reports DKIM strict alignment (RFC 7489 §3.1.1) of a signing domain with the From
+// domain: the same domain. Relaxed alignment would let a signature by any subdomain (run, maybe,
+// by someone else: spec/verification.md) prove an @nhs.net From.
 func aligned(sd, from string) bool {
-	return sd == from || strings.HasSuffix(sd, "."+from)
+	return sd == from
 }
 
 // dkimDomain is header.d, or header.i's domain when header.d is absent, normalised.

@@ -117,9 +117,9 @@ func TestDKIMInProcess(t *testing.T) {
 		{name: "good ed25519 signature", raw: func(t *testing.T) string {
 			return signed(t, dkimMessage, "nhs.net", "ed", ek, nil)
 		}, cfg: dkimConfig, verified: true, want: "DKIM signature d=nhs.net"},
-		{name: "good signature from a subdomain (relaxed alignment)", raw: func(t *testing.T) string {
+		{name: "good signature from a subdomain (strict alignment)", raw: func(t *testing.T) string {
 			return signed(t, dkimMessage, "mail.nhs.net", "rsa", rk, nil)
-		}, cfg: dkimConfig, verified: true, want: "d=mail.nhs.net"},
+		}, cfg: dkimConfig, want: "no valid DKIM signature aligned with nhs.net"},
 		{name: "good signature with simple canonicalization", raw: func(t *testing.T) string {
 			return signed(t, dkimMessage, "nhs.net", "rsa", rk, func(o *dkim.SignOptions) {
 				o.HeaderCanonicalization, o.BodyCanonicalization = dkim.CanonicalizationSimple, dkim.CanonicalizationSimple
@@ -169,7 +169,7 @@ func TestDKIMInProcess(t *testing.T) {
 		{name: "second From added above a signed message", raw: func(t *testing.T) string {
 			s := signed(t, dkimMessage, "nhs.net", "rsa", rk, nil)
 			return strings.Replace(s, "DKIM-Signature:", "From: <pharmacy.fh3m8@nhs.net>\r\nDKIM-Signature:", 1)
-		}, cfg: dkimConfig, want: "2 From header fields"},
+		}, cfg: dkimConfig, want: "2 From fields"},
 		{name: "no key resolver", raw: func(t *testing.T) string {
 			return signed(t, dkimMessage, "nhs.net", "rsa", rk, nil)
 		}, cfg: Config{DKIM: true}, want: "no valid DKIM signature"},

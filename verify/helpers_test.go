@@ -1,43 +1,21 @@
 package verify
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/emersion/go-message"
-	"github.com/emersion/go-message/mail"
-	"github.com/emersion/go-message/textproto"
-
 	"nasbot/domain"
+	"nasbot/parser"
 )
 
-// envelopeFromRaw fills the parts of domain.Envelope that verification reads (From, Sender,
-// Headers in order, unfolded) from a raw message. It stands in for the real parser, written
-// elsewhere, and follows the same conventions: addr-specs lower case, display names apart.
+// envelopeFromRaw reads a raw message's header with the parser's strict reader: verification
+// works from what it read, and from nothing else.
 func envelopeFromRaw(tb testing.TB, raw []byte) *domain.Envelope {
 	tb.Helper()
-	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
-	if err != nil {
-		tb.Fatalf("read header: %v", err)
-	}
-	env := &domain.Envelope{}
-	for f := h.Fields(); f.Next(); {
-		env.Headers = append(env.Headers, domain.HeaderField{Key: f.Key(), Value: f.Value()})
-	}
-	mh := mail.Header{Header: message.Header{Header: h}}
-	if from, err := mh.AddressList("From"); err == nil {
-		for _, a := range from {
-			env.From = append(env.From, domain.Address{Name: a.Name, Address: strings.ToLower(a.Address)})
-		}
-	}
-	if s, err := mh.AddressList("Sender"); err == nil && len(s) == 1 {
-		env.Sender = &domain.Address{Name: s[0].Name, Address: strings.ToLower(s[0].Address)}
-	}
-	return env
+	env := parser.ParseEnvelope(raw)
+	return &env
 }
 
 // fakeDir is a Directory over a fixed set of (account, mailbox) links.

@@ -126,6 +126,9 @@ func spoofCases() []spoofCase {
 		{name: "dmarc=pass for another domain beside an aligned dkim=pass", edit: func(s *stack) {
 			s.withAR("mx.nas.test; dkim=pass header.d=nhs.net; dmarc=pass header.from=evil.example")
 		}, want: "evaluated DMARC for evil.example"},
+		{name: "dkim=pass from a subdomain (strict alignment)", edit: func(s *stack) {
+			s.withAR("mx.nas.test; dkim=pass header.d=mail.nhs.net")
+		}, want: "neither dmarc=pass"},
 		{name: "dmarc=pass for a subdomain", edit: func(s *stack) {
 			s.withAR("mx.nas.test; dmarc=pass header.from=mail.nhs.net")
 		}, want: "evaluated DMARC for mail.nhs.net"},
@@ -163,18 +166,18 @@ func spoofCases() []spoofCase {
 		{name: "punycode of a homoglyph written out", edit: fromIs("<pharmacy.fq7k2@nhs.xn--nt-nlc>", ""),
 			want: "From domain nhs.xn--nt-nlc is not nhs.net"},
 		{name: "trailing dot", edit: fromIs("<pharmacy.fq7k2@nhs.net.>", ""),
-			want: "could not be read as a mailbox", noFrom: true},
+			want: "cannot be read as exactly one mailbox", noFrom: true},
 		{name: "empty label", edit: fromIs("<pharmacy.fq7k2@nhs..net>", ""),
-			want: "could not be read as a mailbox", noFrom: true},
+			want: "cannot be read as exactly one mailbox", noFrom: true},
 		{name: "Cyrillic a in the local part", edit: fromIs("<phаrmacy.fq7k2@nhs.net>", ""),
-			want: "non-ASCII"},
+			want: "unusual local part"},
 		{name: "two From addresses (corpus 032)", edit: fromIs(`"Riverside Pharmacy, Ashford" <pharmacy.fq7k2@nhs.net>,`+"\r\n"+` "WALSH, Kieran" <kieran.walsh@nhs.net>`, ""),
-			want: "From names 2 mailboxes", noFrom: true},
+			want: "From names more than one mailbox", noFrom: true},
 		{name: "two From fields", edit: func(s *stack) {
 			s.insert(s.find("From:"), "From: <kieran.walsh@nhs.net>")
-		}, want: "2 From header fields", noFrom: true},
-		{name: "empty From", edit: fromIs("", ""), want: "From names no mailbox", noFrom: true},
-		{name: "no From field", edit: func(s *stack) { s.del("From:") }, want: "From names no mailbox", noFrom: true},
+		}, want: "2 From fields", noFrom: true},
+		{name: "empty From", edit: fromIs("", ""), want: "From is empty", noFrom: true},
+		{name: "no From field", edit: func(s *stack) { s.del("From:") }, want: "no From field", noFrom: true},
 		{name: "group syntax around the genuine mailbox", edit: fromIs("Riverside: pharmacy.fq7k2@nhs.net;", ""),
 			want: "group syntax", noFrom: true},
 		{name: "empty group", edit: fromIs("undisclosed-recipients:;", ""), want: "group syntax", noFrom: true},
@@ -188,14 +191,14 @@ func spoofCases() []spoofCase {
 		}, want: "not an account in nhs.net"},
 		{name: "Sender with two mailboxes", edit: func(s *stack) {
 			s.insert(s.find("From:")+1, "Sender: amelia.hart@nhs.net, kieran.walsh@nhs.net")
-		}, dir: newDir("amelia.hart@nhs.net pharmacy.fq7k2@nhs.net"), want: "Sender header must name exactly one mailbox"},
+		}, dir: newDir("amelia.hart@nhs.net pharmacy.fq7k2@nhs.net"), want: "Sender names more than one mailbox"},
 		{name: "Sender that cannot be read", edit: func(s *stack) {
 			s.insert(s.find("From:")+1, "Sender: the pharmacy team")
-		}, want: "Sender header could not be read"},
+		}, want: "Sender cannot be read"},
 		{name: "two Sender fields", edit: func(s *stack) {
 			s.insert(s.find("From:")+1, "Sender: <pharmacy.fq7k2@nhs.net>")
 			s.insert(s.find("From:")+1, "Sender: <kieran.walsh@nhs.net>")
-		}, want: "2 Sender header fields"},
+		}, want: "2 Sender fields"},
 	}
 }
 
@@ -250,9 +253,6 @@ func TestGenuinePass(t *testing.T) {
 			evidence: "dmarc=pass header.from=nhs.net"},
 		{name: "aligned dkim=pass only", edit: func(s *stack) { s.withAR("mx.nas.test; dkim=pass header.d=nhs.net; dmarc=none") },
 			evidence: "dkim=pass header.d=nhs.net"},
-		{name: "dkim=pass from a subdomain (relaxed alignment)", edit: func(s *stack) {
-			s.withAR("mx.nas.test; dkim=pass header.d=mail.nhs.net")
-		}, evidence: "header.d=mail.nhs.net"},
 		{name: "dkim=pass with header.i only", edit: func(s *stack) { s.withAR("mx.nas.test; dkim=pass header.i=@nhs.net") },
 			evidence: "dkim=pass header.d=nhs.net"},
 		{name: "OpenDKIM/OpenDMARC comments", edit: func(s *stack) {

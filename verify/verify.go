@@ -13,18 +13,19 @@
 //
 // Decisions this package makes, beyond the letter of the spec:
 //
-//   - Alignment. The From domain must equal Config.Domain (after IDNA mapping), which is taken to
-//     be an organisational domain. DMARC needs header.from equal to it. DKIM needs header.d (or,
-//     when header.d is absent, header.i's domain) equal to it or a subdomain of it: RFC 7489
-//     §3.1.1 relaxed alignment, with Config.Domain standing in for the organisational domain so
-//     no public-suffix list is needed.
+//   - Alignment. The From domain must equal Config.Domain (after IDNA mapping). DMARC needs
+//     header.from equal to it. DKIM needs header.d (or, when header.d is absent, header.i's
+//     domain) equal to it: RFC 7489 §3.1.1 strict alignment, since a subdomain may be run by
+//     someone else (header.d=mail.nhs.net does not prove @nhs.net).
 //   - A trusted dmarc=fail wins. DMARC is the verdict about the From domain as a whole: it fails
 //     only when no aligned pass was found, so a trusted dmarc=fail overrides every pass (including
 //     an in-process DKIM pass). A trusted DMARC result naming a header.from other than the From
 //     domain also refuses: the trusted MTA read a different From from ours (two From fields, or
 //     a parser disagreement), so its results are about another message.
-//   - Addresses. The From header field must occur once (RFC 5322 §3.6) and hold exactly one
-//     mailbox, not group syntax (From is a mailbox-list, §3.6.2). The local part must be ASCII
+//   - One reading. The parser's strict header reader says when a header can be read two ways
+//     (two From fields, a From naming two mailboxes, group syntax, a line that is not a field):
+//     Envelope.HeaderProblem, which refuses the message before any evidence is looked at.
+//   - Addresses. The local part must be ASCII
 //     (NHSmail addresses are). The domain is mapped with UTS #46 (lower case, width folding,
 //     NFC) and compared in its ASCII (A-label) form, so Cyrillic or Greek look-alikes become
 //     xn-- labels that differ from nhs.net; a written trailing dot is refused.
@@ -100,6 +101,9 @@ func Verify(env *domain.Envelope, raw []byte, dir Directory, cfg Config) (domain
 		return refuse("", "nothing (no message header)", "the message has no readable header"), nil
 	}
 
+	if env.HeaderProblem != "" {
+		return refuse(env.FromAddress(), "the message header", env.HeaderProblem), nil
+	}
 	from, failure := fromAddress(env, want)
 	if failure != "" {
 		return refuse(from, "From header: "+describeFrom(env), failure), nil
