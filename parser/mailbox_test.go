@@ -32,4 +32,3 @@ func TestScanAddressField(t *testing.T) {
 		}
 	}
 }
-
