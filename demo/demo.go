@@ -6,6 +6,8 @@ package demo
 import (
 	"embed"
 	"io/fs"
+	"regexp"
+	"time"
 )
 
 //go:embed directory/*.csv inbox/*.eml
@@ -20,19 +22,25 @@ func Directory() (organisations, accounts fs.File, err error) {
 	return organisations, accounts, err
 }
 
-// Inbox returns the sample request emails, in the order they arrive.
-func Inbox() ([][]byte, error) {
+// Inbox returns the sample request emails, in the order they arrive, dated a few minutes
+// before now: the bot sends proven mail dated weeks ago to staff (stale_message), and the demo
+// must show what it does with today's mail on any day it is run.
+func Inbox(now time.Time) ([][]byte, error) {
 	entries, err := fs.ReadDir(files, "inbox") // sorted by name
 	if err != nil {
 		return nil, err
 	}
 	var mails [][]byte
-	for _, e := range entries {
+	for i, e := range entries {
 		b, err := fs.ReadFile(files, "inbox/"+e.Name())
 		if err != nil {
 			return nil, err
 		}
-		mails = append(mails, b)
+		date := now.Add(-time.Duration(len(entries)-i) * time.Minute).Format(time.RFC1123Z)
+		mails = append(mails, dateLine.ReplaceAll(b, []byte("Date: "+date)))
 	}
 	return mails, nil
 }
+
+// dateLine is the Date field of a sample mail (each is one line).
+var dateLine = regexp.MustCompile(`(?m)^Date: [^\r\n]*`)

@@ -11,6 +11,9 @@ type Verification struct {
 	Evidence string `json:"evidence"`
 	// Failure says in plain words which rule failed; "" when verified.
 	Failure string `json:"failure,omitempty"`
+	// Signatures are the b= values of the DKIM signatures aligned with From: a proven message
+	// claims them, so the same signed mail sent again is a duplicate whatever else it changed.
+	Signatures []string `json:"signatures,omitempty"`
 }
 
 // Inbound is a raw message fetched from the NAS inbox, with where it was found.

@@ -68,7 +68,8 @@ type Message struct {
 	// Text is the decoded text body (HTML reduced to text) that line numbers refer to.
 	Text        string       `json:"text"`
 	Attachments []Attachment `json:"attachments,omitempty"`
-	// IsReport is true for multipart/report (delivery and read reports).
+	// IsReport is true for a delivery, read or feedback report: multipart/report, or a report
+	// part anywhere in the message, forwarded messages included.
 	IsReport bool `json:"is_report"`
 
 	Requests    []Request `json:"requests"`

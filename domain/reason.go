@@ -16,6 +16,9 @@ const (
 	AuthFailed    Reason = "auth_failed"
 	AutoSubmitted Reason = "auto_submitted"
 	Duplicate     Reason = "duplicate"
+	// StaleMessage: proven mail whose Date is missing, more than 14 days before it arrived or
+	// more than a day after: a replay, or a request long overtaken, so staff decide.
+	StaleMessage Reason = "stale_message"
 
 	// NAS rules.
 	NameTooLong         Reason = "name_too_long"

@@ -22,11 +22,15 @@ const (
 // "X-Auto-Response-Suppress: All" so that auto-responders do not answer the bot, the
 // X-NAS-Reference tag, and a text/plain body with o.HTML as a text/html alternative when set.
 //
-// An error means the row can never be sent as it is (a bad address or identifier).
+// An error means the row can never be sent as it is (a recipient that is not one plain address,
+// a tag with a line break).
 func BuildMessage(o domain.Outgoing) (*mail.Msg, error) {
 	m := mail.NewMsg()
 	if err := m.From(o.From); err != nil {
 		return nil, fmt.Errorf("mailer: build message %d: from: %w", o.ID, err)
+	}
+	if !plainRecipient(o.To) {
+		return nil, fmt.Errorf("mailer: build message %d: to: %q is not one plain address", o.ID, o.To)
 	}
 	if err := m.To(o.To); err != nil {
 		return nil, fmt.Errorf("mailer: build message %d: to: %w", o.ID, err)
@@ -42,28 +46,23 @@ func BuildMessage(o domain.Outgoing) (*mail.Msg, error) {
 	m.Subject(unfold(o.Subject))
 	m.SetDate()
 
-	refs := o.References
-	if o.InReplyTo != "" {
-		irt, err := msgID(o.InReplyTo)
-		if err != nil {
-			return nil, fmt.Errorf("mailer: build message %d: in-reply-to: %w", o.ID, err)
+	// Threading is a courtesy: an In-Reply-To or References identifier that is not a msg-id
+	// (the sender wrote it) is left out, and the reply still goes (RFC 5322 section 3.6.4).
+	var refs []string
+	for _, r := range o.References {
+		if id, err := msgID(r); err == nil {
+			refs = append(refs, id)
 		}
+	}
+	if irt, err := msgID(o.InReplyTo); err == nil {
 		m.SetGenHeaderPreformatted(mail.HeaderInReplyTo, irt)
 		if len(refs) == 0 {
-			// RFC 5322 section 3.6.4: without the parent's References, they are its Message-ID.
+			// Without the parent's References, they are its Message-ID.
 			refs = []string{irt}
 		}
 	}
 	if len(refs) > 0 {
-		ids := make([]string, 0, len(refs))
-		for _, r := range refs {
-			id, err := msgID(r)
-			if err != nil {
-				return nil, fmt.Errorf("mailer: build message %d: references: %w", o.ID, err)
-			}
-			ids = append(ids, id)
-		}
-		m.SetGenHeaderPreformatted(mail.HeaderReferences, foldIDs(len(mail.HeaderReferences)+2, ids))
+		m.SetGenHeaderPreformatted(mail.HeaderReferences, foldIDs(len(mail.HeaderReferences)+2, refs))
 	}
 
 	m.SetGenHeader(headerAutoSubmitted, "auto-replied")
@@ -81,6 +80,22 @@ func BuildMessage(o domain.Outgoing) (*mail.Msg, error) {
 		m.AddAlternativeString(mail.TypeTextHTML, o.HTML)
 	}
 	return m, nil
+}
+
+// plainRecipient reports whether to is one addr-spec with a dot-atom local part (RFC 5322
+// section 3.4.1): a quoted local part may hold "@" and ",", and a relay may then read two
+// recipients where the bot meant one.
+func plainRecipient(to string) bool {
+	at := strings.LastIndexByte(to, '@')
+	if at <= 0 || at == len(to)-1 {
+		return false
+	}
+	for _, c := range []byte(to[:at]) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),:;<>@[\]`, c) >= 0 {
+			return false
+		}
+	}
+	return !strings.ContainsAny(to[at+1:], " \t\r\n\"(),:;<>@[\\]")
 }
 
 // msgID checks one msg-id (RFC 5322 section 3.6.4) and returns it with angle brackets; a

@@ -89,8 +89,24 @@ func TestBuildMessageInputs(t *testing.T) {
 		}},
 		{name: "empty message-id", edit: func(o *domain.Outgoing) { o.MessageID = "" }, wantErr: true},
 		{name: "message-id with a space", edit: func(o *domain.Outgoing) { o.MessageID = "<a b@c>" }, wantErr: true},
-		{name: "bad reference", edit: func(o *domain.Outgoing) { o.References = []string{"<x\r\nBcc: y@z>"} }, wantErr: true},
+		{name: "bad references are left out, and the reply still goes", edit: func(o *domain.Outgoing) {
+			o.InReplyTo = "no-at-sign"
+			o.References = []string{"<x\r\nBcc: y@z>", "<good@example.test>", "plain"}
+		}, check: func(t *testing.T, h gomail.Header) {
+			if h.Has("Bcc") || h.Has("In-Reply-To") {
+				t.Errorf("In-Reply-To %q Bcc %q", h.Get("In-Reply-To"), h.Get("Bcc"))
+			}
+			if got := h.Get("References"); got != "<good@example.test>" {
+				t.Errorf("References = %q", got)
+			}
+		}},
 		{name: "bad to", edit: func(o *domain.Outgoing) { o.To = "not an address" }, wantErr: true},
+		{name: "quoted local part holding a second address", edit: func(o *domain.Outgoing) {
+			o.To = `"eve@nhs.net,pharmacy.x"@nhs.net`
+		}, wantErr: true},
+		{name: "unquoted local part holding a second address", edit: func(o *domain.Outgoing) {
+			o.To = "eve@nhs.net,pharmacy.x@nhs.net"
+		}, wantErr: true},
 		{name: "tag with newline", edit: func(o *domain.Outgoing) { o.Tag = "NAS-1\r\nBcc: x@y" }, wantErr: true},
 	}
 	for _, tc := range tests {

@@ -74,6 +74,7 @@ func parse(m *domain.Message, raw []byte, opts Options) {
 	b.walk(topHeader(&h), h.body, 0)
 	m.Text = b.text()
 	m.Attachments = b.atts
+	m.IsReport = m.IsReport || reportIn(m.Attachments, 0)
 
 	s := scanText(strings.Split(m.Text, "\n"))
 	m.RequestedBy = s.requestedBy

@@ -8,7 +8,6 @@ import (
 	"nasbot/domain"
 	"nasbot/handlers"
 	"nasbot/store"
-	"nasbot/verify"
 )
 
 // ReasonUnparseable is the staff queue's reason for mail with nothing recognised in it.
@@ -38,45 +37,47 @@ func (w *work) decide() (Result, error) {
 	w.res = Result{ID: w.stored.ID, Tag: store.Tag(w.stored.ID), MessageID: env.MessageID,
 		Reasons: []domain.Reason{}, Requests: []RequestResult{}, Sender: Sender{Kind: SenderUnknown}}
 
-	if reason, ok := automatic(w.msg); ok {
-		w.res.Verdict, w.res.Reasons = domain.Ignored, []domain.Reason{reason}
-		w.res.Sender.Address = env.FromAddress()
-		return w.finish()
-	}
-	if seen, err := w.tx.SeenBefore(w.stored.ID, env.MessageID, w.stored.SHA256); err != nil {
+	// A copy of something decided before is a duplicate even when it is also automatic
+	// (spec/rules.md); only proven mail has claimed a Message-ID or a signature.
+	if seen, err := w.tx.SeenBefore(w.stored.ID, env.MessageID, w.stored.SHA256, w.proof.Signatures); err != nil {
 		return Result{}, err
 	} else if seen {
-		w.res.Verdict, w.res.Reasons = domain.Ignored, []domain.Reason{domain.Duplicate}
-		w.res.Sender.Address = env.FromAddress()
-		return w.finish()
+		return w.ignored(domain.Duplicate)
+	}
+	if reason, ok := automatic(w.msg); ok {
+		return w.ignored(reason)
 	}
 
-	proof, err := verify.Verify(env, w.stored.Raw, w.tx, w.p.cfg.Verify)
-	if err != nil {
-		return Result{}, err
-	}
-	w.proof = proof
 	if err := w.identifySender(); err != nil {
 		return Result{}, err
 	}
 	if err := w.lockSenderSite(); err != nil {
 		return Result{}, err
 	}
-	if w.site != nil && proof.Verified {
+	if w.site != nil && w.proof.Verified {
 		// The mailbox is in use: the lifecycle's dormant-mailbox report counts from here.
 		if _, err := w.tx.RecordMailboxSent(w.site.Mailbox, w.stored.ReceivedAt); err != nil {
 			return Result{}, err
 		}
 	}
 	switch {
-	case !proof.Verified:
+	case !w.proof.Verified:
 		return w.unverified()
 	case w.msg.Refusal != "":
 		return w.refused()
 	case len(w.msg.Requests) == 0:
 		return w.unparseable()
+	case stale(env.Date, w.stored.ReceivedAt):
+		return w.stale()
 	}
 	return w.processed()
+}
+
+// ignored answers nothing and changes nothing: a duplicate, or mail that must not be answered.
+func (w *work) ignored(reason domain.Reason) (Result, error) {
+	w.res.Verdict, w.res.Reasons = domain.Ignored, []domain.Reason{reason}
+	w.res.Sender.Address = w.msg.Envelope.FromAddress()
+	return w.finish()
 }
 
 // identifySender finds the From address in the directory: a site's shared mailbox (or a legacy
@@ -214,9 +215,13 @@ func (w *work) finish() (Result, error) {
 			return Result{}, err
 		}
 	}
+	// Proven mail claims its Message-ID and signatures, automatic mail included; a duplicate's
+	// were claimed by the message it copies.
+	duplicate := len(w.res.Reasons) == 1 && w.res.Reasons[0] == domain.Duplicate
 	err := w.tx.FinishMessage(w.stored.ID, store.Decided{MessageID: env.MessageID, Verdict: w.res.Verdict,
 		Reasons: w.res.Reasons, Sender: w.res.Sender.Address, SenderKind: w.res.Sender.Kind, ODS: w.res.Sender.ODS,
-		Subject: env.Subject, Verification: verificationJSON(w.proof)}, w.now)
+		Subject: env.Subject, Verification: verificationJSON(w.proof),
+		Proven: w.proof.Verified && !duplicate, Signatures: w.proof.Signatures}, w.now)
 	return w.res, err
 }
 

@@ -17,7 +17,7 @@ import (
 
 // Overridable lists the rules whose review NAS staff may approve past. Verification
 // (auth_failed) is never among them: unproven mail must be sent again.
-var Overridable = []domain.Reason{domain.SiteAccountLimit, domain.MobileMismatch, domain.ODSUnknown}
+var Overridable = []domain.Reason{domain.SiteAccountLimit, domain.MobileMismatch, domain.ODSUnknown, domain.StaleMessage}
 
 // Errors the desk returns for staff to read.
 var (

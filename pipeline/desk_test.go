@@ -116,7 +116,7 @@ func TestDeskRerunsEditedRequest(t *testing.T) {
 func TestReleasingAHeldReplyClosesItsCase(t *testing.T) {
 	f := newFixture(t, pipeline.Config{MaxReplyAge: time.Hour})
 	res := f.deliver(mail(mailOpts{from: "pharmacy.fq7k2@nhs.net", subject: "old", id: "held@nhs.net", trusted: true,
-		date: "Mon, 02 Feb 2026 08:00:00 +0000", body: "Request: Leaver\nAccount: daniel.okafor@nhs.net\n"}))
+		date: "Wed, 25 Feb 2026 08:00:00 +0000", body: "Request: Leaver\nAccount: daniel.okafor@nhs.net\n"}))
 	caseID := openCase(t, f, res)
 	if err := pipeline.NewDesk(f.p).ReleaseReply(context.Background(), res.Replies[0].ID, "staff@nas.test"); err != nil {
 		t.Fatal(err)

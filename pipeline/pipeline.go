@@ -157,6 +157,12 @@ func (p *Pipeline) Process(ctx context.Context, id int64) (Result, error) {
 		return Result{}, fmt.Errorf("pipeline: load message %d: %w", id, err)
 	}
 	msg := parser.Parse(m.Raw, p.cfg.Parse)
+	// Proof is taken before the transaction opens: a DKIM key lookup may wait on DNS, and must
+	// not hold the site's row lock meanwhile. Only its result goes in.
+	proof, err := verify.Verify(&msg.Envelope, m.Raw, senderLinks{ctx, p.store}, p.cfg.Verify)
+	if err != nil {
+		return Result{}, fmt.Errorf("pipeline: verify message %d: %w", id, err)
+	}
 	var res Result
 	// A unique mobile or address taken by a concurrent decision fails the transaction; deciding
 	// again sees it and gives the right reason (mobile_in_use, the next free address).
@@ -167,7 +173,7 @@ func (p *Pipeline) Process(ctx context.Context, id int64) (Result, error) {
 			} else if !ok {
 				return store.ErrAlreadyDecided // decided, or being decided, by another worker
 			}
-			w := &work{p: p, tx: tx, stored: m, msg: msg, now: started}
+			w := &work{p: p, tx: tx, stored: m, msg: msg, proof: proof, now: started}
 			var err error
 			res, err = w.decide()
 			return err
@@ -191,6 +197,17 @@ func (p *Pipeline) Process(ctx context.Context, id int64) (Result, error) {
 		slog.Int("requests", len(res.Requests)), slog.String("sender_kind", res.Sender.Kind),
 		slog.String("ods", res.Sender.ODS), slog.Duration("took", took))
 	return res, nil
+}
+
+// senderLinks answers verification's one directory question (is the Sender linked to the From
+// mailbox?) from the store, outside the decision's transaction.
+type senderLinks struct {
+	ctx   context.Context
+	store *store.Store
+}
+
+func (l senderLinks) LinkedToMailbox(account, mailbox string) (bool, error) {
+	return l.store.LinkedToMailbox(l.ctx, account, mailbox)
 }
 
 func verificationJSON(v domain.Verification) string {

@@ -201,13 +201,13 @@ func TestUnprovenMailNoticesOnlyTheGenuineMailbox(t *testing.T) {
 func TestBacklogGuardHoldsRepliesToOldMail(t *testing.T) {
 	f := newFixture(t, pipeline.Config{MaxReplyAge: 72 * time.Hour})
 	res := f.deliver(mail(mailOpts{from: "pharmacy.fq7k2@nhs.net", subject: "old", id: "old@nhs.net", trusted: true,
-		date: "Mon, 02 Feb 2026 08:00:00 +0000", body: "Request: Leaver\nAccount: daniel.okafor@nhs.net\n"}))
+		date: "Wed, 25 Feb 2026 08:00:00 +0000", body: "Request: Leaver\nAccount: daniel.okafor@nhs.net\n"}))
 	if res.Requests[0].Outcome != domain.Done {
 		t.Fatalf("old mail is still decided: %+v", res)
 	}
 	due, err := f.store.PendingReplies(context.Background(), 10, testNow.Add(time.Hour))
 	if err != nil || len(due) != 0 {
-		t.Fatalf("reply to month-old mail must be held, pending: %+v %v", due, err)
+		t.Fatalf("reply to week-old mail must be held, pending: %+v %v", due, err)
 	}
 }
 

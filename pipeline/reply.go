@@ -17,6 +17,7 @@ type outgoingMail struct {
 	template string
 	to       string
 	data     templates.Message
+	fresh    bool // not threaded under the mail it is about, and under a subject of its own
 }
 
 func (w *work) mailData() templates.Message {
@@ -42,10 +43,14 @@ func unparseableMail(w *work) outgoingMail {
 	return outgoingMail{template: templates.Unparseable, to: w.replyTo, data: d}
 }
 
+// noticeMail tells a genuine shared mailbox that unproven mail claimed to come from it. It says
+// when it arrived, the mailbox claimed and the reference, and nothing the sender wrote (no
+// subject, no body, no name, no link): the notice goes out under the NAS's name, and would
+// otherwise carry the attacker's words to the real owners (spec/verification.md).
 func noticeMail(w *work) outgoingMail {
-	d := w.mailData()
-	d.Failure = w.proof.Failure
-	return outgoingMail{template: templates.Notice, to: w.site.Mailbox, data: d}
+	d := templates.Message{Tag: w.res.Tag, Subject: templates.NoticeSubject, Organisation: w.site.DisplayName(),
+		Mailbox: w.site.Mailbox, Arrived: w.stored.ReceivedAt.UTC().Format("2 January 2006 at 15:04 UTC")}
+	return outgoingMail{template: templates.Notice, to: w.site.Mailbox, data: d, fresh: true}
 }
 
 func refusalMail(w *work) outgoingMail {
@@ -76,25 +81,29 @@ func (w *work) reply(m outgoingMail) error {
 	if err != nil {
 		return err
 	}
-	env := &w.msg.Envelope
-	refs := append([]string{}, env.References...)
-	if env.MessageID != "" {
-		refs = append(refs, env.MessageID)
-	}
 	n, err := w.tx.ReplyCount(w.stored.ID)
 	if err != nil {
 		return err
 	}
 	out := domain.Outgoing{
-		MessageID:  fmt.Sprintf("<%s.%d@%s>", strings.ToLower(w.res.Tag), n+1, w.p.host()),
-		From:       w.p.cfg.NASAddress,
-		To:         m.to,
-		Subject:    replySubject(env.Subject, w.res.Tag),
-		InReplyTo:  env.MessageID,
-		References: refs,
-		Tag:        w.res.Tag,
-		Text:       text,
-		HTML:       html,
+		MessageID: fmt.Sprintf("<%s.%d@%s>", strings.ToLower(w.res.Tag), n+1, w.p.host()),
+		From:      w.p.cfg.NASAddress,
+		To:        m.to,
+		Tag:       w.res.Tag,
+		Text:      text,
+		HTML:      html,
+	}
+	env := &w.msg.Envelope
+	if m.fresh {
+		// A mail of its own, not an answer: its reader never had the mail it is about.
+		out.Subject = m.data.Subject + " [" + w.res.Tag + "]"
+	} else {
+		out.Subject = replySubject(env.Subject, w.res.Tag)
+		out.InReplyTo = env.MessageID
+		out.References = append([]string{}, env.References...)
+		if env.MessageID != "" {
+			out.References = append(out.References, env.MessageID)
+		}
 	}
 	if out.ID, err = w.tx.Enqueue(w.stored.ID, out, held, w.now); err != nil {
 		return err

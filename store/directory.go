@@ -135,6 +135,12 @@ func (t *Tx) LinkedToMailbox(acct, mailbox string) (bool, error) {
 	return linkedToMailbox(t.ctx, t.tx, acct, mailbox)
 }
 
+// LinkedToMailbox reports whether acct is an active account linked to the shared mailbox, read
+// outside any transaction (verification runs before the decision's transaction opens).
+func (s *Store) LinkedToMailbox(ctx context.Context, acct, mailbox string) (bool, error) {
+	return linkedToMailbox(ctx, s.db, acct, mailbox)
+}
+
 // Organisation returns the site with the ODS code, or ErrNotFound.
 func (s *Store) Organisation(ctx context.Context, ods string) (domain.Organisation, error) {
 	return organisation(ctx, s.db, ods)

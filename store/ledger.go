@@ -100,14 +100,32 @@ func (s *Store) UndecidedMessages(ctx context.Context, limit int) ([]int64, erro
 	return ids, err
 }
 
-// SeenBefore reports whether an earlier decided message had the same raw bytes, or the same
-// Message-ID and was not unproven: a forged copy carrying a genuine message's Message-ID must
-// not make the genuine one a duplicate.
-func (t *Tx) SeenBefore(id int64, messageID, sha string) (bool, error) {
+// SeenBefore reports whether an earlier decided message had the same raw bytes, or was proven
+// and had the same Message-ID or one of the same DKIM signatures. Only proven mail claims: a
+// forged copy carrying a genuine message's Message-ID must not make the genuine one a
+// duplicate, while the genuine one re-sent with a new Message-ID on top still is.
+func (t *Tx) SeenBefore(id int64, messageID, sha string, signatures []string) (bool, error) {
 	var n int
 	err := get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM messages WHERE id <> ? AND state = 'done'
-		AND ((message_id = ? AND message_id <> '' AND verdict <> 'unverified') OR sha256 = ?)`, id, messageID, sha)
-	return n > 0, err
+		AND ((message_id = ? AND message_id <> '' AND proven = 1) OR sha256 = ?)`, id, messageID, sha)
+	if err != nil || n > 0 {
+		return n > 0, err
+	}
+	for _, sig := range signatures {
+		err := get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM signatures WHERE signature = ? AND message <> ?`,
+			signatureKey(sig), id)
+		if err != nil || n > 0 {
+			return n > 0, err
+		}
+	}
+	return false, nil
+}
+
+// signatureKey is what the signatures table keeps of a b= value: its SHA-256, short and fixed
+// in length for the index, and enough to tell two signatures apart.
+func signatureKey(b string) string {
+	sum := sha256.Sum256([]byte(b))
+	return hex.EncodeToString(sum[:])
 }
 
 // Decided is what the pipeline records about a whole message once its requests are decided.
@@ -120,21 +138,43 @@ type Decided struct {
 	ODS          string
 	Subject      string
 	Verification string // JSON of domain.Verification
+	// Proven messages claim their Message-ID and Signatures (the aligned DKIM b= values).
+	Proven     bool
+	Signatures []string
 }
 
-// FinishMessage marks a message decided. It fails when the message was decided already, so
-// two workers can never both decide one message.
+// FinishMessage marks a message decided and records what it claims. It fails when the message
+// was decided already, so two workers can never both decide one message, and with a conflict
+// (store.IsConflict) when another proven message claimed one of its signatures meanwhile.
 func (t *Tx) FinishMessage(id int64, d Decided, now time.Time) error {
+	proven := 0
+	if d.Proven {
+		proven = 1
+	}
 	res, err := exec(t.ctx, t.tx, `UPDATE messages SET state = 'done', message_id = ?, verdict = ?, reasons = ?,
-		sender = ?, sender_kind = ?, ods_code = ?, subject = ?, verification = ?, processed_at = ?
+		sender = ?, sender_kind = ?, ods_code = ?, subject = ?, verification = ?, processed_at = ?, proven = ?
 		WHERE id = ? AND state = 'new'`,
 		d.MessageID, d.Verdict, joinReasons(d.Reasons), d.Sender, d.SenderKind, d.ODS, d.Subject,
-		d.Verification, now.UTC(), id)
+		d.Verification, now.UTC(), proven, id)
 	if err != nil {
 		return fmt.Errorf("store: finish message: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("store: finish message %d: %w", id, ErrAlreadyDecided)
+	}
+	if !d.Proven {
+		return nil
+	}
+	claimed := map[string]bool{}
+	for _, sig := range d.Signatures {
+		key := signatureKey(sig)
+		if claimed[key] {
+			continue
+		}
+		claimed[key] = true
+		if _, err := exec(t.ctx, t.tx, `INSERT INTO signatures (signature, message) VALUES (?, ?)`, key, id); err != nil {
+			return fmt.Errorf("store: claim signature: %w", err)
+		}
 	}
 	return nil
 }

@@ -8,8 +8,13 @@ type Message struct {
 	Requests     []Request
 	// Unrecognised holds the sender's own lines that could not be read (unparseable mail).
 	Unrecognised []string
-	// Failure says in plain words why a message was not proven (notice) or refused (refusal).
+	// Failure says in plain words why a message was refused (refusal).
 	Failure string
+	// Arrived and Mailbox are all a spoofing notice tells of the mail it is about: when it
+	// arrived ("4 December 2026 at 16:40") and the shared mailbox on record it claimed. Nothing
+	// the sender wrote is repeated, since the notice goes out under the NAS's name.
+	Arrived string
+	Mailbox string
 	// GuideURL points to the request format guide.
 	GuideURL string
 	// StaffDecision is "approved" or "refused" in a staff decision mail; StaffReason is the

@@ -27,7 +27,8 @@ func Examples() map[string]Message {
 			m.GuideURL = "https://nas.example/guide"
 		}),
 		"notice": with(func(m *Message) {
-			m.Failure = "the message carries no proof from the NHSmail mail servers that it came from your mailbox"
+			m.Subject = NoticeSubject
+			m.Arrived, m.Mailbox = "4 December 2026 at 16:40 UTC", "pharmacy.fa123@nhs.net"
 		}),
 		"refusal-too-large": with(func(m *Message) { m.Failure = "it is larger than we accept." }),
 		"decision-approved": with(func(m *Message) {

@@ -154,7 +154,8 @@ func Verify(env *domain.Envelope, raw []byte, dir Directory, cfg Config) (domain
 		}
 		evidence += "; Sender " + sender + " is linked to " + from
 	}
-	return domain.Verification{Verified: true, From: from, Evidence: evidence}, nil
+	return domain.Verification{Verified: true, From: from, Evidence: evidence,
+		Signatures: alignedSignatures(env.Headers, want)}, nil
 }
 
 func refuse(from, evidence, failure string) domain.Verification {

@@ -129,7 +129,7 @@ func loadDemoData(ctx context.Context, st *store.Store, mail *localmail.Server) 
 	if err := st.ImportDirectory(ctx, orgs, accts); err != nil {
 		return err
 	}
-	inbox, err := demo.Inbox()
+	inbox, err := demo.Inbox(time.Now())
 	if err != nil {
 		return err
 	}

@@ -90,7 +90,9 @@ func TestStaffAndQueueCommands(t *testing.T) {
 	renderer, _ := templates.New("")
 	p := pipeline.New(st, pipeline.Config{Domain: "nhs.net", NASAddress: "requests@nas.test",
 		Verify: verify.Config{TrustedAuthServIDs: []string{"mx.nas.test"}}}, renderer, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
-	id, _, err := st.SaveInbound(ctx, domain.Inbound{Mailbox: "INBOX", UIDValidity: 1, UID: 1, Raw: raw})
+	// It arrives when the corpus says its mail arrives: proven mail dated weeks before is stale.
+	arrived := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	id, _, err := st.SaveInbound(ctx, domain.Inbound{Mailbox: "INBOX", UIDValidity: 1, UID: 1, Raw: raw, ReceivedAt: arrived})
 	if err != nil {
 		t.Fatal(err)
 	}
