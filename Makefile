@@ -38,10 +38,11 @@ lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) ./...
 
-# Fuzz the parser and the sender verification (FUZZTIME=10m for a long run).
+# Fuzz the parser, the header reader against go-message's, and the sender verification (FUZZTIME=10m for a long run).
 FUZZTIME ?= 1m
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./parser
+	$(GO) test -run '^$$' -fuzz '^FuzzHeaderOneReading$$' -fuzztime $(FUZZTIME) ./parser
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./verify
 
 # Go benchmarks, then the end-to-end load run against the real services (docs/performance.md):

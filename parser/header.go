@@ -90,8 +90,10 @@ func readHeader(raw []byte) header {
 		} else {
 			line, next = rest, nil
 		}
+		if next != nil || len(line) < len(rest) {
+			line = bytes.TrimSuffix(line, []byte{'\r'}) // CRLF; a CR at the very end is a bare CR
+		}
 		rest = next
-		line = bytes.TrimSuffix(line, []byte{'\r'})
 		if len(line) == 0 {
 			// The blank line that ends the header (RFC 5322 section 2.1).
 			flush()

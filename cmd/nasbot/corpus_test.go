@@ -2,20 +2,66 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"nasbot/parser"
 )
 
 // TestCorpus runs `nasbot dryrun` over every case of the sample corpus (a copy of the NAS's
 // shared corpus) and compares the keys each expected.json gives, as corpus/check.py does.
 func TestCorpus(t *testing.T) {
-	cases, err := filepath.Glob("../../testdata/corpus/cases/*")
+	runCases(t, "../../testdata/corpus/cases", nil)
+}
+
+// TestAttacks runs the project's own attack mails (testdata/attacks: header tricks, replays,
+// auto-replies, each case's NOTE says which) the same way, against the corpus directory.
+func TestAttacks(t *testing.T) {
+	runCases(t, "../../testdata/attacks/cases", repliesOnlyToMailboxesOnRecord)
+}
+
+// repliesOnlyToMailboxesOnRecord checks what every attack mail may cause to be sent: a reply
+// or notice goes only to an address of the directory or to the proven sender itself (never
+// Reply-To, never an address the sender merely wrote), and a notice about unproven mail repeats
+// nothing its sender wrote (the subject, the body).
+func repliesOnlyToMailboxesOnRecord(t *testing.T, eml string, got map[string]any) {
+	t.Helper()
+	reply, _ := got["reply"].(map[string]any)
+	if reply == nil {
+		return
+	}
+	to, _ := reply["to"].(string)
+	sender, _ := got["sender"].(map[string]any)
+	proven := got["verdict"] == "processed" && sender != nil && sender["address"] == to
+	if !onRecord(t, to) && !proven {
+		t.Errorf("%s: a reply went to %q, which is neither on record nor the proven sender", eml, to)
+	}
+	if got["verdict"] != "unverified" {
+		return
+	}
+	raw, _ := os.ReadFile(eml)
+	env := parser.ParseEnvelope(raw)
+	text, _ := reply["text"].(string)
+	html, _ := reply["html"].(string)
+	subject, _ := reply["subject"].(string)
+	for _, written := range []string{env.Subject, "Evan Sterling", "daniel.okafor", "07700"} {
+		if written != "" && strings.Contains(subject+text+html, written) {
+			t.Errorf("%s: the notice repeats %q, which the sender wrote", eml, written)
+		}
+	}
+}
+
+// runCases runs every case folder under dir (NN.eml files and expected.json) through one
+// dryrun each, against a fresh copy of the corpus directory.
+func runCases(t *testing.T, dir string, check func(t *testing.T, eml string, got map[string]any)) {
+	cases, err := filepath.Glob(filepath.Join(dir, "*"))
 	if err != nil || len(cases) == 0 {
-		t.Fatalf("no corpus cases: %v", err)
+		t.Fatalf("no cases under %s: %v", dir, err)
 	}
 	for _, dir := range cases {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
@@ -44,9 +90,36 @@ func TestCorpus(t *testing.T) {
 					t.Fatalf("line %d is not JSON: %v", i+1, err)
 				}
 				compareObject(t, filepath.Base(emls[i]), expected[i], got)
+				if check != nil {
+					check(t, emls[i], got)
+				}
 			}
 		})
 	}
+}
+
+// onRecord reports whether address is a shared mailbox or an account of the corpus directory.
+func onRecord(t *testing.T, address string) bool {
+	t.Helper()
+	for _, f := range []struct {
+		name string
+		col  int
+	}{{"organisations.csv", 4}, {"accounts.csv", 0}} {
+		b, err := os.ReadFile(filepath.Join("../../testdata/corpus/directory", f.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows[1:] {
+			if address != "" && strings.EqualFold(r[f.col], address) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func compareObject(t *testing.T, name string, want, got map[string]any) {
