@@ -57,9 +57,12 @@ bench: services-up
 screenshots: services-up
 	set -a && . .services/env && set +a && $(GO) test -count=1 -run TestBrowserDesk ./web
 
-# The shared sample corpus, through the binary, as outside tests run it.
+# The sample corpus through the binary, as outside tests run it: the NAS's shared copy when it
+# is beside the checkout (it may be newer), else the project's own (CORPUS=dir to choose).
+CORPUS ?= $(firstword $(wildcard ../shared/corpus) testdata/corpus)
 corpus: build
-	python3 ../shared/corpus/check.py ../shared/corpus ./$(BIN)
+	@echo "corpus: $(CORPUS)"
+	python3 testdata/corpus/check.py $(CORPUS) ./$(BIN)
 
 clean:
 	rm -rf bin out
