@@ -28,8 +28,8 @@ func (n *Notifier) Notify(tx *store.Tx, to, template string, data templates.Mess
 	if err != nil {
 		return 0, err
 	}
-	if held != "" {
-		n.p.log.Warn("notice held for staff", slog.String("template", template), slog.String("why", held))
+	if held.by != "" {
+		n.p.log.Warn("notice held for staff", slog.String("template", template), slog.String("why", held.why))
 	}
 	data.Capped = capped
 	text, html, err := n.p.render(template, data)
@@ -44,5 +44,5 @@ func (n *Notifier) Notify(tx *store.Tx, to, template string, data templates.Mess
 		Text:      text,
 		HTML:      html,
 	}
-	return tx.Enqueue(0, out, held != "", now)
+	return tx.Enqueue(0, out, held.by != "", now)
 }

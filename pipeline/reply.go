@@ -105,7 +105,8 @@ func (w *work) reply(m outgoingMail) error {
 			out.References = append(out.References, env.MessageID)
 		}
 	}
-	if out.ID, err = w.tx.Enqueue(w.stored.ID, out, held, w.now); err != nil {
+	out.HeldBy = held.by
+	if out.ID, err = w.tx.Enqueue(w.stored.ID, out, held.by != "", w.now); err != nil {
 		return err
 	}
 	w.res.Replies = append(w.res.Replies, out)
@@ -129,61 +130,71 @@ func (p *Pipeline) host() string {
 	return "nasbot.invalid"
 }
 
+// hold is why a mail waits for staff instead of going out: the guard that holds it (dryrun's
+// held_by) and, for the staff queue, why in words. The zero hold lets the mail go.
+type hold struct{ by, why string }
+
+// Guards that hold mail, as dryrun names them.
+const (
+	heldByBacklog = "backlog_guard"
+	heldByCap     = "reply_cap"
+	heldByBreaker = "circuit_breaker"
+)
+
 // holdReply decides whether a reply to an address waits for staff instead of going out:
 // replies the backlog guard holds (backlogged), and what the outbox guards hold (guardOutbox).
 // Each hold opens an exception so staff release or drop it. capped is true for the last reply
 // the cap lets through, which says so.
-func (w *work) holdReply(to string) (held, capped bool, err error) {
-	why, err := w.backlogged()
-	if err == nil && why == "" {
-		capped, why, err = w.p.guardOutbox(w.tx, to, w.now)
+func (w *work) holdReply(to string) (h hold, capped bool, err error) {
+	h, err = w.backlogged()
+	if err == nil && h.by == "" {
+		capped, h, err = w.p.guardOutbox(w.tx, to, w.now)
 	}
-	if err != nil || why == "" {
-		return false, capped, err
+	if err != nil || h.by == "" {
+		return hold{}, capped, err
 	}
-	return true, false, w.tx.OpenException(w.stored.ID, 0, ReasonReplyHeld, why, w.now)
+	return h, false, w.tx.OpenException(w.stored.ID, 0, ReasonReplyHeld, h.why, w.now)
 }
 
 // backlogged is the backlog guard (MaxReplyAge > 0): so that connecting the bot to an inbox
 // with a history never mails everyone in it, the replies to mail older than MaxReplyAge, and
-// to the mail already in the inbox when the bot first read it, wait for staff. It says why.
-func (w *work) backlogged() (why string, err error) {
+// to the mail already in the inbox when the bot first read it, wait for staff.
+func (w *work) backlogged() (hold, error) {
 	if w.p.cfg.MaxReplyAge <= 0 {
-		return "", nil
+		return hold{}, nil
 	}
 	if date := w.msg.Envelope.Date; !date.IsZero() && w.now.Sub(date) > w.p.cfg.MaxReplyAge {
-		return "the mail is older than the backlog guard allows", nil
+		return hold{heldByBacklog, "the mail is older than the backlog guard allows"}, nil
 	}
 	if first, err := w.tx.FoundAtFirstMeeting(w.stored.ID); err != nil || !first {
-		return "", err
+		return hold{}, err
 	}
-	return "the mail was already in the inbox when the bot first read it (backlog guard)", nil
+	return hold{heldByBacklog, "the mail was already in the inbox when the bot first read it (backlog guard)"}, nil
 }
 
 // guardOutbox applies the limits every mail to the outbox passes: the circuit breaker (past
 // RepliesPerMinute in all) and the per-address cap (RepliesPerHour to one address), either of
-// which holds the mail for staff, held saying why. capped is true for the last mail the cap lets
-// through.
-func (p *Pipeline) guardOutbox(tx *store.Tx, to string, now time.Time) (capped bool, held string, err error) {
+// which holds the mail for staff. capped is true for the last mail the cap lets through.
+func (p *Pipeline) guardOutbox(tx *store.Tx, to string, now time.Time) (capped bool, h hold, err error) {
 	total, err := tx.RepliesSince("", now.Add(-time.Minute), p.cfg.RepliesPerMinute)
 	if err != nil {
-		return false, "", err
+		return false, hold{}, err
 	}
 	if total >= p.cfg.RepliesPerMinute {
 		p.log.Error("reply circuit breaker open: replies are held for staff", slog.Int("replies_per_minute", p.cfg.RepliesPerMinute))
-		return false, "too many replies in the last minute (circuit breaker)", nil
+		return false, hold{heldByBreaker, "too many replies in the last minute (circuit breaker)"}, nil
 	}
 	sent, err := tx.RepliesSince(to, now.Add(-time.Hour), p.cfg.RepliesPerHour)
 	if err != nil {
-		return false, "", err
+		return false, hold{}, err
 	}
 	switch {
 	case sent+1 == p.cfg.RepliesPerHour:
-		return true, "", nil // this one goes, and says it is the last for now
+		return true, hold{}, nil // this one goes, and says it is the last for now
 	case sent >= p.cfg.RepliesPerHour:
-		return false, "too many replies to this address in the last hour", nil
+		return false, hold{heldByCap, "too many replies to this address in the last hour"}, nil
 	}
-	return false, "", nil
+	return false, hold{}, nil
 }
 
 var (

@@ -33,6 +33,10 @@ type dryrunReply struct {
 	To      string `json:"to"`
 	Subject string `json:"subject"`
 	Text    string `json:"text"`
+	HTML    string `json:"html,omitempty"`
+	// Held is set when a guard would hold the reply for staff, HeldBy naming it.
+	Held   bool   `json:"held,omitempty"`
+	HeldBy string `json:"held_by,omitempty"`
 }
 
 // cmdDryrun runs the whole pipeline over files against an in-memory copy of a directory.
@@ -102,7 +106,8 @@ func cmdDryrun(args []string, stdout, stderr io.Writer) int {
 			Reasons: res.Reasons, Sender: res.Sender, Requests: res.Requests}
 		if len(res.Replies) > 0 {
 			r := res.Replies[0]
-			out.Reply = &dryrunReply{To: r.To, Subject: r.Subject, Text: r.Text}
+			out.Reply = &dryrunReply{To: r.To, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+				Held: r.HeldBy != "", HeldBy: r.HeldBy}
 		}
 		if err := enc.Encode(out); err != nil {
 			return exitFailed
