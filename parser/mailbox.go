@@ -72,44 +72,20 @@ func isAtext(c byte) bool {
 // reports group syntax (display-name ":" [group-list] ";"), which net/mail reads as its one
 // member. mailboxes counts the comma-separated items that hold an '@'.
 func scanAddressField(v string) (mailboxes int, group bool) {
-	depth := 0 // comment nesting
-	inQuote, inAngle, inLiteral := false, false, false
-	at := false // the current item holds an '@'
+	inAngle, at := false, false // at: the current item holds an '@'
 	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c == '\\' && (inQuote || depth > 0 || inLiteral):
-			i++
-		case inQuote:
-			if c == '"' {
-				inQuote = false
-			}
-		case depth > 0:
-			if c == '(' {
-				depth++
-			} else if c == ')' {
-				depth--
-			}
-		case inLiteral:
-			if c == ']' {
-				inLiteral = false
-			}
-		case c == '"':
-			inQuote = true
-		case c == '(':
-			depth = 1
-		case c == '[':
-			inLiteral = true
-		case inAngle:
-			if c == '@' {
-				at = true
-			} else if c == '>' {
-				inAngle = false
-			}
+		if end, ok := skipDelimited(v, i); ok {
+			i = end
+			continue
+		}
+		switch c := v[i]; {
 		case c == '<':
 			inAngle = true
+		case c == '>':
+			inAngle = false
 		case c == '@':
 			at = true
+		case inAngle: // an obsolete route holds ':' and ','
 		case c == ':' || c == ';':
 			group = true
 		case c == ',':
@@ -123,4 +99,38 @@ func scanAddressField(v string) (mailboxes int, group bool) {
 		mailboxes++
 	}
 	return mailboxes, group
+}
+
+// skipDelimited returns, when v[i] opens a quoted string, a comment (which nest) or a domain
+// literal, the index of the character that closes it (the end of v when none does), honouring
+// backslash quoting (RFC 5322 sections 3.2.1 to 3.2.4).
+func skipDelimited(v string, i int) (end int, ok bool) {
+	var closer byte
+	switch v[i] {
+	case '"':
+		closer = '"'
+	case '(':
+		closer = ')'
+	case '[':
+		closer = ']'
+	default:
+		return i, false
+	}
+	nests := closer == ')'
+	depth := 1
+	for j := i + 1; j < len(v); j++ {
+		switch v[j] {
+		case '\\':
+			j++
+		case closer:
+			if depth--; depth == 0 {
+				return j, true
+			}
+		case '(':
+			if nests {
+				depth++
+			}
+		}
+	}
+	return len(v), true
 }

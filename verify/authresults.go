@@ -40,17 +40,32 @@ type arVerdict struct {
 // the message before it arrived. With no Received field at all, nothing counts. Each field is
 // parsed on its own, so one that cannot be parsed hides nothing.
 func evaluateAuthResults(hs []domain.HeaderField, trusted []string, want string) arVerdict {
-	topReceived := -1
+	fields, topReceived := readAuthResults(hs, trusted)
+	var v arVerdict
+	var t arTally
+	for _, f := range fields {
+		if t.skip(f) {
+			continue
+		}
+		v.count(f, want)
+	}
+	v.evidence = t.evidence(len(fields), topReceived)
+	v.failure = t.failure(len(fields), topReceived, trusted, want)
+	return v
+}
+
+// readAuthResults parses each Authentication-Results field and says where it stands; topReceived
+// is the index of the topmost Received field, or -1.
+func readAuthResults(hs []domain.HeaderField, trusted []string) (fields []arField, topReceived int) {
+	topReceived = -1
 	for i, h := range hs {
-		if strings.EqualFold(strings.TrimSpace(h.Key), "Received") {
+		if h.Key == "Received" {
 			topReceived = i
 			break
 		}
 	}
-
-	var fields []arField
 	for i, h := range hs {
-		if !strings.EqualFold(strings.TrimSpace(h.Key), "Authentication-Results") {
+		if h.Key != "Authentication-Results" {
 			continue
 		}
 		f := parseAuthResults(h.Value)
@@ -58,86 +73,98 @@ func evaluateAuthResults(hs []domain.HeaderField, trusted []string, want string)
 		f.trusted = f.id != "" && isTrusted(f.id, trusted)
 		fields = append(fields, f)
 	}
+	return fields, topReceived
+}
 
-	var v arVerdict
-	var counted, below, untrusted, noID int
-	var seen []string
-	for _, f := range fields {
-		switch {
-		case f.id == "":
-			noID++
-			continue
-		case !f.trusted:
-			untrusted++
-			seen = append(seen, "untrusted "+clip(f.id))
-			continue
-		case !f.above:
-			below++
-			seen = append(seen, f.id+" below the topmost Received, ignored")
-			continue
-		}
-		counted++
-		seen = append(seen, f.id+": "+summarise(f.results))
-		for _, r := range f.results {
-			switch r.method {
-			case "dmarc":
-				hf, ok := resultDomain(r.from)
-				if r.value == "fail" && v.veto == "" {
-					v.veto = fmt.Sprintf("the trusted server %s reported dmarc=fail for %s", f.id, orUnknown(r.from))
-				}
-				if r.from != "" && (!ok || hf != want) && v.veto == "" {
-					v.veto = fmt.Sprintf("the trusted server %s evaluated DMARC for %s, not for the From domain %s",
-						f.id, r.from, want)
-				}
-				if r.value == "pass" && ok && hf == want && v.pass == "" {
-					v.pass = fmt.Sprintf("Authentication-Results by %s above the topmost Received: dmarc=pass header.from=%s",
-						f.id, hf)
-				}
-			case "dkim":
-				if r.value != "pass" || v.pass != "" {
-					continue
-				}
-				sd, ok := dkimDomain(r)
-				if ok && aligned(sd, want) {
-					v.pass = fmt.Sprintf("Authentication-Results by %s above the topmost Received: dkim=pass header.d=%s",
-						f.id, sd)
-				}
+// arTally counts the fields that do not count, and why, for Evidence and Failure.
+type arTally struct {
+	counted, below, untrusted, noID int
+	seen                            []string
+}
+
+// skip reports whether f does not count, and notes f either way.
+func (t *arTally) skip(f arField) bool {
+	switch {
+	case f.id == "":
+		t.noID++
+	case !f.trusted:
+		t.untrusted++
+		t.seen = append(t.seen, "untrusted "+clip(f.id))
+	case !f.above:
+		t.below++
+		t.seen = append(t.seen, f.id+" below the topmost Received, ignored")
+	default:
+		t.counted++
+		t.seen = append(t.seen, f.id+": "+summarise(f.results))
+		return false
+	}
+	return true
+}
+
+// count applies the results of a field that counts: the first aligned pass, and the first veto
+// (a dmarc=fail, or DMARC evaluated for another domain than ours).
+func (v *arVerdict) count(f arField, want string) {
+	for _, r := range f.results {
+		switch r.method {
+		case "dmarc":
+			hf, ok := resultDomain(r.from)
+			switch {
+			case v.veto != "":
+			case r.value == "fail":
+				v.veto = fmt.Sprintf("the trusted server %s reported dmarc=fail for %s", f.id, orUnknown(r.from))
+			case r.from != "" && (!ok || hf != want):
+				v.veto = fmt.Sprintf("the trusted server %s evaluated DMARC for %s, not for the From domain %s",
+					f.id, r.from, want)
+			}
+			if r.value == "pass" && ok && hf == want && v.pass == "" {
+				v.pass = fmt.Sprintf("Authentication-Results by %s above the topmost Received: dmarc=pass header.from=%s",
+					f.id, hf)
+			}
+		case "dkim":
+			if sd, ok := dkimDomain(r); r.value == "pass" && v.pass == "" && ok && aligned(sd, want) {
+				v.pass = fmt.Sprintf("Authentication-Results by %s above the topmost Received: dkim=pass header.d=%s",
+					f.id, sd)
 			}
 		}
 	}
+}
 
+// evidence lists what was looked at, bounded, since a sender can write any number of fields.
+func (t *arTally) evidence(fields, topReceived int) string {
+	seen := t.seen
 	if len(seen) > maxEvidenceItems {
-		seen = append(seen[:maxEvidenceItems], fmt.Sprintf("%d more", len(seen)-maxEvidenceItems))
+		seen = append(seen[:maxEvidenceItems:maxEvidenceItems], fmt.Sprintf("%d more", len(seen)-maxEvidenceItems))
 	}
-	if noID > 0 {
-		seen = append(seen, fmt.Sprintf("%d without authserv-id, ignored", noID))
+	if t.noID > 0 {
+		seen = append(seen, fmt.Sprintf("%d without authserv-id, ignored", t.noID))
 	}
-	if len(fields) == 0 {
-		v.evidence = "Authentication-Results: none"
-	} else {
-		v.evidence = "Authentication-Results: " + strings.Join(seen, "; ")
+	e := "Authentication-Results: none"
+	if fields > 0 {
+		e = "Authentication-Results: " + strings.Join(seen, "; ")
 	}
 	if topReceived < 0 {
-		v.evidence += " (no Received header)"
+		e += " (no Received header)"
 	}
+	return e
+}
 
+// failure says why nothing proved the sender, in the words staff read.
+func (t *arTally) failure(fields, topReceived int, trusted []string, want string) string {
 	trustedNames := strings.Join(trusted, ", ")
 	if trustedNames == "" {
 		trustedNames = "none configured"
 	}
 	switch {
-	case topReceived < 0 && len(fields) > 0:
-		v.failure = "the message has no Received header, so no Authentication-Results can be told from ones the sender wrote"
-	case counted > 0:
-		v.failure = fmt.Sprintf("the trusted server's Authentication-Results show neither dmarc=pass for %s nor a dkim=pass aligned with it", want)
-	case below > 0:
-		v.failure = fmt.Sprintf("the only Authentication-Results from a trusted server (%s) stand below the topmost Received header, where the sender can write them", trustedNames)
-	case untrusted > 0:
-		v.failure = fmt.Sprintf("no Authentication-Results from a trusted server (%s) above the topmost Received header; the ones present come from servers that are not trusted", trustedNames)
-	default:
-		v.failure = fmt.Sprintf("no Authentication-Results from a trusted server (%s) above the topmost Received header", trustedNames)
+	case topReceived < 0 && fields > 0:
+		return "the message has no Received header, so no Authentication-Results can be told from ones the sender wrote"
+	case t.counted > 0:
+		return fmt.Sprintf("the trusted server's Authentication-Results show neither dmarc=pass for %s nor a dkim=pass aligned with it", want)
+	case t.below > 0:
+		return fmt.Sprintf("the only Authentication-Results from a trusted server (%s) stand below the topmost Received header, where the sender can write them", trustedNames)
+	case t.untrusted > 0:
+		return fmt.Sprintf("no Authentication-Results from a trusted server (%s) above the topmost Received header; the ones present come from servers that are not trusted", trustedNames)
 	}
-	return v
+	return fmt.Sprintf("no Authentication-Results from a trusted server (%s) above the topmost Received header", trustedNames)
 }
 
 // maxEvidenceItems bounds what Evidence lists, since a sender can write any number of fields.
