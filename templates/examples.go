@@ -30,6 +30,10 @@ func Examples() map[string]Message {
 			m.Failure = "the message carries no proof from the NHSmail mail servers that it came from your mailbox"
 		}),
 		"refusal-too-large": with(func(m *Message) { m.Failure = "it is larger than we accept." }),
+		"refusal-too-many": with(func(m *Message) {
+			m.Failure = "it holds 51 requests, and we accept at most 50 in one email."
+			m.MaxRequests = 50
+		}),
 		"decision-approved": with(func(m *Message) {
 			m.StaffDecision, m.StaffReason = "approved", "Agreed: your second site opens next month."
 			m.Requests = []Request{done}
