@@ -3,6 +3,7 @@ package pipeline
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"nasbot/domain"
@@ -162,7 +163,11 @@ func (w *work) refused() (Result, error) {
 
 // tooManyRequests decides nothing: every request of a mail over the limit is rejected as it is.
 func tooManyRequests(w *work, req domain.Request) (domain.Decision, error) {
-	return domain.Decision{Outcome: domain.Rejected, Reasons: []domain.Reason{domain.TooManyRequests},
+	account := ""
+	if req.Type != domain.AddUser && req.Type != domain.RegisterMailbox {
+		account = strings.ToLower(req.Account) // the account it names; add_user names none yet
+	}
+	return domain.Decision{Outcome: domain.Rejected, Reasons: []domain.Reason{domain.TooManyRequests}, Account: account,
 		Summary: fmt.Sprintf("This email holds %d requests, more than the %d we accept in one email, so none of "+
 			"them was done. Please send them again in several emails of at most %d requests each.",
 			len(w.msg.Requests), w.p.maxRequests(), w.p.maxRequests())}, nil
