@@ -36,7 +36,7 @@ const (
 	NotOwner            Reason = "not_owner"             // Requested by names no active owner of the site (or is missing)
 	MailboxExists       Reason = "mailbox_exists"        // register_mailbox for a code whose shared mailbox is active
 
-	// Safety rules added after review (rules.md).
+	// Safety rules added after review (spec/rules.md).
 	MailboxClosed    Reason = "mailbox_closed"     // the sending shared mailbox is closed: it is no longer a sender
 	AddressReserved  Reason = "address_reserved"   // a person's new address would have a shared mailbox's form: staff decide
 	AddressInUse     Reason = "address_in_use"     // register_mailbox for an address an account or alias holds: staff decide

@@ -39,7 +39,7 @@ var registry = map[domain.RequestType]handler{
 
 func always(domain.Request) bool { return true }
 
-// givesOwner: any request giving the Owner role is owner-only (rules.md "Who may ask").
+// givesOwner: any request giving the Owner role is owner-only (spec/rules.md "Who may ask").
 func givesOwner(req domain.Request) bool { return req.Role == domain.RoleOwner }
 
 // request is one request with what its handler may read.
@@ -64,7 +64,7 @@ func Decide(ctx Context, req domain.Request, dir Directory) (domain.Decision, er
 	if err != nil {
 		return domain.Decision{}, err
 	}
-	// An old address (an alias) is reported as the account's current one (requests.md "Readings
+	// An old address (an alias) is reported as the account's current one (spec/requests.md "Readings
 	// decided"); add_user's and register_mailbox's Account is a new address, not looked up.
 	if d.Account != "" && req.Type != domain.AddUser && req.Type != domain.RegisterMailbox {
 		if acct, ok, err := dir.Account(strings.ToLower(d.Account)); err != nil {
@@ -159,7 +159,7 @@ func sender(ctx Context, req domain.Request, dir Directory, h handler) (*request
 }
 
 // closedSender refuses every request from a shared mailbox that has been closed: it is no
-// longer a sender (verification.md "Sites that have closed"), whatever it asks, so nothing in
+// longer a sender (spec/verification.md "Sites that have closed"), whatever it asks, so nothing in
 // the mail is read further. The site is read afresh, so requests after a close_mailbox in the
 // same email are refused too.
 func closedSender(ctx Context, req domain.Request, dir Directory) (*domain.Decision, error) {
@@ -312,7 +312,7 @@ func rejected(account string, reason domain.Reason, summary string) domain.Decis
 }
 
 // invalid refuses a request for a field whose value cannot be used; the field is named, as the
-// parser names its own (requests.md "Readings decided": every invalid_field names its field).
+// parser names its own (spec/requests.md "Readings decided": every invalid_field names its field).
 func invalid(account, field, summary string) domain.Decision {
 	d := rejected(account, domain.InvalidField, summary)
 	d.Field = field

@@ -144,7 +144,7 @@ func (w *work) unverified() (Result, error) {
 	return w.finish()
 }
 
-// refused answers mail that breaks a limit. Too many requests is still processed (requests.md
+// refused answers mail that breaks a limit. Too many requests is still processed (spec/requests.md
 // "Readings decided"): each request is listed and rejected, none applied, and the reply asks for
 // several emails; a mail too large to read is refused whole.
 func (w *work) refused() (Result, error) {

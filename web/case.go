@@ -389,7 +389,7 @@ func (s *server) facts(r *http.Request, reason string, q domain.Request, siteODS
 }
 
 // registerFacts puts side by side what staff compare before a new shared mailbox is made
-// (rules.md "Safety rules added after review"): the site that asks, the new code's directory row,
+// (spec/rules.md "Safety rules added after review"): the site that asks, the new code's directory row,
 // the first owner, and who holds the new mailbox's address if anyone does.
 func (s *server) registerFacts(r *http.Request, f *ruleFacts, q domain.Request, siteODS string) error {
 	ctx := r.Context()
