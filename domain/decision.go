@@ -9,6 +9,9 @@ type Decision struct {
 	Reasons []Reason `json:"reasons"`
 	// Account is the account the request is about (for add_user, the address it got or would get).
 	Account string `json:"account,omitempty"`
+	// Field names the request field a missing_field or invalid_field decision is about ("name",
+	// "linked"), as the parser's Problem.Field does.
+	Field string `json:"field,omitempty"`
 	// Summary says in plain English what was done, or why not, for the reply and the staff queue.
 	Summary string   `json:"summary"`
 	Effects []Effect `json:"-"`

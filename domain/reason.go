@@ -3,41 +3,45 @@ package domain
 // Reason is a stable reason code (spec/rules.md, spec/verification.md). Never rename one.
 type Reason string
 
-// Reason codes. Add new ones at the end of their group; never rename one.
+// Reason codes, each with what it means. Add new ones at the end of their group; never rename one.
 const (
 	// Parsing.
-	MissingField    Reason = "missing_field"
-	InvalidField    Reason = "invalid_field"
-	UnknownRequest  Reason = "unknown_request"
-	TooLarge        Reason = "too_large"
-	TooManyRequests Reason = "too_many_requests"
+	MissingField    Reason = "missing_field"     // a field the request needs is not there (the Decision or Problem names it)
+	InvalidField    Reason = "invalid_field"     // a field's value cannot be read or used (the Decision or Problem names it)
+	UnknownRequest  Reason = "unknown_request"   // the Request: word is not one the bot knows
+	TooLarge        Reason = "too_large"         // the mail is larger than the bot accepts: nothing in it is read
+	TooManyRequests Reason = "too_many_requests" // more requests in one mail than the limit (50): none is done
 
 	// Verification and mail handling.
-	AuthFailed    Reason = "auth_failed"
-	AutoSubmitted Reason = "auto_submitted"
-	Duplicate     Reason = "duplicate"
-	// StaleMessage: proven mail whose Date is missing, more than 14 days before it arrived or
-	// more than a day after: a replay, or a request long overtaken, so staff decide.
-	StaleMessage Reason = "stale_message"
+	AuthFailed    Reason = "auth_failed"    // the sender is not proven: nothing changes, staff look
+	AutoSubmitted Reason = "auto_submitted" // an auto-reply, bounce or list mail: never answered
+	Duplicate     Reason = "duplicate"      // a Message-ID, signature or raw mail seen before
+	StaleMessage  Reason = "stale_message"  // proven mail dated over 14 days before arrival, a day after, or not at all: staff decide
 
 	// NAS rules.
-	NameTooLong         Reason = "name_too_long"
-	SiteAccountLimit    Reason = "site_account_limit"
-	MobileInvalid       Reason = "mobile_invalid"
-	MobileInUse         Reason = "mobile_in_use"
-	UnknownAccount      Reason = "unknown_account"
-	NotInOrganisation   Reason = "not_in_organisation"
-	LinkRequired        Reason = "link_required"
-	LastOwner           Reason = "last_owner"
-	StillActive         Reason = "still_active"
-	SectorNotApplicable Reason = "sector_not_applicable"
-	ODSUnknown          Reason = "ods_unknown"
-	ODSChangeRedirect   Reason = "ods_change_redirect"
-	MobileMismatch      Reason = "mobile_mismatch"
-	NotSharedMailbox    Reason = "not_shared_mailbox"
-	ODSMismatch         Reason = "ods_mismatch"
-	NotOwner            Reason = "not_owner"
-	MailboxExists       Reason = "mailbox_exists"
+	NameTooLong         Reason = "name_too_long"         // a shared mailbox's name (20) or town (10) is too long
+	SiteAccountLimit    Reason = "site_account_limit"    // one more account would take the site past 10: staff decide
+	MobileInvalid       Reason = "mobile_invalid"        // not a UK mobile number
+	MobileInUse         Reason = "mobile_in_use"         // another account, of any status, holds the mobile number
+	UnknownAccount      Reason = "unknown_account"       // the directory knows no such account
+	NotInOrganisation   Reason = "not_in_organisation"   // the account is another site's, or a leaver's (leavers belong to no site)
+	LinkRequired        Reason = "link_required"         // pharmacy, DAC and optometry accounts must be linked to the shared mailbox
+	LastOwner           Reason = "last_owner"            // the request would leave the shared mailbox with no active owner
+	StillActive         Reason = "still_active"          // only a leaver can join a site
+	SectorNotApplicable Reason = "sector_not_applicable" // closing a shared mailbox is for community pharmacy only
+	ODSUnknown          Reason = "ods_unknown"           // register_mailbox names a code the directory lacks: staff decide
+	ODSChangeRedirect   Reason = "ods_change_redirect"   // ODS details are the ODS team's (exeter.helpdesk@nhs.net)
+	MobileMismatch      Reason = "mobile_mismatch"       // the confirmed mobile is not the number on record: staff decide
+	NotSharedMailbox    Reason = "not_shared_mailbox"    // the request must come from a site's shared mailbox
+	ODSMismatch         Reason = "ods_mismatch"          // the block's ODS code is not the sending site's
+	NotOwner            Reason = "not_owner"             // Requested by names no active owner of the site (or is missing)
+	MailboxExists       Reason = "mailbox_exists"        // register_mailbox for a code whose shared mailbox is active
+
+	// Safety rules added after review (spec/rules.md).
+	MailboxClosed    Reason = "mailbox_closed"     // the sending shared mailbox is closed: it is no longer a sender
+	AddressReserved  Reason = "address_reserved"   // a person's new address would have a shared mailbox's form: staff decide
+	AddressInUse     Reason = "address_in_use"     // register_mailbox for an address an account or alias holds: staff decide
+	NewMailboxReview Reason = "new_mailbox_review" // every new shared mailbox is checked by a person before it is made
 )
 
 // Outcome is what became of one request.

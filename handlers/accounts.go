@@ -17,11 +17,16 @@ const SiteAccountLimit = 10
 const leaverGraceDays = 30
 
 // siteAccount looks up the account the request names and checks it belongs to the request's
-// site. A non-nil Decision is the refusal (unknown_account, not_in_organisation).
+// site: a leaver belongs to no site until a joiner request brings it back. A non-nil Decision is
+// the refusal (unknown_account, not_in_organisation).
 func (r *request) siteAccount() (domain.Account, *domain.Decision, error) {
 	acct, d, err := r.account()
 	if err != nil || d != nil {
 		return acct, d, err
+	}
+	if acct.Status == domain.StatusLeaver {
+		d := r.leftSite(acct)
+		return acct, &d, nil
 	}
 	if !strings.EqualFold(acct.ODS, r.site.ODS) {
 		d := rejected(r.req.Account, domain.NotInOrganisation, fmt.Sprintf(
@@ -50,12 +55,12 @@ func (r *request) account() (domain.Account, *domain.Decision, error) {
 	return acct, nil, nil
 }
 
-// leftSite refuses a request about an account that has left the site: a leaver belongs to no
-// site until a joiner request brings it back.
+// leftSite refuses a request about a leaver: a leaver belongs to no site until a joiner request
+// brings it back (spec/rules.md "Safety rules added after review").
 func (r *request) leftSite(acct domain.Account) domain.Decision {
 	return rejected(r.req.Account, domain.NotInOrganisation, fmt.Sprintf(
-		"%s has been marked as a leaver and is no longer part of %s, so nothing was changed. "+
-			"To bring the account back, send a Joiner request.", acct.Address, siteName(r.site)))
+		"%s has been marked as a leaver and no longer belongs to any site, so nothing was changed. "+
+			"To bring the account back to your site, send a Joiner request.", acct.Address))
 }
 
 // lastOwner refuses a request that would leave the site's shared mailbox with no active owner:
@@ -154,7 +159,7 @@ func linkRole(req domain.Request, site domain.Organisation) (domain.Role, *domai
 		return domain.RoleNone, &d
 	}
 	if req.Role == domain.RoleOwner {
-		d := rejected("", domain.InvalidField,
+		d := invalid("", "linked",
 			"An owner must be linked to the shared mailbox, but the request says \"Linked: No\" with the "+
 				"Owner role. Please say Yes to linking, or leave out the role.")
 		return domain.RoleNone, &d

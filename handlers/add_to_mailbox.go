@@ -14,9 +14,6 @@ func addToMailbox(r *request) (domain.Decision, error) {
 	if err != nil || refusal != nil {
 		return deref(refusal), err
 	}
-	if acct.Status == domain.StatusLeaver {
-		return r.leftSite(acct), nil
-	}
 	role := r.req.Role
 	if role == "" || role == domain.RoleNone {
 		if acct.Linked() {

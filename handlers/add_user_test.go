@@ -29,7 +29,7 @@ func TestAddUser(t *testing.T) {
 			want{outcome: domain.Done, account: "lily.adams@nhs.net", checkEffects: true,
 				effects: created("lily.adams@nhs.net", "Lily Adams", "07700900601", "FA111", domain.RoleMember)}},
 
-		// New addresses (rules.md "Accounts", README reading 11).
+		// New addresses (spec/rules.md "Accounts", README reading 11).
 		{"clash with an address takes 2", oak, addUserReq("Tom Baker", "07700900601"),
 			want{outcome: domain.Done, account: "tom.baker2@nhs.net"}},
 		{"clash with an alias takes 2", castle, addUserReq("Mary Jones", "07700900601"),
@@ -51,11 +51,28 @@ func TestAddUser(t *testing.T) {
 		{"upper case and extra spaces", oak, addUserReq("  LILY   ADAMS ", "07700900601"),
 			want{outcome: domain.Done, account: "lily.adams@nhs.net"}},
 		{"one name only", oak, addUserReq("Madonna", "07700900601"),
-			want{outcome: domain.Rejected, reasons: reasons(domain.InvalidField)}},
+			want{outcome: domain.Rejected, reasons: reasons(domain.InvalidField), field: "name"}},
 		{"no letters to make an address", oak, addUserReq("李 王", "07700900601"),
-			want{outcome: domain.Rejected, reasons: reasons(domain.InvalidField)}},
+			want{outcome: domain.Rejected, reasons: reasons(domain.InvalidField), field: "name"}},
+		{"last name with no foldable letter", oak, addUserReq("Jane 李", "07700900601"),
+			want{outcome: domain.Rejected, reasons: reasons(domain.InvalidField), field: "name"}},
 		{"no name", oak, addUserReq("", "07700900601"),
-			want{outcome: domain.Rejected, reasons: reasons(domain.MissingField)}},
+			want{outcome: domain.Rejected, reasons: reasons(domain.MissingField), field: "name"}},
+		{"stroke l, slashed o, ash, sharp s", oak, addUserReq("Łukasz Søren-Æsa Straße", "07700900601"),
+			want{outcome: domain.Done, account: "lukasz.strasse@nhs.net", checkEffects: true,
+				effects: created("lukasz.strasse@nhs.net", "Łukasz Søren-Æsa Straße", "07700900601", "FA111", domain.RoleMember)}},
+		{"ash first", oak, addUserReq("Æsa Brontë", "07700900601"),
+			want{outcome: domain.Done, account: "aesa.bronte@nhs.net"}},
+
+		// Reserved addresses (spec/rules.md "Safety rules added after review").
+		{"a name that gives a pharmacy mailbox's address", oak, addUserReq("Pharmacy Smith", "07700900601"),
+			want{outcome: domain.Review, reasons: reasons(domain.AddressReserved), account: "pharmacy.smith@nhs.net", checkEffects: true}},
+		{"digits are dropped, and a short last word is not ODS-shaped", oak, addUserReq("Pharmacy Fa999", "07700900601"),
+			want{outcome: domain.Done, account: "pharmacy.fa@nhs.net"}},
+		{"a name that gives a care mailbox's address", willow, addUserReq("Care Home", "07700900601"),
+			want{outcome: domain.Review, reasons: reasons(domain.AddressReserved), account: "care.home@nhs.net"}},
+		{"sector word as last name is not reserved", oak, addUserReq("Jane Pharmacy", "07700900601"),
+			want{outcome: domain.Done, account: "jane.pharmacy@nhs.net"}},
 
 		// Mobile numbers.
 		{"mobile of an active account", oak, addUserReq("Lily Adams", "07700900572"),
@@ -86,7 +103,18 @@ func TestAddUser(t *testing.T) {
 				effects: created("lily.adams@nhs.net", "Lily Adams", "07700900601", "C7788", domain.RoleNone)}},
 		{"owner who is not linked", castle, with(addUserReq("Lily Adams", "07700900601"), func(r *domain.Request) {
 			r.Linked, r.Role, r.RequestedBy = no(), domain.RoleOwner, by(ellenFrost)
-		}), want{outcome: domain.Rejected, reasons: reasons(domain.InvalidField)}},
+		}), want{outcome: domain.Rejected, reasons: reasons(domain.InvalidField), field: "linked"}},
+		{"owner, linked absent: linked as owner", castle, with(addUserReq("Lily Adams", "07700900601"), func(r *domain.Request) {
+			r.Linked, r.Role, r.RequestedBy = nil, domain.RoleOwner, by(ellenFrost)
+		}), want{outcome: domain.Done, account: "lily.adams@nhs.net", checkEffects: true,
+			effects: created("lily.adams@nhs.net", "Lily Adams", "07700900601", "D4455", domain.RoleOwner)}},
+		{"linked and role absent: linked as member", ostomy, with(addUserReq("Lily Adams", "07700900601"), func(r *domain.Request) {
+			r.Linked, r.Role = nil, ""
+		}), want{outcome: domain.Done, account: "lily.adams@nhs.net", checkEffects: true,
+			effects: created("lily.adams@nhs.net", "Lily Adams", "07700900601", "G9911", domain.RoleMember)}},
+		{"owner not linked at a pharmacy", oak, with(addUserReq("Lily Adams", "07700900601"), func(r *domain.Request) {
+			r.Linked, r.Role, r.RequestedBy = no(), domain.RoleOwner, by(janeSmith)
+		}), want{outcome: domain.Rejected, reasons: reasons(domain.LinkRequired)}},
 
 		// Site account limit (README reading 14): active and inactive count, leavers do not.
 		{"eleventh account goes to staff", kingsway, addUserReq("Lily Adams", "07700900601"),

@@ -3,59 +3,55 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
+	"nasbot/domain"
+	"nasbot/internal/fold"
 )
 
 // maxAddressNumber bounds the search for a free numbered address (jane.smith2, jane.smith3 …).
 const maxAddressNumber = 10000
 
-// errNoLetters means a name has no first and last word made of letters to build an address from.
-var errNoLetters = errors.New("name has no first and last word in letters")
+// Why a name gives no address; both are invalid_field, field name (spec/requests.md "Readings decided").
+var (
+	errOneWord   = errors.New("name has only one word")
+	errNoLetters = errors.New("name has a first or last word with no letters")
+)
 
-// letters that Unicode decomposition does not fold to ASCII.
-var foldSpecial = map[rune]string{
-	'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'ł': "l", 'đ': "d", 'ð': "d", 'þ': "th", 'ı': "i",
-	'ħ': "h", 'ŧ': "t", 'ŀ': "l", 'ĸ': "k", 'ŉ': "n",
-}
-
-// addressWord reduces one word of a name to lower-case ASCII letters: accents are folded
-// (é → e, ß → ss) and anything else (apostrophes, hyphens, digits) is dropped, so O'Neill
-// gives oneill and Hassan-Reid gives hassanreid.
-func addressWord(word string) string {
-	var b strings.Builder
-	for _, c := range norm.NFKD.String(strings.ToLower(word)) {
-		switch {
-		case c >= 'a' && c <= 'z':
-			b.WriteRune(c)
-		case unicode.Is(unicode.Mn, c):
-			// a combining accent left by the decomposition
-		default:
-			if s, ok := foldSpecial[c]; ok {
-				b.WriteString(s)
-			}
-		}
-	}
-	return b.String()
-}
-
-// addressLocal is the local part of a new address, "first.last", from the first and last words
-// of the name that hold letters (rules.md "Accounts").
+// addressLocal is the local part of a new address, "first.last", from the first and last words of
+// the name folded to ASCII letters (spec/rules.md "Accounts"; Zoë Brontë gives zoe.bronte, O'Neill
+// oneill). An address needs both: a one-word name, or a first or last word with no letter that
+// folds to ASCII, gives none.
 func addressLocal(name string) (string, error) {
-	var words []string
-	for _, w := range strings.Fields(name) {
-		if a := addressWord(w); a != "" {
-			words = append(words, a)
-		}
-	}
+	words := strings.Fields(name)
 	if len(words) < 2 {
+		return "", errOneWord
+	}
+	first, last := fold.Letters(words[0]), fold.Letters(words[len(words)-1])
+	if first == "" || last == "" {
 		return "", errNoLetters
 	}
-	return words[0] + "." + words[len(words)-1], nil
+	return first + "." + last, nil
 }
+
+// reservedAddress matches the shared-mailbox form: a sector, a dot and an ODS-shaped code
+// (letters, digits and '-', 3 to 12 characters, as spec/requests.md reads ODS codes).
+var reservedAddress = regexp.MustCompile(`^(` + sectorPrefixes() + `)\.[a-z0-9-]{3,12}@`)
+
+func sectorPrefixes() string {
+	names := make([]string, len(domain.Sectors))
+	for i, s := range domain.Sectors {
+		names[i] = string(s)
+	}
+	return strings.Join(names, "|")
+}
+
+// reserved reports whether an address has the shared-mailbox form, which is never given to a
+// person (spec/rules.md "Safety rules added after review": a personal account must not take
+// pharmacy.<code>@nhs.net before that site registers it).
+func reserved(address string) bool { return reservedAddress.MatchString(strings.ToLower(address)) }
 
 // newAddress finds the first free address for the name: first.last@domain, then first.last2,
 // first.last3 … A clash with any account's address or any alias takes the next number.

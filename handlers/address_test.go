@@ -38,9 +38,48 @@ func TestAddressLocal(t *testing.T) {
 }
 
 func TestAddressLocalRefuses(t *testing.T) {
-	for _, in := range []string{"", "   ", "Madonna", "Hassan-Reid", "李 王", "— —", "123 456"} {
-		if got, err := addressLocal(in); !errors.Is(err, errNoLetters) {
-			t.Errorf("addressLocal(%q) = %q, %v; want errNoLetters", in, got, err)
+	tests := []struct {
+		in   string
+		want error
+	}{
+		{"", errOneWord},
+		{"   ", errOneWord},
+		{"Madonna", errOneWord},
+		{"Hassan-Reid", errOneWord},
+		{"李 王", errNoLetters},
+		{"Jane 李", errNoLetters},
+		{"李 Smith", errNoLetters},
+		{"— —", errNoLetters},
+		{"123 456", errNoLetters},
+	}
+	for _, tt := range tests {
+		if got, err := addressLocal(tt.in); !errors.Is(err, tt.want) {
+			t.Errorf("addressLocal(%q) = %q, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestReserved(t *testing.T) {
+	tests := []struct {
+		address string
+		want    bool
+	}{
+		{"pharmacy.fa123@nhs.net", true},
+		{"Pharmacy.FA123@nhs.net", true},
+		{"dac.g9911@nhs.net", true},
+		{"optometry.op123@nhs.net", true},
+		{"dental.v10423@nhs.net", true},
+		{"care.1-2000000001@nhs.net", true},
+		{"care.smith@nhs.net", true}, // letters only are ODS-shaped too
+		{"pharmacy.ab@nhs.net", false},
+		{"pharmacy.abcdefghijklm@nhs.net", false},
+		{"pharmacist.fa123@nhs.net", false},
+		{"jane.pharmacy@nhs.net", false},
+		{"jane.smith@nhs.net", false},
+	}
+	for _, tt := range tests {
+		if got := reserved(tt.address); got != tt.want {
+			t.Errorf("reserved(%q) = %v, want %v", tt.address, got, tt.want)
 		}
 	}
 }
@@ -75,7 +114,7 @@ func FuzzAddressLocal(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string) {
 		local, err := addressLocal(name)
 		if err != nil {
-			if !errors.Is(err, errNoLetters) {
+			if !errors.Is(err, errNoLetters) && !errors.Is(err, errOneWord) {
 				t.Fatalf("addressLocal(%q): unexpected error %v", name, err)
 			}
 			return

@@ -47,16 +47,46 @@ func TestApproved(t *testing.T) {
 				r.Sector = ""
 				return r
 			}(),
-			want{outcome: domain.Rejected, reasons: reasons(domain.MissingField)}},
+			want{outcome: domain.Rejected, reasons: reasons(domain.MissingField), field: "sector"}},
 		{"unknown ODS approval does not pass name_too_long", oak, reasons(domain.ODSUnknown), registerReq("FZ000", "Oak Tree Pharmacy Ltd", "Derby", jane),
 			want{outcome: domain.Rejected, reasons: reasons(domain.NameTooLong)}},
-		{"closed mailbox opened again", oak, reasons("mailbox_exists"), registerReq("FX404", "Station Road", "Selby", jane),
+		{"closed mailbox opened again", oak, reasons(domain.NewMailboxReview), registerReq("FX404", "Station Road", "Selby", jane),
 			want{outcome: domain.Done, checkEffects: true, effects: effects(
 				domain.RegisterSharedMailbox{ODS: "FX404", Sector: domain.Pharmacy, Name: "Station Road", Town: "Selby", Mailbox: "pharmacy.fx404@nhs.net"},
 				domain.CreateAccount{Address: "imani.cole@nhs.net", Name: "Imani Cole", Mobile: "07700900650", ODS: "FX404", Role: domain.RoleOwner},
 				domain.SendTemporaryPassword{Address: "imani.cole@nhs.net"})}},
-		{"an open mailbox is never registered twice", oak, reasons("mailbox_exists"), registerReq("FB222", "Kingsway Chemist", "Ripon", jane),
-			want{outcome: domain.Rejected, reasons: reasons("mailbox_exists")}},
+		{"an open mailbox is never registered twice", oak, reasons(domain.MailboxExists), registerReq("FB222", "Kingsway Chemist", "Ripon", jane),
+			want{outcome: domain.Rejected, reasons: reasons(domain.MailboxExists)}},
+		{"new mailbox approved: the first owner gets the next free address", oak, reasons(domain.NewMailboxReview),
+			func() domain.Request {
+				r := registerReq("FN999", "Oak Tree Pharmacy", "Derby", jane)
+				r.Name = "Jane Smith"
+				return r
+			}(),
+			want{outcome: domain.Done, checkEffects: true, effects: effects(
+				domain.RegisterSharedMailbox{ODS: "FN999", Sector: domain.Pharmacy, Name: "Oak Tree Pharmacy", Town: "Derby", Mailbox: "pharmacy.fn999@nhs.net"},
+				domain.CreateAccount{Address: "jane.smith2@nhs.net", Name: "Jane Smith", Mobile: "07700900650", ODS: "FN999", Role: domain.RoleOwner},
+				domain.SendTemporaryPassword{Address: "jane.smith2@nhs.net"})}},
+		{"new mailbox approval does not pass address_in_use", oak, reasons(domain.NewMailboxReview),
+			registerReq("FZ111", "Oak Tree Pharmacy", "Derby", jane),
+			want{outcome: domain.Review, reasons: reasons(domain.AddressInUse)}},
+		{"new mailbox approval does not pass a reserved first owner", oak, reasons(domain.NewMailboxReview),
+			func() domain.Request {
+				r := registerReq("FN999", "Oak Tree Pharmacy", "Derby", jane)
+				r.Name = "Care Home"
+				return r
+			}(),
+			want{outcome: domain.Review, reasons: reasons(domain.AddressReserved)}},
+		{"a social care provider's new code approved", willow, reasons(domain.ODSUnknown),
+			func() domain.Request {
+				r := registerReq("1-2000000002", "Rose Lodge East", "Penzance", by(annWood))
+				r.Sector = domain.Care
+				return r
+			}(),
+			want{outcome: domain.Done, checkEffects: true, effects: effects(
+				domain.RegisterSharedMailbox{ODS: "1-2000000002", Sector: domain.Care, Name: "Rose Lodge East", Town: "Penzance", Mailbox: "care.1-2000000002@nhs.net"},
+				domain.CreateAccount{Address: "imani.cole@nhs.net", Name: "Imani Cole", Mobile: "07700900650", ODS: "1-2000000002", Role: domain.RoleOwner},
+				domain.SendTemporaryPassword{Address: "imani.cole@nhs.net"})}},
 		{"a rejection rule cannot be approved past", oak, reasons(domain.LastOwner),
 			domain.Request{Type: domain.Leaver, Account: janeSmith},
 			want{outcome: domain.Rejected, reasons: reasons(domain.LastOwner), account: janeSmith}},
@@ -65,7 +95,7 @@ func TestApproved(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := fixture(t)
 			ctx := dir.Context(tt.from, now)
-			ctx.Approved = tt.approved
+			ctx.Approved, ctx.Desk = tt.approved, true
 			got, err := handlers.Decide(ctx, tt.req, dir)
 			if err != nil {
 				t.Fatal(err)

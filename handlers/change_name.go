@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -19,17 +18,15 @@ func changeName(r *request) (domain.Decision, error) {
 	}
 	newName := strings.Join(strings.Fields(r.req.NewName), " ")
 	if newName == "" {
-		return rejected(r.req.Account, domain.MissingField, "The request gives no New name, so nothing was changed."), nil
+		return missing(r.req.Account, "new_name", "The request gives no New name, so nothing was changed."), nil
 	}
 	if newName == acct.Name {
 		return done(r.req.Account, fmt.Sprintf("The account %s already has the name %s; nothing was changed.",
 			acct.Address, newName)), nil
 	}
 	local, err := addressLocal(newName)
-	if err != nil {
-		return rejected(r.req.Account, domain.InvalidField, fmt.Sprintf(
-			"We could not make an NHSmail address from the new name %q: please give the first and last "+
-				"name in letters.", newName)), nil
+	if d := nameRefusal(err, r.req.Account, "new_name", newName); d != nil {
+		return *d, nil
 	}
 	domainPart := r.mailDomain()
 	if at := strings.LastIndexByte(acct.Address, '@'); at >= 0 {
@@ -41,11 +38,14 @@ func changeName(r *request) (domain.Decision, error) {
 			domain.RenameAccount{OldAddress: acct.Address, NewAddress: acct.Address, NewName: newName}), nil
 	}
 	address, err := newAddress(r.dir, newName, domainPart)
-	if errors.Is(err, errNoLetters) {
-		return rejected(r.req.Account, domain.InvalidField, "We could not make an NHSmail address from the new name."), nil
+	if d := nameRefusal(err, r.req.Account, "new_name", newName); d != nil {
+		return *d, nil
 	}
 	if err != nil {
 		return domain.Decision{}, err
+	}
+	if reserved(address) {
+		return reservedReview(address, r.req.Account, newName), nil
 	}
 	return done(r.req.Account, fmt.Sprintf("The name on the account is now %s and its address is %s. Mail "+
 		"sent to the old address, %s, will keep arriving in the same mailbox. The password is unchanged.",

@@ -13,12 +13,13 @@ func changeRole(r *request) (domain.Decision, error) {
 	if err != nil || refusal != nil {
 		return deref(refusal), err
 	}
-	if acct.Status == domain.StatusLeaver {
-		return r.leftSite(acct), nil
-	}
 	role := r.req.Role
+	if role == "" {
+		return missing(r.req.Account, "role",
+			"The request does not say which role to give: please write \"Role: Owner\" or \"Role: Member\"."), nil
+	}
 	if role != domain.RoleOwner && role != domain.RoleMember {
-		return rejected(r.req.Account, domain.InvalidField,
+		return invalid(r.req.Account, "role",
 			"The request does not say which role to give: please write \"Role: Owner\" or \"Role: Member\"."), nil
 	}
 	if acct.Role == role {

@@ -81,7 +81,7 @@ func TestCorpusCases(t *testing.T) {
 		}, []want{done("")}}}},
 		{"010-register-mailbox-known-ods", []corpusMail{{riverside, []domain.Request{
 			register("FT9P4", "Riverside Pharmacy", "Ashford", "Imogen Blake", "07700900190"),
-		}, []want{done("")}}}},
+		}, []want{{outcome: domain.Review, reasons: reasons(domain.NewMailboxReview)}}}}},
 		{"011-site-account-limit", []corpusMail{{hollybank, []domain.Request{
 			{Type: domain.AddUser, Name: "Bethan Yorke", Mobile: "07700900195", Email: "bethan.yorke@example.com", Linked: yes(), Role: domain.RoleMember, RequestedBy: by("rachel.dunmore@nhs.net")},
 		}, []want{{outcome: domain.Review, reasons: reasons(domain.SiteAccountLimit), account: "bethan.yorke@nhs.net"}}}}},
@@ -127,7 +127,8 @@ func TestCorpusCases(t *testing.T) {
 			{Type: domain.Unknown, Word: "Order prescription pads", RequestedBy: by("martin.shaw@nhs.net"),
 				Problems: []domain.Problem{{Reason: domain.UnknownRequest, Detail: "Order prescription pads is not a request the NAS handles"}}},
 			{Type: domain.Leaver, Account: "james.kettle@nhs.net", LeavingProfession: no(), RequestedBy: by("martin.shaw@nhs.net")},
-		}, []want{refused("", domain.MissingField), refused("emily.rowe@nhs.net", domain.InvalidField),
+		}, []want{{outcome: domain.Rejected, reasons: reasons(domain.MissingField), field: "mobile"},
+			{outcome: domain.Rejected, reasons: reasons(domain.InvalidField), account: "emily.rowe@nhs.net", field: "role"},
 			refused("", domain.UnknownRequest), done("james.kettle@nhs.net")}}}},
 		{"022-not-in-organisation-and-unknown-account", []corpusMail{{medi, []domain.Request{
 			{Type: domain.Leaver, Account: "nadia.rahman@nhs.net", RequestedBy: by("martin.shaw@nhs.net")},

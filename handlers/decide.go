@@ -39,7 +39,7 @@ var registry = map[domain.RequestType]handler{
 
 func always(domain.Request) bool { return true }
 
-// givesOwner: any request giving the Owner role is owner-only (rules.md "Who may ask").
+// givesOwner: any request giving the Owner role is owner-only (spec/rules.md "Who may ask").
 func givesOwner(req domain.Request) bool { return req.Role == domain.RoleOwner }
 
 // request is one request with what its handler may read.
@@ -60,6 +60,26 @@ type request struct {
 // store applies. Rejected and review decisions carry no Effects. The error is only ever the
 // directory's.
 func Decide(ctx Context, req domain.Request, dir Directory) (domain.Decision, error) {
+	d, err := decide(ctx, req, dir)
+	if err != nil {
+		return domain.Decision{}, err
+	}
+	// An old address (an alias) is reported as the account's current one (spec/requests.md "Readings
+	// decided"); add_user's and register_mailbox's Account is a new address, not looked up.
+	if d.Account != "" && req.Type != domain.AddUser && req.Type != domain.RegisterMailbox {
+		if acct, ok, err := dir.Account(strings.ToLower(d.Account)); err != nil {
+			return domain.Decision{}, fmt.Errorf("handlers: account %s: %w", d.Account, err)
+		} else if ok {
+			d.Account = acct.Address
+		}
+	}
+	return d, nil
+}
+
+func decide(ctx Context, req domain.Request, dir Directory) (domain.Decision, error) {
+	if d, err := closedSender(ctx, req, dir); err != nil || d != nil {
+		return deref(d), err
+	}
 	if req.HasProblems() {
 		return problems(req), nil
 	}
@@ -81,7 +101,10 @@ func Decide(ctx Context, req domain.Request, dir Directory) (domain.Decision, er
 				"Please send requests for %s from that site's own shared mailbox.",
 			req.ODS, siteName(r.site), r.site.ODS, req.ODS)), nil
 	}
-	if h.ownerOnly != nil && h.ownerOnly(req) && r.self == nil {
+	// On the desk, a site closed since the mail came has no owner left (closing removes every
+	// link): the owner was checked when the mail came.
+	deskClosed := ctx.Desk && r.site.Status == domain.StatusClosed
+	if h.ownerOnly != nil && h.ownerOnly(req) && r.self == nil && !deskClosed {
 		owner, err := isActiveOwner(dir, r.site.ODS, req.RequestedBy)
 		if err != nil {
 			return domain.Decision{}, err
@@ -135,6 +158,37 @@ func sender(ctx Context, req domain.Request, dir Directory, h handler) (*request
 	return nil, &d, nil
 }
 
+// closedSender refuses every request from a shared mailbox that has been closed: it is no
+// longer a sender (spec/verification.md "Sites that have closed"), whatever it asks, so nothing in
+// the mail is read further. The site is read afresh, so requests after a close_mailbox in the
+// same email are refused too.
+func closedSender(ctx Context, req domain.Request, dir Directory) (*domain.Decision, error) {
+	if ctx.Site == nil || ctx.Desk {
+		return nil, nil
+	}
+	org, ok, err := dir.Organisation(strings.ToUpper(ctx.Site.ODS))
+	if err != nil {
+		return nil, fmt.Errorf("handlers: organisation %s: %w", ctx.Site.ODS, err)
+	}
+	if !ok {
+		org = *ctx.Site
+	}
+	if org.Status != domain.StatusClosed {
+		return nil, nil
+	}
+	mailbox := org.Mailbox
+	if mailbox == "" {
+		mailbox = "this shared mailbox"
+	}
+	d := rejected(accountFor(req), domain.MailboxClosed, fmt.Sprintf(
+		"The shared mailbox %s of %s has been closed, so requests from it are no longer acted on and "+
+			"nothing was changed. If the site has a new owner, the new contractor registers a new shared "+
+			"mailbox under their own ODS code. For anything else, please contact the NHSmail National "+
+			"Administration Service (NAS) through the national helpdesk on 0333 200 1133.",
+		mailbox, siteName(org)))
+	return &d, nil
+}
+
 // isActiveOwner reports whether the person named by Requested by is an active owner of the site.
 func isActiveOwner(dir Directory, ods string, p *domain.Person) (bool, error) {
 	if p == nil || p.Address == "" {
@@ -169,7 +223,18 @@ func problems(req domain.Request) domain.Decision {
 	if req.Type == domain.Unknown {
 		summary = unknownSummary(req)
 	}
-	return domain.Decision{Outcome: domain.Rejected, Reasons: reasons, Account: accountFor(req), Summary: summary}
+	return domain.Decision{Outcome: domain.Rejected, Reasons: reasons, Account: accountFor(req), Summary: summary,
+		Field: problemField(req.Problems)}
+}
+
+// problemField is the first field a parser Problem names.
+func problemField(ps []domain.Problem) string {
+	for _, p := range ps {
+		if p.Field != "" {
+			return p.Field
+		}
+	}
+	return ""
 }
 
 func containsReason(rs []domain.Reason, r domain.Reason) bool {
@@ -244,6 +309,21 @@ func done(account, summary string, effects ...domain.Effect) domain.Decision {
 
 func rejected(account string, reason domain.Reason, summary string) domain.Decision {
 	return domain.Decision{Outcome: domain.Rejected, Reasons: []domain.Reason{reason}, Account: account, Summary: summary}
+}
+
+// invalid refuses a request for a field whose value cannot be used; the field is named, as the
+// parser names its own (spec/requests.md "Readings decided": every invalid_field names its field).
+func invalid(account, field, summary string) domain.Decision {
+	d := rejected(account, domain.InvalidField, summary)
+	d.Field = field
+	return d
+}
+
+// missing refuses a request that lacks a field it needs, naming the field.
+func missing(account, field, summary string) domain.Decision {
+	d := rejected(account, domain.MissingField, summary)
+	d.Field = field
+	return d
 }
 
 func review(account string, reason domain.Reason, summary string) domain.Decision {

@@ -50,10 +50,10 @@ func TestParserProblems(t *testing.T) {
 	runCases(t, []ruleCase{
 		{"missing field", oak, domain.Request{Type: domain.AddUser, Name: "Ruth Akinola",
 			Problems: []domain.Problem{{Reason: domain.MissingField, Field: "mobile", Detail: "the Mobile field is missing"}}},
-			want{outcome: domain.Rejected, reasons: reasons(domain.MissingField), checkEffects: true, summaryHas: []string{"Mobile field is missing"}}},
+			want{outcome: domain.Rejected, reasons: reasons(domain.MissingField), checkEffects: true, summaryHas: []string{"Mobile field is missing"}, field: "mobile"}},
 		{"invalid field keeps the account named", oak, domain.Request{Type: domain.ChangeRole, Account: tomBaker,
 			Problems: []domain.Problem{{Reason: domain.InvalidField, Field: "role", Detail: "Role must be Owner or Member"}}},
-			want{outcome: domain.Rejected, reasons: reasons(domain.InvalidField), account: tomBaker}},
+			want{outcome: domain.Rejected, reasons: reasons(domain.InvalidField), account: tomBaker, field: "role"}},
 		{"mobile invalid", oak, domain.Request{Type: domain.AddUser, Name: "Conor Healy",
 			Problems: []domain.Problem{{Reason: domain.MobileInvalid, Field: "mobile", Detail: "07700 90016 is not a UK mobile number"}}},
 			want{outcome: domain.Rejected, reasons: reasons(domain.MobileInvalid)}},
@@ -63,7 +63,7 @@ func TestParserProblems(t *testing.T) {
 				{Reason: domain.InvalidField, Field: "linked", Detail: "Linked must be yes or no"},
 				{Reason: domain.MissingField, Field: "mobile"},
 			}},
-			want{outcome: domain.Rejected, reasons: reasons(domain.MissingField, domain.InvalidField)}},
+			want{outcome: domain.Rejected, reasons: reasons(domain.MissingField, domain.InvalidField), field: "name"}},
 		{"unknown request word from the parser", oak, domain.Request{Type: domain.Unknown, Word: "Order prescription pads",
 			Problems: []domain.Problem{{Reason: domain.UnknownRequest}}},
 			want{outcome: domain.Rejected, reasons: reasons(domain.UnknownRequest), summaryHas: []string{"Order prescription pads"}}},
@@ -73,7 +73,7 @@ func TestParserProblems(t *testing.T) {
 			want{outcome: domain.Rejected, reasons: reasons(domain.UnknownRequest)}},
 		{"problems win over who asks", "someone@example.com", domain.Request{Type: domain.AddUser,
 			Problems: []domain.Problem{{Reason: domain.MissingField, Field: "mobile"}}},
-			want{outcome: domain.Rejected, reasons: reasons(domain.MissingField)}},
+			want{outcome: domain.Rejected, reasons: reasons(domain.MissingField), field: "mobile"}},
 	})
 }
 
@@ -120,7 +120,7 @@ func TestWhoMayAsk(t *testing.T) {
 			want{outcome: domain.Rejected, reasons: reasons(domain.LastOwner), account: janeSmith}},
 		{"personal account, own name change through an alias", "nia.evans@nhs.net",
 			domain.Request{Type: domain.ChangeName, Account: "mary.jones@nhs.net", NewName: "Nia Rees"},
-			want{outcome: domain.Done, account: "mary.jones@nhs.net", checkEffects: true, effects: effects(
+			want{outcome: domain.Done, account: "nia.evans@nhs.net", checkEffects: true, effects: effects(
 				domain.RenameAccount{OldAddress: "nia.evans@nhs.net", NewAddress: "nia.rees@nhs.net", NewName: "Nia Rees"})}},
 		{"personal account, block ODS of another site", tomBaker,
 			domain.Request{Type: domain.Leaver, Account: tomBaker, ODS: "D4455"},

@@ -37,6 +37,10 @@ type Context struct {
 	// Approved lists the rules NAS staff approved this request past (a staff decision on a
 	// review). Only rules whose outcome is review can be approved past; never verification.
 	Approved []domain.Reason
+	// Desk is set when NAS staff decide a request again on the desk (an approval or a corrected
+	// request). The mail was checked for its sender when it came; a site that has closed since
+	// (a change of owner registers the new code, then closes the old mailbox) does not stop it.
+	Desk bool
 }
 
 // approved reports whether staff approved the request past rule r.

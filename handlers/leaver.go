@@ -8,21 +8,12 @@ import (
 
 // leaver marks an account of the site as a leaver: unlinked from the shared mailbox and deleted
 // 30 days later unless a joiner request arrives first. The site's shared mailbox or the account
-// holder (from their own account) may ask. The last active owner cannot leave.
+// holder (from their own account) may ask. The last active owner cannot leave; an account already
+// marked as a leaver belongs to no site, so a second leaver request is not_in_organisation.
 func leaver(r *request) (domain.Decision, error) {
 	acct, refusal, err := r.siteAccount()
 	if err != nil || refusal != nil {
 		return deref(refusal), err
-	}
-	if acct.Status == domain.StatusLeaver {
-		// Asking twice is harmless: the first request's deletion date stands.
-		when := "in 30 days"
-		if acct.DeleteAfter != nil {
-			when = "after " + dateWords(*acct.DeleteAfter)
-		}
-		return done(r.req.Account, fmt.Sprintf("%s is already marked as a leaver; nothing was changed. "+
-			"The account will be deleted %s unless another site asks for it to be marked as a joiner.",
-			displayName(acct), when)), nil
 	}
 	if d, err := r.lastOwner(acct, "marked them as a leaver"); err != nil || d != nil {
 		return deref(d), err

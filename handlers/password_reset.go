@@ -17,9 +17,6 @@ func passwordReset(r *request) (domain.Decision, error) {
 	if err != nil || refusal != nil {
 		return deref(refusal), err
 	}
-	if acct.Status == domain.StatusLeaver {
-		return r.leftSite(acct), nil
-	}
 	confirmed, _ := domain.NormaliseMobile(r.req.Mobile)
 	onRecord, _ := domain.NormaliseMobile(acct.Mobile)
 	if (confirmed == "" || confirmed != onRecord) && !r.ctx.approved(domain.MobileMismatch) {

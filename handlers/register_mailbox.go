@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -15,25 +16,37 @@ const (
 	maxTown             = 10
 )
 
-// registerMailbox gives a new ODS code (normally a community pharmacy's new contractor) its shared
-// mailbox, <sector>.<ods>@<domain>, and creates its first owner as add_user does. It comes from an
-// existing site's shared mailbox, whose owner asks; the block's ODS code is the new one. A code the
-// directory does not know yet goes to NAS staff: new codes take up to a month to arrive.
+// odsShape is an ODS code as requests read it: letters, digits and '-', 3 to 12 characters (a
+// social care provider's code, 1-2000000001, is one).
+var odsShape = regexp.MustCompile(`^[A-Z0-9-]{3,12}$`)
+
+// registerMailbox asks for a new ODS code's shared mailbox (normally a community pharmacy's new
+// contractor), <sector>.<ods>@<domain>, with its first owner made as add_user makes an account. It
+// comes from an existing site's shared mailbox, whose owner asks; the block's ODS code is the new
+// one. It never completes on its own (spec/rules.md "Safety rules added after review"): otherwise a
+// site could register another contractor's known code and make itself its owner.
 //
-// Checks run from what the sender must fix to what staff decide: the display name's length, the
-// code's sector and existing mailbox, the first owner (as add_user), then an unknown code (review)
-// and the account limit (review). NAS staff may approve past a review: an unknown code is then
-// registered as the request gives it, and a closed mailbox is opened again for the code.
+// Checks run from what the sender must fix (rejected: missing fields, the display name's length,
+// the sector, a code whose mailbox is active, the first owner as add_user) to what staff decide
+// (review: an address already held, an unknown code, the account limit, and finally every new
+// mailbox). A staff approval of any of the last three is the person's check: the mailbox is then
+// registered (a closed one opened again for the code).
 func registerMailbox(r *request) (domain.Decision, error) {
 	req := r.req
 	name, town := strings.TrimSpace(req.OrganisationName), strings.TrimSpace(req.Town)
 	ods := strings.ToUpper(strings.TrimSpace(req.ODS))
 	switch {
 	case ods == "":
-		return rejected("", domain.MissingField, "The request gives no ODS code for the new shared mailbox, so nothing was changed."), nil
-	case name == "" || town == "":
-		return rejected("", domain.MissingField, "The request needs both the Organisation name and the Town for the "+
-			"shared mailbox's display name, so nothing was changed."), nil
+		return missing("", "ods_code", "The request gives no ODS code for the new shared mailbox, so nothing was changed."), nil
+	case !odsShape.MatchString(ods):
+		return invalid("", "ods_code", fmt.Sprintf("%q is not an ODS code (letters, digits and dashes, 3 to 12 "+
+			"characters), so nothing was changed.", req.ODS)), nil
+	case name == "":
+		return missing("", "organisation_name", "The request needs the Organisation name for the shared mailbox's "+
+			"display name, so nothing was changed."), nil
+	case town == "":
+		return missing("", "town", "The request needs the Town for the shared mailbox's display name, so nothing "+
+			"was changed."), nil
 	}
 	if n := utf8.RuneCountInString(name); n > maxOrganisationName {
 		return rejected("", domain.NameTooLong, fmt.Sprintf("The organisation name %q has %d characters; a shared "+
@@ -51,26 +64,20 @@ func registerMailbox(r *request) (domain.Decision, error) {
 		return domain.Decision{}, fmt.Errorf("handlers: organisation %s: %w", ods, err)
 	}
 	sector := req.Sector
-	if known {
-		if sector == "" {
-			sector = org.Sector
-		}
-		if sector != org.Sector {
-			return rejected("", domain.InvalidField, fmt.Sprintf("The request says the sector is %s, but the directory "+
-				"lists %s as a %s, so nothing was changed. Please check the ODS code and sector.",
-				sectorWords(sector), ods, sectorWords(org.Sector))), nil
-		}
-		if org.Mailbox != "" {
-			switch {
-			case org.Status != domain.StatusClosed:
-				return rejected("", domain.MailboxExists, fmt.Sprintf("The ODS code %s already has a shared mailbox, %s, "+
-					"and a site has only one, so nothing was changed. Its owners can give people access to it.",
-					ods, org.Mailbox)), nil
-			case !r.ctx.approved(domain.MailboxExists):
-				return review("", domain.MailboxExists, fmt.Sprintf("The ODS code %s had the shared mailbox %s, which "+
-					"has been closed. NAS staff will look at reopening it and reply to you.", ods, org.Mailbox)), nil
-			}
-		}
+	if known && sector == "" {
+		sector = org.Sector
+	}
+	switch {
+	case sector == "":
+		return missing("", "sector", "The request gives no Sector for the new shared mailbox, so nothing was changed."), nil
+	case known && sector != org.Sector:
+		return invalid("", "sector", fmt.Sprintf("The request says the sector is %s, but the directory lists %s as "+
+			"a %s, so nothing was changed. Please check the ODS code and sector.",
+			sectorWords(sector), ods, sectorWords(org.Sector))), nil
+	case known && org.Mailbox != "" && org.Status != domain.StatusClosed:
+		return rejected("", domain.MailboxExists, fmt.Sprintf("The ODS code %s already has a shared mailbox, %s, "+
+			"and a site has only one, so nothing was changed. Its owners can give people access to it.",
+			ods, org.Mailbox)), nil
 	}
 
 	// The first owner: a new account at the new site, always linked as an owner.
@@ -78,29 +85,37 @@ func registerMailbox(r *request) (domain.Decision, error) {
 	owner.req.Role = domain.RoleOwner
 	yes := true
 	owner.req.Linked = &yes
-	owner.site = domain.Organisation{ODS: ods, Sector: req.Sector, Name: name, Town: town}
+	owner.site = domain.Organisation{ODS: ods, Sector: sector, Name: name, Town: town}
 	nu, refusal, err := owner.newUser()
 	if err != nil || refusal != nil {
+		if refusal != nil {
+			refusal.Account = "" // the owner's address is not what register_mailbox reports
+		}
 		return deref(refusal), err
 	}
 
-	if !known && !r.ctx.approved(domain.ODSUnknown) {
+	mailbox := string(sector) + "." + strings.ToLower(ods) + "@" + r.mailDomain()
+	if d, err := r.mailboxInUse(mailbox, org, known); err != nil || d != nil {
+		return deref(d), err
+	}
+	checked := r.ctx.approved(domain.NewMailboxReview) || r.ctx.approved(domain.ODSUnknown) ||
+		r.ctx.approved(domain.SiteAccountLimit)
+	if !known && !checked {
 		return review("", domain.ODSUnknown, fmt.Sprintf("The ODS code %s is not in the NHSmail directory yet. "+
 			"A new code can take up to a month to reach it, so NAS staff will check and register the "+
 			"shared mailbox when it arrives.", ods)), nil
 	}
-	full, err := r.siteFull(ods)
-	if err != nil {
-		return domain.Decision{}, err
-	}
-	if full {
-		return review("", domain.SiteAccountLimit, siteFullSummary(req.Name, org)), nil
-	}
-	if sector == "" {
-		return rejected("", domain.MissingField, "The request gives no Sector for the new shared mailbox, so nothing was changed."), nil
+	if !checked {
+		full, err := r.siteFull(ods)
+		if err != nil {
+			return domain.Decision{}, err
+		}
+		if full {
+			return review("", domain.SiteAccountLimit, siteFullSummary(req.Name, org)), nil
+		}
+		return review("", domain.NewMailboxReview, newMailboxSummary(mailbox, ods, org, known)), nil
 	}
 
-	mailbox := string(sector) + "." + strings.ToLower(ods) + "@" + r.mailDomain()
 	return done("", fmt.Sprintf("The shared mailbox %s (%s, %s) is registered for ODS code %s. Its first owner "+
 		"is %s, with the new NHSmail account %s; the temporary password has been sent by text message to "+
 		"their mobile (%s).", mailbox, name, town, ods, req.Name, nu.address, domain.MaskMobile(nu.mobile)),
@@ -108,4 +123,31 @@ func registerMailbox(r *request) (domain.Decision, error) {
 		domain.CreateAccount{Address: nu.address, Name: req.Name, Mobile: nu.mobile, ODS: ods, Role: domain.RoleOwner},
 		domain.SendTemporaryPassword{Address: nu.address},
 	), nil
+}
+
+// mailboxInUse sends to staff a new mailbox whose address an account, an alias or another site
+// already holds (the code's own closed mailbox is not "another"): the address would reach them.
+func (r *request) mailboxInUse(mailbox string, org domain.Organisation, known bool) (*domain.Decision, error) {
+	if known && strings.EqualFold(org.Mailbox, mailbox) {
+		if _, held, err := r.dir.Account(mailbox); err != nil || !held {
+			return nil, err
+		}
+	} else if taken, err := r.dir.AddressTaken(mailbox); err != nil || !taken {
+		return nil, err
+	}
+	d := review("", domain.AddressInUse, fmt.Sprintf("The address %s that the new shared mailbox would have "+
+		"already belongs to someone in NHSmail, so nothing was changed. NAS staff will look into it and reply "+
+		"to you.", mailbox))
+	return &d, nil
+}
+
+// newMailboxSummary tells the sender that a person checks every new shared mailbox.
+func newMailboxSummary(mailbox, ods string, org domain.Organisation, known bool) string {
+	again := ""
+	if known && org.Status == domain.StatusClosed {
+		again = " The code had a shared mailbox that has been closed; it would be opened again."
+	}
+	return fmt.Sprintf("Every new shared mailbox is checked by NAS staff before it is made, so the shared "+
+		"mailbox %s for ODS code %s is waiting for them.%s They will reply to you once it is registered, or "+
+		"if they need anything.", mailbox, ods, again)
 }

@@ -14,9 +14,8 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
+	"nasbot/internal/fold"
 )
 
 // Length is the length of a temporary password.
@@ -95,12 +94,10 @@ func acceptable(p string, words []string) bool {
 	return true
 }
 
-// letters that Unicode decomposition does not fold to ASCII.
-var foldSpecial = map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'ł': "l", 'đ': "d", 'ð': "d", 'þ': "th"}
-
-// nameWords returns the words of the name in lower-case ASCII letters (accents folded, other
-// characters dropped, so O'Neill gives oneill), leaving out single letters: an initial is not a
-// name, and refusing every password with a "j" in it would protect nothing. Each part of a
+// nameWords returns the words of the name in lower-case ASCII letters (folded by package fold,
+// as new addresses are; other characters dropped, so O'Neill gives oneill), leaving out single
+// letters: an initial is not a name, and refusing every password with a "j" in it would protect
+// nothing. Each part of a
 // hyphenated or apostrophised name is kept too (Hassan-Reid: hassanreid, hassan, reid).
 func nameWords(name string) []string {
 	var words []string
@@ -109,21 +106,16 @@ func nameWords(name string) []string {
 			words = append(words, w)
 		}
 	}
-	for _, field := range strings.Fields(name) {
+	for _, field := range strings.Fields(fold.ASCII(name)) {
 		var whole, part strings.Builder
-		for _, c := range norm.NFKD.String(strings.ToLower(field)) {
-			switch {
-			case c >= 'a' && c <= 'z':
+		for _, c := range field {
+			if c >= 'a' && c <= 'z' {
 				whole.WriteRune(c)
 				part.WriteRune(c)
-			case unicode.Is(unicode.Mn, c):
-			case foldSpecial[c] != "":
-				whole.WriteString(foldSpecial[c])
-				part.WriteString(foldSpecial[c])
-			default:
-				add(part.String())
-				part.Reset()
+				continue
 			}
+			add(part.String())
+			part.Reset()
 		}
 		add(part.String())
 		add(whole.String())

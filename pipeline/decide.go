@@ -3,6 +3,7 @@ package pipeline
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"nasbot/domain"
@@ -144,7 +145,13 @@ func (w *work) unverified() (Result, error) {
 	return w.finish()
 }
 
+// refused answers mail that breaks a limit. Too many requests is still processed (spec/requests.md
+// "Readings decided"): each request is listed and rejected, none applied, and the reply asks for
+// several emails; a mail too large to read is refused whole.
 func (w *work) refused() (Result, error) {
+	if w.msg.Refusal == domain.TooManyRequests {
+		return w.decideEach(tooManyRequests, refusalMail)
+	}
 	w.res.Verdict, w.res.Reasons = domain.Unparseable, []domain.Reason{w.msg.Refusal}
 	if err := w.tx.OpenException(w.stored.ID, 0, w.msg.Refusal, "", w.now); err != nil {
 		return Result{}, err
@@ -153,6 +160,18 @@ func (w *work) refused() (Result, error) {
 		return Result{}, err
 	}
 	return w.finish()
+}
+
+// tooManyRequests decides nothing: every request of a mail over the limit is rejected as it is.
+func tooManyRequests(w *work, req domain.Request) (domain.Decision, error) {
+	account := ""
+	if req.Type != domain.AddUser && req.Type != domain.RegisterMailbox {
+		account = strings.ToLower(req.Account) // the account it names; add_user names none yet
+	}
+	return domain.Decision{Outcome: domain.Rejected, Reasons: []domain.Reason{domain.TooManyRequests}, Account: account,
+		Summary: fmt.Sprintf("This email holds %d requests, more than the %d we accept in one email, so none of "+
+			"them was done. Please send them again in several emails of at most %d requests each.",
+			len(w.msg.Requests), w.p.maxRequests(), w.p.maxRequests())}, nil
 }
 
 func (w *work) unparseable() (Result, error) {
@@ -167,11 +186,20 @@ func (w *work) unparseable() (Result, error) {
 }
 
 // processed decides each request in message order against the state the earlier ones left.
-func (w *work) processed() (Result, error) {
-	w.res.Verdict = domain.Processed
+func (w *work) processed() (Result, error) { return w.decideEach(decideRequest, replyMail) }
+
+// decideRequest runs one request through the NAS rules.
+func decideRequest(w *work, req domain.Request) (domain.Decision, error) {
 	hctx := handlers.Context{Now: w.now, Site: w.site, SenderAccount: w.acct, Domain: w.p.cfg.Domain}
+	return handlers.Decide(hctx, req, w.tx)
+}
+
+// decideEach decides the requests in message order with decide, applies what is done, records
+// each request, its audit line and any review for staff, and answers with mail.
+func (w *work) decideEach(decide func(*work, domain.Request) (domain.Decision, error), mail func(*work) outgoingMail) (Result, error) {
+	w.res.Verdict = domain.Processed
 	for i, req := range w.msg.Requests {
-		d, err := handlers.Decide(hctx, req, w.tx)
+		d, err := decide(w, req)
 		if err != nil {
 			return Result{}, fmt.Errorf("decide request %d: %w", i+1, err)
 		}
@@ -183,7 +211,7 @@ func (w *work) processed() (Result, error) {
 			}
 		}
 		rr := RequestResult{Type: req.Type, Line: req.Line, Row: req.Row, Outcome: d.Outcome,
-			Reasons: nonNil(d.Reasons), Account: d.Account, Summary: d.Summary, Field: problemField(req)}
+			Reasons: nonNil(d.Reasons), Account: d.Account, Summary: d.Summary, Field: problemField(req, d)}
 		w.res.Requests = append(w.res.Requests, rr)
 		fields, _ := json.Marshal(req)
 		reqID, err := w.tx.AddRequest(w.stored.ID, store.DecidedRequest{Seq: i + 1, Type: req.Type, Line: req.Line,
@@ -201,7 +229,7 @@ func (w *work) processed() (Result, error) {
 		}
 	}
 	if w.replyTo != "" {
-		if err := w.reply(replyMail(w)); err != nil {
+		if err := w.reply(mail(w)); err != nil {
 			return Result{}, err
 		}
 	}
@@ -225,7 +253,12 @@ func (w *work) finish() (Result, error) {
 	return w.res, err
 }
 
-func problemField(r domain.Request) string {
+// problemField is the field a missing_field or invalid_field names (dryrun's "field"): the
+// decision's, which handlers set for their own, or else the first the parser's problems name.
+func problemField(r domain.Request, d domain.Decision) string {
+	if d.Field != "" {
+		return d.Field
+	}
 	for _, p := range r.Problems {
 		if p.Field != "" {
 			return p.Field

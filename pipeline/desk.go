@@ -16,8 +16,10 @@ import (
 )
 
 // Overridable lists the rules whose review NAS staff may approve past. Verification
-// (auth_failed) is never among them: unproven mail must be sent again.
-var Overridable = []domain.Reason{domain.SiteAccountLimit, domain.MobileMismatch, domain.ODSUnknown, domain.StaleMessage}
+// (auth_failed) is never among them: unproven mail must be sent again. Nor are address_reserved
+// and address_in_use: such an address is never given, so staff refuse, or correct and re-run.
+var Overridable = []domain.Reason{domain.SiteAccountLimit, domain.MobileMismatch, domain.ODSUnknown, domain.NewMailboxReview,
+	domain.StaleMessage}
 
 // Errors the desk returns for staff to read.
 var (
@@ -181,7 +183,8 @@ func (d *Desk) redecide(ctx context.Context, exceptionID int64, staff, action, r
 		if err != nil {
 			return err
 		}
-		hctx := handlers.Context{Now: w.now, Site: w.site, SenderAccount: w.acct, Domain: w.p.cfg.Domain, Approved: approved}
+		hctx := handlers.Context{Now: w.now, Site: w.site, SenderAccount: w.acct, Domain: w.p.cfg.Domain,
+			Approved: approved, Desk: true}
 		dec, err := handlers.Decide(hctx, req, w.tx)
 		if err != nil {
 			return err

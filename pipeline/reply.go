@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"nasbot/domain"
+	"nasbot/parser"
 	"nasbot/store"
 	"nasbot/templates"
 )
@@ -59,11 +60,21 @@ func refusalMail(w *work) outgoingMail {
 	case domain.TooLarge:
 		d.Failure = "it is larger than we accept."
 	case domain.TooManyRequests:
-		d.Failure = "it holds more requests than we accept in one email."
+		d.Failure = fmt.Sprintf("it holds %d requests, and we accept at most %d in one email.",
+			len(w.msg.Requests), w.p.maxRequests())
+		d.MaxRequests = w.p.maxRequests()
 	default:
 		d.Failure = string(w.msg.Refusal)
 	}
 	return outgoingMail{template: templates.Refusal, to: w.replyTo, data: d}
+}
+
+// maxRequests is the most requests one email may carry (parser.Options.MaxRequests).
+func (p *Pipeline) maxRequests() int {
+	if p.cfg.Parse.MaxRequests > 0 {
+		return p.cfg.Parse.MaxRequests
+	}
+	return parser.DefaultMaxRequests
 }
 
 // reply renders a mail and writes it to the outbox in the message's transaction, threaded

@@ -21,6 +21,9 @@ type Message struct {
 	// staff member's words to the sender.
 	StaffDecision string
 	StaffReason   string
+	// MaxRequests is set when the mail held more requests than one email may: the reply asks
+	// for several emails of at most this many.
+	MaxRequests int
 	// Capped is set on the last reply an address gets before the hourly cap holds the rest.
 	Capped bool
 	// Deleted and Inactive are what the lifecycle jobs did to the site's accounts (lifecycle

@@ -31,6 +31,10 @@ func Examples() map[string]Message {
 			m.Arrived, m.Mailbox = "4 December 2026 at 16:40 UTC", "pharmacy.fa123@nhs.net"
 		}),
 		"refusal-too-large": with(func(m *Message) { m.Failure = "it is larger than we accept." }),
+		"refusal-too-many": with(func(m *Message) {
+			m.Failure = "it holds 51 requests, and we accept at most 50 in one email."
+			m.MaxRequests = 50
+		}),
 		"decision-approved": with(func(m *Message) {
 			m.StaffDecision, m.StaffReason = "approved", "Agreed: your second site opens next month."
 			m.Requests = []Request{done}

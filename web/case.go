@@ -357,6 +357,8 @@ func (s *server) facts(r *http.Request, reason string, q domain.Request, siteODS
 					Value: fmt.Sprintf("held by %s (%s, %s at %s)", a.Address, a.Name, a.Status, a.ODS)})
 			}
 		}
+	case domain.NewMailboxReview, domain.AddressInUse:
+		err = s.registerFacts(r, f, q, siteODS)
 	case domain.ODSUnknown:
 		var o domain.Organisation
 		o, err = s.store.Organisation(ctx, q.ODS)
@@ -384,6 +386,77 @@ func (s *server) facts(r *http.Request, reason string, q domain.Request, siteODS
 		return nil, err
 	}
 	return f, nil
+}
+
+// registerFacts puts side by side what staff compare before a new shared mailbox is made
+// (spec/rules.md "Safety rules added after review"): the site that asks, the new code's directory row,
+// the first owner, and who holds the new mailbox's address if anyone does.
+func (s *server) registerFacts(r *http.Request, f *ruleFacts, q domain.Request, siteODS string) error {
+	ctx := r.Context()
+	orgLine := func(label, ods string) (domain.Organisation, error) {
+		o, err := s.store.Organisation(ctx, ods)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			f.Lines = append(f.Lines, factLine{Label: label, Value: ods + ": not in the directory", Bad: true})
+			return o, nil
+		case err != nil:
+			return o, err
+		}
+		mailbox := o.Mailbox
+		if mailbox == "" {
+			mailbox = "no shared mailbox yet"
+		}
+		f.Lines = append(f.Lines, factLine{Label: label, Link: "/organisations/" + o.ODS,
+			Value: fmt.Sprintf("%s: %s (%s), %s, %s", o.ODS, o.DisplayName(), o.Sector, mailbox, o.Status),
+			Bad:   o.Status == domain.StatusClosed})
+		return o, nil
+	}
+	// The desk has no domain setting: the requesting site's mailbox gives it.
+	mailDomain := "nhs.net"
+	if siteODS != "" {
+		site, err := orgLine("Requesting site", siteODS)
+		if err != nil {
+			return err
+		}
+		if _, d, ok := strings.Cut(site.Mailbox, "@"); ok {
+			mailDomain = d
+		}
+	}
+	if _, err := orgLine("New code in the directory", q.ODS); err != nil {
+		return err
+	}
+	f.Lines = append(f.Lines, factLine{Label: "Asked for",
+		Value: fmt.Sprintf("%s, %s (%s)", q.OrganisationName, q.Town, q.Sector)})
+	owner := fmt.Sprintf("%s, mobile %s, email %s", q.Name, q.Mobile, q.Email)
+	if q.RequestedBy != nil {
+		owner += ", requested by " + q.RequestedBy.Address
+	}
+	f.Lines = append(f.Lines, factLine{Label: "First owner", Value: owner})
+	if q.Mobile != "" {
+		a, err := s.store.AccountByMobile(ctx, q.Mobile)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			f.Lines = append(f.Lines, factLine{Label: "First owner's mobile", Bad: true, Link: "/accounts/" + a.Address,
+				Value: fmt.Sprintf("already held by %s (%s, %s at %s)", a.Address, a.Name, a.Status, a.ODS)})
+		}
+	}
+	if q.Sector != "" && q.ODS != "" {
+		address := string(q.Sector) + "." + strings.ToLower(q.ODS) + "@" + mailDomain
+		a, err := s.store.Account(ctx, address)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			f.Lines = append(f.Lines, factLine{Label: "Address " + address, Value: "held by no account or alias"})
+		case err != nil:
+			return err
+		default:
+			f.Lines = append(f.Lines, factLine{Label: "Address " + address, Bad: true, Link: "/accounts/" + a.Address,
+				Value: fmt.Sprintf("held by the account %s (%s, %s at %s)", a.Address, a.Name, a.Status, a.ODS)})
+		}
+	}
+	return nil
 }
 
 // messageFor loads the stored message the path's {id} names, answering 404 or 500 itself.

@@ -20,7 +20,8 @@ const (
 
 // approvable are the rules staff may approve past; it mirrors pipeline.Overridable (a test
 // keeps them equal). Unproven mail (auth_failed) is never among them: it must be sent again.
-var approvable = []domain.Reason{domain.SiteAccountLimit, domain.MobileMismatch, domain.ODSUnknown}
+var approvable = []domain.Reason{domain.SiteAccountLimit, domain.MobileMismatch, domain.ODSUnknown, domain.NewMailboxReview,
+	domain.StaleMessage}
 
 func canApprove(reason string) bool { return slices.Contains(approvable, domain.Reason(reason)) }
 
@@ -34,6 +35,21 @@ var reasonTexts = map[string]string{
 		"and re-run, or refuse.",
 	string(domain.ODSUnknown): "The ODS code is not in the directory yet (a new code can take a month to arrive). " +
 		"Check the code, then approve to register the mailbox, or refuse.",
+	string(domain.NewMailboxReview): "Every new shared mailbox is checked by a person: a site could otherwise register " +
+		"another contractor's known ODS code and make itself its owner. Compare the requesting site, the code's " +
+		"directory row and the first owner below (is the requester the code's new contractor?), then approve to " +
+		"register the mailbox and create its first owner, or refuse.",
+	string(domain.AddressReserved): "The person's name would give an address of the shared-mailbox form " +
+		"(pharmacy., dac., optometry., dental. or care. and an ODS-shaped code), which is never given to a person. " +
+		"This cannot be approved: agree another form of the name with the site and re-run with it, or refuse.",
+	string(domain.AddressInUse): "The address the new shared mailbox would have is already held by an account or an " +
+		"alias. This cannot be approved: find out who holds it and sort that out in the directory, then re-run, " +
+		"or refuse.",
+	string(domain.MailboxClosed): "The site's shared mailbox is closed, so mail from it is no longer acted on; the " +
+		"sender was told to contact the NAS. Nothing needs approving.",
+	string(domain.StaleMessage): "The sender is proven, but the mail is dated more than 14 days before it arrived, " +
+		"more than a day after, or not at all. It may be an old message sent again (a replay) or a request since " +
+		"overtaken. Check with the site that it still stands: approve to carry it out now, or refuse.",
 	string(domain.AuthFailed): "The sender could not be proven, so nothing was changed. This cannot be approved: " +
 		"the site must send the request again from its shared mailbox. Refuse (close) the case once handled.",
 	reasonUnparseable: "Nothing in the mail could be read as a request; the sender was sent the request format. " +
@@ -41,8 +57,9 @@ var reasonTexts = map[string]string{
 	reasonReplyHeld: "A reply was held back instead of going out: the mail was old when it was read, or was already " +
 		"in the inbox when the bot first read it (backlog guard), or too many replies went out at once. An admin " +
 		"sends or drops it under Replies below, which closes the case.",
-	string(domain.TooLarge):        "The mail was larger than we accept; the sender was told. Close the case once handled.",
-	string(domain.TooManyRequests): "The mail held more requests than we accept in one email; the sender was told.",
+	string(domain.TooLarge): "The mail was larger than we accept; the sender was told. Close the case once handled.",
+	string(domain.TooManyRequests): "The mail held more requests than we accept in one email (50); none was done " +
+		"and the sender was asked to send them in several emails.",
 	reasonMailboxDormant: "The site's shared mailbox has sent no email for over six months, so the guide makes it " +
 		"eligible for deletion. Nothing was deleted, and nothing will be automatically. Contact the site: if the " +
 		"mailbox is still needed, keep it; if not, arrange its closure. Then close the case, saying what was decided.",
