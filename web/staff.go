@@ -53,7 +53,10 @@ func (s *server) staffAdd(w http.ResponseWriter, r *http.Request, me *store.Sess
 		form.Error = "The name is too long."
 	case password != "":
 		var err error
-		if hash, err = HashPassword(password); errors.Is(err, ErrWeakPassword) {
+		if busy := s.passwords.do(r.Context(), func() { hash, err = HashPassword(password) }); busy != nil {
+			err = busy
+		}
+		if errors.Is(err, ErrWeakPassword) {
 			form.Error = fmt.Sprintf("A password needs at least %d characters.", MinPasswordLength)
 		} else if err != nil {
 			s.serverError(w, r, err)
