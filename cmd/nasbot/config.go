@@ -21,9 +21,7 @@ type Config struct {
 	PollInterval    time.Duration `env:"POLL_INTERVAL" envDefault:"30s"`
 	SMTPURL         string        `env:"SMTP_URL"`
 	HTTPAddr        string        `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080"`
-	// MetricsAddr serves /metrics, the full /readyz and /healthz for operators only: keep it on
-	// loopback or a management network, never where the desk's users reach.
-	MetricsAddr string `env:"METRICS_ADDR" envDefault:"127.0.0.1:9090"`
+	MetricsAddr     string        `env:"METRICS_ADDR" envDefault:"127.0.0.1:9090"` // operators only: /metrics, full /readyz
 	FromAddress     string        `env:"FROM_ADDRESS" envDefault:"requests@nas.test"`
 	Domain          string        `env:"DOMAIN" envDefault:"nhs.net"`
 	TrustAuthServ   []string      `env:"TRUST_AUTHSERV" envSeparator:","`
@@ -43,9 +41,7 @@ type Config struct {
 	DeskSecureCookie   bool          `env:"DESK_SECURE_COOKIE" envDefault:"true"`
 	DeskAgeTarget      time.Duration `env:"DESK_AGE_TARGET" envDefault:"24h"`
 	DeskTrustedOrigins []string      `env:"DESK_TRUSTED_ORIGINS" envSeparator:","`
-	// DeskTrustedProxies are the reverse proxies (addresses or CIDR prefixes) whose
-	// X-Forwarded-For names the desk's client for the sign-in throttle.
-	DeskTrustedProxies []string `env:"DESK_TRUSTED_PROXIES" envSeparator:","`
+	DeskTrustedProxies []string      `env:"DESK_TRUSTED_PROXIES" envSeparator:","` // whose X-Forwarded-For names the client
 	OIDCIssuer         string        `env:"OIDC_ISSUER"`
 	OIDCClientID       string        `env:"OIDC_CLIENT_ID"`
 	OIDCClientSecret   string        `env:"OIDC_CLIENT_SECRET"`
