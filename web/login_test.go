@@ -376,6 +376,17 @@ func TestOIDCSignIn(t *testing.T) {
 	q, flow := start(t)
 	wantStatus(t, callback(t, q.Get("state"), "good-code", flow, claims(q, reviewerEmail, true)), http.StatusSeeOther)
 
+	// An admin can forget the binding (the provider changed); the next sign-on binds anew.
+	wantBody(t, td.get(adminEmail, "/staff"), "SSO bound to "+idp.srv.URL, `action="/staff/`+reviewerEmail+`/identity"`)
+	wantStatus(t, td.post(adminEmail, "/staff/"+reviewerEmail+"/identity", nil), http.StatusSeeOther)
+	q, flow = start(t)
+	c := claims(q, reviewerEmail, true)
+	c["sub"] = "u2"
+	wantStatus(t, callback(t, q.Get("state"), "good-code", flow, c), http.StatusSeeOther)
+	if st, _ := td.st.StaffMember(t.Context(), reviewerEmail); st.OIDCSubject != "u2" {
+		t.Errorf("bound again to %q, want u2", st.OIDCSubject)
+	}
+
 	// Without OIDC configured, its routes are not there.
 	plain := newTestDesk(t)
 	wantStatus(t, plain.get("", "/login/oidc"), http.StatusNotFound)

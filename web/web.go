@@ -200,6 +200,7 @@ func newServer(cfg Config, st *store.Store, desk Desk, log *slog.Logger) (*serve
 	mux.Handle("GET /staff", s.admin(s.staffPage))
 	mux.Handle("POST /staff", s.admin(s.staffAdd))
 	mux.Handle("POST /staff/{email}/status", s.admin(s.staffStatus))
+	mux.Handle("POST /staff/{email}/identity", s.admin(s.staffForgetIdentity))
 
 	// Anything else: sign in first, then "not found".
 	mux.Handle("/", s.staff(func(w http.ResponseWriter, r *http.Request, me *store.Session) {
