@@ -12,7 +12,9 @@
 // SHA-256 stored); cookies are HttpOnly, SameSite=Lax and Secure when configured; every unsafe
 // method passes http.CrossOriginProtection; the Content-Security-Policy allows no script at all
 // and styles only from /static/; a sender's mail is never rendered as HTML, and attachments are
-// only ever downloaded.
+// only ever downloaded. Password sign-in is throttled per address, per client and globally
+// (throttle.go) and hashes run in a few bounded slots; single sign-on takes only a verified email
+// and binds the staff member to the provider's subject. docs/security.md says it for people.
 package web
 
 import (
