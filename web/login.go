@@ -78,6 +78,14 @@ func (s *server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	if ok {
+		err = s.startSession(w, r, st.Email)
+		ok = !errors.Is(err, store.ErrNotFound) // not disabled since the check
+	}
+	if err != nil && ok {
+		s.serverError(w, r, err)
+		return
+	}
 	if !ok {
 		s.observe("password", "refused")
 		s.log.Info("desk: sign-in failed", slog.String("staff", email), slog.String("ip", ip.String()))
@@ -86,10 +94,6 @@ func (s *server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	att.succeeded(now)
-	if err := s.startSession(w, r, st.Email); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
 	s.observe("password", "ok")
 	s.log.Info("desk: signed in", slog.String("staff", st.Email), slog.String("method", "password"))
 	redirect(w, r, localPath(d.Next, "/"))

@@ -177,7 +177,10 @@ func (s *server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("desk: sign-on identity bound", slog.String("staff", st.Email), slog.String("issuer", idt.Issuer),
 			slog.String("subject", idt.Subject))
 	}
-	if err := s.startSession(w, r, st.Email); err != nil {
+	if err := s.startSession(w, r, st.Email); errors.Is(err, store.ErrNotFound) { // disabled since the check
+		refuse(http.StatusForbidden, email+" is not an active NAS staff account. Ask an admin to add you.", nil)
+		return
+	} else if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
