@@ -23,6 +23,7 @@ type Metrics struct {
 	replies    *prometheus.CounterVec
 	lastPoll   prometheus.Gauge
 	pollErrors prometheus.Counter
+	signIns    *prometheus.CounterVec
 }
 
 // New registers every metric; st (may be nil) supplies the queue and outbox figures at scrape.
@@ -43,8 +44,11 @@ func New(st *store.Store) *Metrics {
 			Help: "When the inbox was last read without error (Unix time)."}),
 		pollErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "nasbot_poll_errors_total",
 			Help: "Failed connections or passes over the inbox."}),
+		signIns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "nasbot_desk_sign_ins_total",
+			Help: "Staff desk sign-in attempts, by method (password, oidc) and result (ok, refused, " +
+				"throttled_address, throttled_client, throttled_global, busy, other_identity)."}, []string{"method", "result"}),
 	}
-	reg.MustRegister(m.messages, m.requests, m.stage, m.replies, m.lastPoll, m.pollErrors,
+	reg.MustRegister(m.messages, m.requests, m.stage, m.replies, m.lastPoll, m.pollErrors, m.signIns,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if st != nil {
 		reg.MustRegister(storeCollector{st})
@@ -78,6 +82,11 @@ func (m *Metrics) Polled(now time.Time, err error) {
 		return
 	}
 	m.lastPoll.Set(float64(now.Unix()))
+}
+
+// SignIn records a staff desk sign-in attempt; a rise in throttled or refused ones is an attack.
+func (m *Metrics) SignIn(method, result string) {
+	m.signIns.WithLabelValues(method, result).Inc()
 }
 
 // storeCollector reads the queue and outbox figures from the store at each scrape.

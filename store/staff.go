@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,34 +31,125 @@ type Staff struct {
 	Status       string     `db:"status"`
 	CreatedAt    time.Time  `db:"created_at"`
 	LastLoginAt  *time.Time `db:"last_login_at"`
+	// OIDCIssuer and OIDCSubject are the identity provider's account the member is bound to
+	// since their first OpenID Connect sign-in; "" until then.
+	OIDCIssuer  string `db:"oidc_issuer"`
+	OIDCSubject string `db:"oidc_subject"`
 }
 
-const staffColumns = `email, name, role, password_hash, status, created_at, last_login_at`
+const staffColumns = `email, name, role, password_hash, status, created_at, last_login_at, oidc_issuer, oidc_subject`
+
+// ErrOtherIdentity is returned when a staff member bound to one identity provider account
+// signs in with another: the same email, another issuer or subject.
+var ErrOtherIdentity = errors.New("store: the staff member is bound to another sign-on identity")
 
 // PutStaff adds a staff member, or updates the role, name and password of an existing one
-// (an empty PasswordHash keeps the old one). created is false for an update.
+// (an empty PasswordHash keeps the old one). created is false for an update. A new role, a new
+// password or a status other than active ends the member's sessions at once.
 func (s *Store) PutStaff(ctx context.Context, st Staff, now time.Time) (created bool, err error) {
 	email := strings.ToLower(strings.TrimSpace(st.Email))
 	status := st.Status
 	if status == "" {
 		status = StaffActive
 	}
-	var n int
-	if err := get(ctx, s.db, &n, `SELECT COUNT(*) FROM staff WHERE email = ?`, email); err != nil {
-		return false, fmt.Errorf("store: staff %s: %w", email, err)
-	}
-	if n == 0 {
-		_, err = exec(ctx, s.db, `INSERT INTO staff (email, name, role, password_hash, status, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, email, st.Name, st.Role, st.PasswordHash, status, now.UTC())
-	} else {
-		_, err = exec(ctx, s.db, `UPDATE staff SET name = CASE WHEN ? = '' THEN name ELSE ? END, role = ?,
+	err = s.InTx(ctx, func(tx *Tx) error {
+		var old []Staff
+		if err := sel(ctx, tx.tx, &old, `SELECT `+staffColumns+` FROM staff WHERE email = ?`, email); err != nil {
+			return err
+		}
+		if len(old) == 0 {
+			created = true
+			_, err := exec(ctx, tx.tx, `INSERT INTO staff (email, name, role, password_hash, status, created_at)
+				VALUES (?, ?, ?, ?, ?, ?)`, email, st.Name, st.Role, st.PasswordHash, status, now.UTC())
+			return err
+		}
+		if _, err := exec(ctx, tx.tx, `UPDATE staff SET name = CASE WHEN ? = '' THEN name ELSE ? END, role = ?,
 			password_hash = CASE WHEN ? = '' THEN password_hash ELSE ? END, status = ? WHERE email = ?`,
-			st.Name, st.Name, st.Role, st.PasswordHash, st.PasswordHash, status, email)
-	}
+			st.Name, st.Name, st.Role, st.PasswordHash, st.PasswordHash, status, email); err != nil {
+			return err
+		}
+		o := old[0]
+		if o.Role != st.Role || (st.PasswordHash != "" && st.PasswordHash != o.PasswordHash) || status != StaffActive {
+			return endSessions(ctx, tx, email)
+		}
+		return nil
+	})
 	if err != nil {
 		return false, fmt.Errorf("store: put staff %s: %w", email, err)
 	}
-	return n == 0, nil
+	return created, nil
+}
+
+func endSessions(ctx context.Context, tx *Tx, email string) error {
+	if _, err := exec(ctx, tx.tx, `DELETE FROM staff_sessions WHERE staff = ?`, email); err != nil {
+		return fmt.Errorf("store: end sessions: %w", err)
+	}
+	return nil
+}
+
+// BindStaffIdentity checks an OpenID Connect sign-in's issuer and subject against the staff
+// member's: the first sign-in binds them (bound is true then, and it is audited); a later one
+// with another issuer or subject gets ErrOtherIdentity, as does an identity already bound to
+// another staff member. ErrNotFound when there is no such member.
+func (s *Store) BindStaffIdentity(ctx context.Context, email, issuer, subject string, now time.Time) (bound bool, err error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if issuer == "" || subject == "" {
+		return false, fmt.Errorf("store: bind %s: %w", email, ErrOtherIdentity)
+	}
+	err = s.InTx(ctx, func(tx *Tx) error {
+		var st Staff
+		if err := get(ctx, tx.tx, &st, `SELECT `+staffColumns+` FROM staff WHERE email = ?`, email); err != nil {
+			return err
+		}
+		if st.OIDCSubject != "" {
+			if st.OIDCIssuer != issuer || st.OIDCSubject != subject {
+				return ErrOtherIdentity
+			}
+			return nil
+		}
+		var others int
+		if err := get(ctx, tx.tx, &others, `SELECT COUNT(*) FROM staff WHERE oidc_issuer = ? AND oidc_subject = ?`,
+			issuer, subject); err != nil {
+			return err
+		}
+		if others > 0 {
+			return ErrOtherIdentity
+		}
+		// The subject = '' condition makes two first sign-ins at once bind one identity only.
+		res, err := exec(ctx, tx.tx, `UPDATE staff SET oidc_issuer = ?, oidc_subject = ? WHERE email = ? AND oidc_subject = ''`,
+			issuer, subject, email)
+		if err != nil {
+			if isUniqueViolation(err) {
+				return ErrOtherIdentity
+			}
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrOtherIdentity
+		}
+		bound = true
+		return tx.Audit(email, "sign-on identity bound", "staff "+email, "issuer "+issuer+" subject "+subject, now)
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrOtherIdentity) {
+		return false, fmt.Errorf("store: bind %s: %w", email, err)
+	}
+	return bound, err
+}
+
+// ForgetStaffIdentity unbinds a staff member from their identity provider account (say, when
+// the provider changes), so that their next sign-on binds again; it ends their sessions.
+func (s *Store) ForgetStaffIdentity(ctx context.Context, email string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	return s.InTx(ctx, func(tx *Tx) error {
+		res, err := exec(ctx, tx.tx, `UPDATE staff SET oidc_issuer = '', oidc_subject = '' WHERE email = ?`, email)
+		if err != nil {
+			return fmt.Errorf("store: forget identity %s: %w", email, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrNotFound
+		}
+		return endSessions(ctx, tx, email)
+	})
 }
 
 // StaffMember returns the staff member with the address, or ErrNotFound.
@@ -90,9 +182,7 @@ func (s *Store) SetStaffStatus(ctx context.Context, email, status string) error 
 			return ErrNotFound
 		}
 		if status != StaffActive {
-			if _, err := exec(ctx, tx.tx, `DELETE FROM staff_sessions WHERE staff = ?`, email); err != nil {
-				return fmt.Errorf("store: end sessions: %w", err)
-			}
+			return endSessions(ctx, tx, email)
 		}
 		return nil
 	})
@@ -112,14 +202,20 @@ type Session struct {
 	FlashKind string    `db:"flash_kind"`
 }
 
-// CreateSession records a new session for a staff member who just signed in, and the sign-in.
-// idHash is the hash of the cookie value; the value itself is never stored.
+// CreateSession records a new session for an active staff member who just signed in, with
+// their role now, and the sign-in; ErrNotFound when the member is not active. idHash is the
+// hash of the cookie value; the value itself is never stored.
 func (s *Store) CreateSession(ctx context.Context, idHash, email string, now, expires time.Time) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	return s.InTx(ctx, func(tx *Tx) error {
-		if _, err := exec(ctx, tx.tx, `INSERT INTO staff_sessions (id_hash, staff, created_at, seen_at, expires_at)
-			VALUES (?, ?, ?, ?, ?)`, idHash, email, now.UTC(), now.UTC(), expires.UTC()); err != nil {
+		res, err := exec(ctx, tx.tx, `INSERT INTO staff_sessions (id_hash, staff, created_at, seen_at, expires_at, role)
+			SELECT ?, email, ?, ?, ?, role FROM staff WHERE email = ? AND status = 'active'`,
+			idHash, now.UTC(), now.UTC(), expires.UTC(), email)
+		if err != nil {
 			return fmt.Errorf("store: create session: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrNotFound
 		}
 		if _, err := exec(ctx, tx.tx, `UPDATE staff SET last_login_at = ? WHERE email = ?`, now.UTC(), email); err != nil {
 			return fmt.Errorf("store: record sign-in: %w", err)
@@ -128,13 +224,14 @@ func (s *Store) CreateSession(ctx context.Context, idHash, email string, now, ex
 	})
 }
 
-// Session returns a live session (not expired at now, its staff member active), or ErrNotFound.
+// Session returns a live session (not expired at now, its staff member active and still in the
+// role the session began with), or ErrNotFound.
 func (s *Store) Session(ctx context.Context, idHash string, now time.Time) (Session, error) {
 	var ss Session
 	err := get(ctx, s.db, &ss, `SELECT x.id_hash, x.staff, st.name, st.role, st.status, x.created_at, x.seen_at,
 		x.expires_at, x.flash, x.flash_kind
 		FROM staff_sessions x JOIN staff st ON st.email = x.staff
-		WHERE x.id_hash = ? AND x.expires_at > ? AND st.status = 'active'`, idHash, now.UTC())
+		WHERE x.id_hash = ? AND x.expires_at > ? AND st.status = 'active' AND x.role = st.role`, idHash, now.UTC())
 	return ss, err
 }
 

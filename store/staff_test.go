@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -101,6 +102,105 @@ func TestStaffAndSessions(t *testing.T) {
 		}
 		if err := s.DeleteSession(ctx, "hash-1"); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// A session counts only while its staff member keeps the role it began with; a new role or
+// password ends it, a new name does not.
+func TestStaffChangesEndSessions(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
+		put := func(st store.Staff) {
+			t.Helper()
+			if _, err := s.PutStaff(ctx, st, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		signIn := func(id string) {
+			t.Helper()
+			if err := s.CreateSession(ctx, id, "bea@nas.test", now, now.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		live := func(id string) bool {
+			t.Helper()
+			_, err := s.Session(ctx, id, now)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				t.Fatal(err)
+			}
+			return err == nil
+		}
+		put(store.Staff{Email: "bea@nas.test", Role: store.StaffAdmin, PasswordHash: "$argon2id$one"})
+		tests := []struct {
+			name   string
+			change store.Staff
+			ends   bool
+		}{
+			{"same role, new name", store.Staff{Email: "bea@nas.test", Name: "Bea", Role: store.StaffAdmin}, false},
+			{"same password again", store.Staff{Email: "bea@nas.test", Role: store.StaffAdmin, PasswordHash: "$argon2id$one"}, false},
+			{"admin to reviewer", store.Staff{Email: "bea@nas.test", Role: store.StaffReviewer}, true},
+			{"reviewer to admin", store.Staff{Email: "bea@nas.test", Role: store.StaffAdmin}, true},
+			{"new password", store.Staff{Email: "bea@nas.test", Role: store.StaffAdmin, PasswordHash: "$argon2id$two"}, true},
+		}
+		for i, tt := range tests {
+			id := fmt.Sprintf("s%d", i)
+			signIn(id)
+			put(tt.change)
+			if got := live(id); got == tt.ends {
+				t.Errorf("%s: session live = %v, want %v", tt.name, got, !tt.ends)
+			}
+		}
+		if err := s.SetStaffStatus(ctx, "bea@nas.test", store.StaffDisabled); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateSession(ctx, "after", "bea@nas.test", now, now.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a session for a disabled member: %v", err)
+		}
+	})
+}
+
+func TestBindStaffIdentity(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
+		for _, e := range []string{"cat@nas.test", "dan@nas.test"} {
+			if _, err := s.PutStaff(ctx, store.Staff{Email: e, Role: store.StaffReviewer}, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const iss = "https://idp.example"
+		tests := []struct {
+			name, email, iss, sub string
+			bound                 bool
+			err                   error
+		}{
+			{"first sign-in binds", "cat@nas.test", iss, "sub-cat", true, nil},
+			{"same identity again", "CAT@nas.test", iss, "sub-cat", false, nil},
+			{"another subject", "cat@nas.test", iss, "sub-mallory", false, store.ErrOtherIdentity},
+			{"another issuer", "cat@nas.test", "https://other.example", "sub-cat", false, store.ErrOtherIdentity},
+			{"identity of another member", "dan@nas.test", iss, "sub-cat", false, store.ErrOtherIdentity},
+			{"no subject", "dan@nas.test", iss, "", false, store.ErrOtherIdentity},
+			{"not staff", "eve@nas.test", iss, "sub-eve", false, store.ErrNotFound},
+		}
+		for _, tt := range tests {
+			bound, err := s.BindStaffIdentity(ctx, tt.email, tt.iss, tt.sub, now)
+			if bound != tt.bound || !errors.Is(err, tt.err) {
+				t.Errorf("%s: bound %v, err %v; want %v, %v", tt.name, bound, err, tt.bound, tt.err)
+			}
+		}
+		if h, _ := s.History(ctx, "staff cat@nas.test"); len(h) != 1 || h[0].Action != "sign-on identity bound" {
+			t.Errorf("binding not audited once: %+v", h)
+		}
+		if err := s.ForgetStaffIdentity(ctx, "cat@nas.test"); err != nil {
+			t.Fatal(err)
+		}
+		if bound, err := s.BindStaffIdentity(ctx, "cat@nas.test", iss, "sub-new", now); !bound || err != nil {
+			t.Errorf("after forgetting, a new identity binds: %v %v", bound, err)
+		}
+		if st, _ := s.StaffMember(ctx, "cat@nas.test"); st.OIDCIssuer != iss || st.OIDCSubject != "sub-new" {
+			t.Errorf("bound identity: %+v", st)
 		}
 	})
 }

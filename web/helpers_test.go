@@ -100,6 +100,7 @@ type testDesk struct {
 	st      *store.Store
 	desk    *fakeDesk
 	h       http.Handler
+	srv     *server
 	cfg     Config
 	fx      fixture
 	cookies map[string]*http.Cookie // by staff address
@@ -114,7 +115,7 @@ func newTestDesk(t *testing.T, mutate ...func(*Config)) *testDesk {
 	for _, m := range mutate {
 		m(&td.cfg)
 	}
-	td.h = New(td.cfg, st, td.desk, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	td.srv, td.h = newServer(td.cfg, st, td.desk, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return td
 }
 

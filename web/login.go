@@ -1,15 +1,14 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
-	"sync"
-	"time"
-
-	"golang.org/x/time/rate"
 
 	"nasbot/store"
 )
@@ -35,45 +34,124 @@ func (s *server) showLogin(w http.ResponseWriter, r *http.Request, status int, d
 	s.render(w, r, status, "login", nil, "Sign in", "", d)
 }
 
-// loginSubmit checks an address and password. Failures say the same whatever was wrong, take
-// as long whether or not the address is known, and are rate limited per client and address.
+// Bounds on what a sign-in form may carry, so a huge address cannot fill the throttle's
+// memory nor a huge password the hash's.
+const (
+	maxAddressLength  = 254 // RFC 5321 section 4.5.3.1.3
+	maxPasswordLength = 1024
+)
+
+// loginSubmit checks an address and password. Failures say the same whatever was wrong and take
+// as long whether or not the address is known: an unknown address is checked against a dummy
+// hash, through the same throttle and the same password slots.
 func (s *server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	password := r.PostFormValue("password")
 	d := loginData{Email: email, Next: localPath(r.PostFormValue("next"), "")}
-	if email == "" || password == "" {
+	if email == "" || password == "" || len(email) > maxAddressLength || len(password) > maxPasswordLength {
 		d.Error = "Enter your address and password."
+		if len(email) > maxAddressLength {
+			d.Email = ""
+		}
 		s.showLogin(w, r, http.StatusUnprocessableEntity, d)
 		return
 	}
-	if !s.limiter.allow(clientIP(r), email, s.cfg.Now()) {
-		s.log.Warn("desk: sign-in rate limited", slog.String("staff", email), slog.String("ip", clientIP(r)))
-		d.Error = "Too many attempts. Wait a minute, then try again."
-		s.showLogin(w, r, http.StatusTooManyRequests, d)
+	ip := s.clientIP(r)
+	now := s.cfg.Now()
+	att, th := s.throttle.admit(clientKey(ip), email, now)
+	if th != nil {
+		s.signInThrottled(w, r, d, *th, ip)
 		return
 	}
-	st, err := s.store.StaffMember(r.Context(), email)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	st, ok, err := s.checkPassword(r.Context(), email, password)
+	if errors.Is(err, errPasswordsBusy) {
+		att.abandon(now)
+		s.observe("password", "busy")
+		s.log.Warn("desk: sign-in refused, too many password checks at once", slog.String("ip", ip.String()))
+		w.Header().Set("Retry-After", "1")
+		d.Error = "The desk is busy. Try again in a moment."
+		s.showLogin(w, r, http.StatusServiceUnavailable, d)
+		return
+	}
+	if err != nil {
+		att.abandon(now)
 		s.serverError(w, r, err)
 		return
 	}
-	hash := st.PasswordHash
-	if err != nil || hash == "" {
-		hash = dummyHash()
+	if ok {
+		err = s.startSession(w, r, st.Email)
+		ok = !errors.Is(err, store.ErrNotFound) // not disabled since the check
 	}
-	ok := CheckPassword(hash, password) && err == nil && st.PasswordHash != "" && st.Status == store.StaffActive
+	if err != nil && ok {
+		s.serverError(w, r, err)
+		return
+	}
 	if !ok {
-		s.log.Info("desk: sign-in failed", slog.String("staff", email), slog.String("ip", clientIP(r)))
+		s.observe("password", "refused")
+		s.log.Info("desk: sign-in failed", slog.String("staff", email), slog.String("ip", ip.String()))
 		d.Error = "That address and password do not match an active staff account."
 		s.showLogin(w, r, http.StatusUnauthorized, d)
 		return
 	}
-	if err := s.startSession(w, r, st.Email); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
+	att.succeeded(now)
+	s.observe("password", "ok")
 	s.log.Info("desk: signed in", slog.String("staff", st.Email), slog.String("method", "password"))
 	redirect(w, r, localPath(d.Next, "/"))
+}
+
+// checkPassword reports whether password is that of the active staff member with the address.
+// It looks the member up, then checks the password, or the dummy hash when there is no usable
+// one, in a password slot: the same work whatever the address.
+func (s *server) checkPassword(ctx context.Context, email, password string) (store.Staff, bool, error) {
+	st, err := s.store.StaffMember(ctx, email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return st, false, err
+	}
+	known := err == nil && st.PasswordHash != "" && st.Status == store.StaffActive
+	hash := dummyHash()
+	if known {
+		hash = st.PasswordHash
+	}
+	var match bool
+	if err := s.passwords.do(ctx, func() { match = CheckPassword(hash, password) }); err != nil {
+		return st, false, err
+	}
+	return st, match && known, nil
+}
+
+// signInThrottled answers an attempt the throttle refused: 429 with Retry-After, a metric, and
+// a log line and audit row (sampled, so a flood of attempts is not a flood of writes).
+func (s *server) signInThrottled(w http.ResponseWriter, r *http.Request, d loginData, th throttled, ip netip.Addr) {
+	s.observe("password", "throttled_"+th.layer)
+	w.Header().Set("Retry-After", strconv.Itoa(th.retryAfter()))
+	if s.auditSample.AllowN(s.cfg.Now(), 1) {
+		s.log.Warn("desk: sign-in throttled", slog.String("staff", d.Email), slog.String("ip", ip.String()),
+			slog.String("limit", th.layer), slog.Int("retry_after_s", th.retryAfter()))
+		detail := fmt.Sprintf("limit %s, client %s, retry after %ds", th.layer, ip, th.retryAfter())
+		err := s.store.InTx(r.Context(), func(tx *store.Tx) error {
+			return tx.Audit(auditActor, "sign-in throttled", "staff "+d.Email, detail, s.cfg.Now())
+		})
+		if err != nil {
+			s.log.Error("desk: audit throttled sign-in", slog.String("error", err.Error()))
+		}
+	}
+	d.Error = "Too many attempts. Wait " + waitWords(th.retryAfter()) + ", then try again."
+	s.showLogin(w, r, http.StatusTooManyRequests, d)
+}
+
+// auditActor is who the audit log says acted when the desk itself refused a sign-in.
+const auditActor = "desk"
+
+// waitWords says how long to wait, for people.
+func waitWords(seconds int) string {
+	switch {
+	case seconds <= 60:
+		return "a minute"
+	case seconds < 3600:
+		return strconv.Itoa((seconds+59)/60) + " minutes"
+	default:
+		return "an hour"
+	}
 }
 
 func (s *server) logout(w http.ResponseWriter, r *http.Request, me *store.Session) {
@@ -85,52 +163,37 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request, me *store.Sessio
 	redirect(w, r, "/login")
 }
 
-// clientIP is the peer's address. X-Forwarded-For is not trusted: a proxy in front should pass
-// the client address through at the TCP level or be the only client.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// clientIP is who is signing in: the TCP peer, unless the peer is a trusted proxy
+// (Config.TrustedProxies), when it is the nearest address in X-Forwarded-For that is not one.
+// X-Forwarded-For from anyone else is ignored, as anyone can write it.
+func (s *server) clientIP(r *http.Request) netip.Addr {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		return netip.IPv6Unspecified()
 	}
-	return host
-}
-
-// loginLimiter allows a few sign-in attempts at once for each client address and staff address
-// pair, then one every loginEvery; idle entries are forgotten.
-type loginLimiter struct {
-	mu      sync.Mutex
-	entries map[string]*limitEntry
-}
-
-type limitEntry struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-const (
-	loginBurst  = 5
-	loginEvery  = 20 * time.Second
-	loginForget = time.Hour
-)
-
-func newLoginLimiter() *loginLimiter { return &loginLimiter{entries: map[string]*limitEntry{}} }
-
-func (l *loginLimiter) allow(ip, email string, now time.Time) bool {
-	key := ip + "|" + email
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.entries) > 10000 {
-		for k, e := range l.entries {
-			if now.Sub(e.seen) > loginForget {
-				delete(l.entries, k)
-			}
+	ip := peer.Addr().Unmap()
+	if !s.trustedProxy(ip) {
+		return ip
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return ip // a malformed header: the proxy is the client
+		}
+		ip = hop.Unmap()
+		if !s.trustedProxy(ip) {
+			return ip
 		}
 	}
-	e, ok := l.entries[key]
-	if !ok {
-		e = &limitEntry{lim: rate.NewLimiter(rate.Every(loginEvery), loginBurst)}
-		l.entries[key] = e
+	return ip
+}
+
+func (s *server) trustedProxy(ip netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
 	}
-	e.seen = now
-	return e.lim.AllowN(now, 1)
+	return false
 }

@@ -40,6 +40,22 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// maxFormBytes bounds a request body: the desk's forms are a few fields of text, and a body's
+// size should not decide how much memory a request takes.
+const maxFormBytes = 64 << 10
+
+// limitBody refuses larger bodies with 413 and cuts off any that claim less but send more.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxFormBytes {
+			http.Error(w, "Request body too large.", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
 func staticHandler(files fs.FS) http.Handler {
 	fileServer := http.FileServerFS(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

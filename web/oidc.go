@@ -23,8 +23,10 @@ import (
 // OpenID Connect sign-in (authorization code flow with PKCE, OpenID Connect Core 1.0 section 3.1):
 // the desk sends the browser to the provider with a random state and nonce, and a PKCE
 // challenge (RFC 7636); the callback checks the state against a short-lived cookie, exchanges
-// the code, verifies the ID token's signature, issuer, audience, expiry and nonce, and signs in
-// the active staff member whose address is the token's verified email claim.
+// the code, verifies the ID token's signature, issuer (only the configured one), audience, expiry
+// and nonce, and signs in the active staff member whose address is the token's email claim, when
+// email_verified is true. The first sign-in binds the member to the token's issuer and subject;
+// from then on only that subject signs them in.
 
 type oidcClient struct {
 	cfg OIDCConfig
@@ -102,6 +104,7 @@ func (s *server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 			attrs = append(attrs, slog.String("error", cause.Error()))
 		}
 		s.log.Warn("desk: oidc sign-in refused", attrs...)
+		s.observe("oidc", "refused")
 		s.showLogin(w, r, status, loginData{Error: why})
 	}
 	flow, err := s.readFlow(r)
@@ -139,21 +142,14 @@ func (s *server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusUnauthorized, "The sign-on answer was not for this sign-in. Try again.", nil)
 		return
 	}
-	var claims struct {
-		Email             string `json:"email"`
-		EmailVerified     *bool  `json:"email_verified"`
-		PreferredUsername string `json:"preferred_username"`
-	}
-	if err := idt.Claims(&claims); err != nil {
-		refuse(http.StatusUnauthorized, "The sign-on service did not give your address.", err)
+	email, err := verifiedEmail(idt)
+	if err != nil {
+		refuse(http.StatusUnauthorized, "The sign-on service did not give a verified address.", err)
 		return
 	}
-	email := strings.ToLower(strings.TrimSpace(claims.Email))
-	if email == "" && strings.Contains(claims.PreferredUsername, "@") {
-		email = strings.ToLower(strings.TrimSpace(claims.PreferredUsername))
-	}
-	if email == "" || (claims.EmailVerified != nil && !*claims.EmailVerified) {
-		refuse(http.StatusUnauthorized, "The sign-on service did not give a verified address.", nil)
+	// go-oidc checked the issuer already; this is the same rule said where it matters.
+	if idt.Issuer != s.cfg.OIDC.Issuer || idt.Subject == "" {
+		refuse(http.StatusUnauthorized, "The sign-on service did not confirm who you are.", errors.New("issuer or subject"))
 		return
 	}
 	st, err := s.store.StaffMember(r.Context(), email)
@@ -164,12 +160,72 @@ func (s *server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	if err := s.startSession(w, r, st.Email); err != nil {
+	now := s.cfg.Now()
+	bound, err := s.store.BindStaffIdentity(r.Context(), st.Email, idt.Issuer, idt.Subject, now)
+	if errors.Is(err, store.ErrOtherIdentity) {
+		s.otherIdentity(r, st.Email, idt)
+		refuse(http.StatusForbidden, "This sign-on account is not the one "+st.Email+" signs in with. Ask an admin.", err)
+		return
+	} else if errors.Is(err, store.ErrNotFound) {
+		refuse(http.StatusForbidden, email+" is not an active NAS staff account. Ask an admin to add you.", nil)
+		return
+	} else if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
+	if bound {
+		s.log.Info("desk: sign-on identity bound", slog.String("staff", st.Email), slog.String("issuer", idt.Issuer),
+			slog.String("subject", idt.Subject))
+	}
+	if err := s.startSession(w, r, st.Email); errors.Is(err, store.ErrNotFound) { // disabled since the check
+		refuse(http.StatusForbidden, email+" is not an active NAS staff account. Ask an admin to add you.", nil)
+		return
+	} else if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.observe("oidc", "ok")
 	s.log.Info("desk: signed in", slog.String("staff", st.Email), slog.String("method", "oidc"))
 	redirect(w, r, localPath(flow.Next, "/"))
+}
+
+// verifiedEmail is the ID token's email claim, when the provider says it verified it: the
+// email_verified claim must be the JSON value true (OpenID Connect Core 1.0 section 5.1). No
+// other claim stands in for a missing one: preferred_username, upn and the like are set by the
+// user or their tenant, not proven, and trusting them is the "nOAuth" takeover.
+func verifiedEmail(idt *oidc.IDToken) (string, error) {
+	var claims struct {
+		Email         string `json:"email"`
+		EmailVerified any    `json:"email_verified"`
+	}
+	if err := idt.Claims(&claims); err != nil {
+		return "", err
+	}
+	email := strings.ToLower(strings.TrimSpace(claims.Email))
+	switch {
+	case email == "":
+		return "", errors.New("no email claim")
+	case claims.EmailVerified != true:
+		return "", fmt.Errorf("email_verified is %v, not true", claims.EmailVerified)
+	case len(email) > maxAddressLength || !addressPattern.MatchString(email):
+		return "", errors.New("the email claim is not an address")
+	}
+	return email, nil
+}
+
+// otherIdentity audits a sign-on for a bound staff member by another account of the provider:
+// someone else claims their address.
+func (s *server) otherIdentity(r *http.Request, email string, idt *oidc.IDToken) {
+	s.observe("oidc", "other_identity")
+	detail := "issuer " + idt.Issuer + " subject " + idt.Subject
+	s.log.Warn("desk: sign-on by another identity refused", slog.String("staff", email), slog.String("issuer", idt.Issuer),
+		slog.String("subject", idt.Subject), slog.String("ip", s.clientIP(r).String()))
+	err := s.store.InTx(r.Context(), func(tx *store.Tx) error {
+		return tx.Audit(auditActor, "sign-on by another identity refused", "staff "+email, detail, s.cfg.Now())
+	})
+	if err != nil {
+		s.log.Error("desk: audit refused sign-on", slog.String("error", err.Error()))
+	}
 }
 
 func (s *server) readFlow(r *http.Request) (oidcFlow, error) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -8,8 +9,10 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/sync/semaphore"
 )
 
 // Staff passwords are hashed with argon2id (RFC 9106) and kept as a PHC string,
@@ -96,4 +99,31 @@ func decodeHash(encoded string) (argonParams, []byte, []byte, error) {
 		return p, nil, nil, errors.New("bad key")
 	}
 	return p, salt, key, nil
+}
+
+// errPasswordsBusy is returned when no password slot came free in time.
+var errPasswordsBusy = errors.New("web: every password slot is busy")
+
+// passwordSlots bounds how many argon2id hashes run at once: each holds argonMemory (19 MiB)
+// while it runs, so without a bound the number of clients, not the desk, sets the memory used.
+// A check waits up to wait for a slot, then gives up.
+type passwordSlots struct {
+	sem  *semaphore.Weighted
+	wait time.Duration
+}
+
+func newPasswordSlots(n int, wait time.Duration) *passwordSlots {
+	return &passwordSlots{sem: semaphore.NewWeighted(int64(n)), wait: wait}
+}
+
+// do runs fn in a slot, or returns errPasswordsBusy.
+func (p *passwordSlots) do(ctx context.Context, fn func()) error {
+	ctx, cancel := context.WithTimeout(ctx, p.wait)
+	defer cancel()
+	if err := p.sem.Acquire(ctx, 1); err != nil {
+		return errPasswordsBusy
+	}
+	defer p.sem.Release(1)
+	fn()
+	return nil
 }

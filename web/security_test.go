@@ -34,7 +34,7 @@ func TestNoPageOrActionWithoutASession(t *testing.T) {
 		targets = append(targets, caseAt(td.fx.overLimit, a))
 	}
 	targets = append(targets, fmt.Sprintf("/replies/%d/release", td.fx.parkedReply), fmt.Sprintf("/replies/%d/drop", td.fx.parkedReply),
-		"/staff", "/staff/"+reviewerEmail+"/status", "/logout")
+		"/staff", "/staff/"+reviewerEmail+"/status", "/staff/"+reviewerEmail+"/identity", "/logout")
 	for _, p := range targets {
 		w := td.post("", p, url.Values{"reason": {"x"}, "note": {"x"}, "status": {"disabled"}})
 		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/login" {
@@ -60,6 +60,7 @@ func TestReviewerCannotDoAdminActions(t *testing.T) {
 		{http.MethodGet, "/staff"},
 		{http.MethodPost, "/staff"},
 		{http.MethodPost, "/staff/" + adminEmail + "/status"},
+		{http.MethodPost, "/staff/" + adminEmail + "/identity"},
 	} {
 		w := td.request(reviewerEmail, tc.method, tc.path, url.Values{"email": {"x@nas.test"}, "role": {"admin"}, "status": {"disabled"}})
 		wantStatus(t, w, http.StatusForbidden)

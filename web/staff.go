@@ -53,7 +53,10 @@ func (s *server) staffAdd(w http.ResponseWriter, r *http.Request, me *store.Sess
 		form.Error = "The name is too long."
 	case password != "":
 		var err error
-		if hash, err = HashPassword(password); errors.Is(err, ErrWeakPassword) {
+		if busy := s.passwords.do(r.Context(), func() { hash, err = HashPassword(password) }); busy != nil {
+			err = busy
+		}
+		if errors.Is(err, ErrWeakPassword) {
 			form.Error = fmt.Sprintf("A password needs at least %d characters.", MinPasswordLength)
 		} else if err != nil {
 			s.serverError(w, r, err)
@@ -116,5 +119,28 @@ func (s *server) staffStatus(w http.ResponseWriter, r *http.Request, me *store.S
 		return
 	}
 	s.flash(r, me, "ok", email+" is now "+status+".")
+	redirect(w, r, "/staff")
+}
+
+// staffForgetIdentity unbinds a staff member from their sign-on account (the provider or their
+// account there changed), so the next sign-on binds again; it ends their sessions.
+func (s *server) staffForgetIdentity(w http.ResponseWriter, r *http.Request, me *store.Session) {
+	email := strings.ToLower(r.PathValue("email"))
+	err := s.store.ForgetStaffIdentity(r.Context(), email)
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, "There is no staff member "+email+".")
+		return
+	}
+	if err == nil {
+		err = s.store.InTx(r.Context(), func(tx *store.Tx) error {
+			return tx.Audit(me.Staff, "staff sign-on identity forgotten", "staff "+email, "", s.cfg.Now())
+		})
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.log.Info("desk: sign-on identity forgotten", slog.String("staff", email), slog.String("by", me.Staff))
+	s.flash(r, me, "ok", email+"'s next single sign-on will bind their account again.")
 	redirect(w, r, "/staff")
 }

@@ -12,7 +12,9 @@
 // SHA-256 stored); cookies are HttpOnly, SameSite=Lax and Secure when configured; every unsafe
 // method passes http.CrossOriginProtection; the Content-Security-Policy allows no script at all
 // and styles only from /static/; a sender's mail is never rendered as HTML, and attachments are
-// only ever downloaded.
+// only ever downloaded. Password sign-in is throttled per address, per client and globally
+// (throttle.go) and hashes run in a few bounded slots; single sign-on takes only a verified email
+// and binds the staff member to the provider's subject. docs/security.md says it for people.
 package web
 
 import (
@@ -21,9 +23,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"runtime"
 	"sync"
 	"time"
 	_ "time/tzdata" // Europe/London even where the system has no zone files
+
+	"golang.org/x/time/rate"
 
 	"nasbot/domain"
 	"nasbot/store"
@@ -63,8 +69,20 @@ type Config struct {
 	// TrustedOrigins are extra origins (scheme://host[:port]) whose cross-origin POSTs are
 	// allowed, e.g. when a proxy rewrites Host. Usually none.
 	TrustedOrigins []string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client; from any
+	// other peer the header is ignored and the TCP peer is the client. Usually none.
+	TrustedProxies []netip.Prefix
+	// PasswordChecks is how many password hashes may run at once (19 MiB each); default half
+	// the cores, at least 1 and at most 4, so sign-ins never take more than half the CPU from
+	// the mail pipeline in the same process. PasswordWait is how long a sign-in waits for one before it is
+	// answered 503 (default 2s).
+	PasswordChecks int
+	PasswordWait   time.Duration
 	// OIDC, when its Issuer is set, offers sign-in through the NHS identity provider.
 	OIDC OIDCConfig
+	// Observe, when set, counts sign-ins by method (password, oidc) and result (ok, refused,
+	// throttled_address, throttled_client, throttled_global, busy, other_identity).
+	Observe func(method, result string)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -99,6 +117,12 @@ func (c Config) withDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.PasswordChecks <= 0 {
+		c.PasswordChecks = min(max(runtime.GOMAXPROCS(0)/2, 1), 4)
+	}
+	if c.PasswordWait <= 0 {
+		c.PasswordWait = 2 * time.Second
+	}
 	if c.OIDC.Label == "" {
 		c.OIDC.Label = "Sign in with single sign-on"
 	}
@@ -110,12 +134,17 @@ var staticFiles embed.FS
 
 // server holds what the handlers share.
 type server struct {
-	cfg     Config
-	store   *store.Store
-	desk    Desk
-	log     *slog.Logger
-	limiter *loginLimiter
-	oidc    *oidcClient // nil when not configured
+	cfg   Config
+	store *store.Store
+	desk  Desk
+	log   *slog.Logger
+	oidc  *oidcClient // nil when not configured
+
+	throttle  *throttle
+	passwords *passwordSlots
+	// auditSample bounds the audit rows and log lines written for refused sign-ins, so a flood
+	// of attempts is counted (Observe) but not written row by row.
+	auditSample *rate.Limiter
 
 	cleanMu   sync.Mutex
 	lastClean time.Time
@@ -123,8 +152,15 @@ type server struct {
 
 // New returns the staff desk. Mount it at "/" (it serves everything but /healthz).
 func New(cfg Config, st *store.Store, desk Desk, log *slog.Logger) http.Handler {
+	_, h := newServer(cfg, st, desk, log)
+	return h
+}
+
+func newServer(cfg Config, st *store.Store, desk Desk, log *slog.Logger) (*server, http.Handler) {
 	cfg = cfg.withDefaults()
-	s := &server{cfg: cfg, store: st, desk: desk, log: log, limiter: newLoginLimiter()}
+	s := &server{cfg: cfg, store: st, desk: desk, log: log, throttle: newThrottle(),
+		passwords:   newPasswordSlots(cfg.PasswordChecks, cfg.PasswordWait),
+		auditSample: rate.NewLimiter(rate.Every(6*time.Second), 20)}
 	if cfg.OIDC.Issuer != "" {
 		s.oidc = newOIDCClient(cfg.OIDC)
 	}
@@ -166,6 +202,7 @@ func New(cfg Config, st *store.Store, desk Desk, log *slog.Logger) http.Handler 
 	mux.Handle("GET /staff", s.admin(s.staffPage))
 	mux.Handle("POST /staff", s.admin(s.staffAdd))
 	mux.Handle("POST /staff/{email}/status", s.admin(s.staffStatus))
+	mux.Handle("POST /staff/{email}/identity", s.admin(s.staffForgetIdentity))
 
 	// Anything else: sign in first, then "not found".
 	mux.Handle("/", s.staff(func(w http.ResponseWriter, r *http.Request, me *store.Session) {
@@ -182,5 +219,12 @@ func New(cfg Config, st *store.Store, desk Desk, log *slog.Logger) http.Handler 
 		s.log.Warn("desk: cross-origin request refused", slog.String("method", r.Method), slog.String("path", r.URL.Path))
 		s.fail(w, r, http.StatusForbidden, "This form was sent from another site, so it was refused.")
 	}))
-	return s.recoverer(securityHeaders(cop.Handler(mux)))
+	return s, s.recoverer(securityHeaders(limitBody(cop.Handler(mux))))
+}
+
+// observe counts a sign-in for the metrics.
+func (s *server) observe(method, result string) {
+	if s.cfg.Observe != nil {
+		s.cfg.Observe(method, result)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ type Config struct {
 	PollInterval    time.Duration `env:"POLL_INTERVAL" envDefault:"30s"`
 	SMTPURL         string        `env:"SMTP_URL"`
 	HTTPAddr        string        `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	MetricsAddr     string        `env:"METRICS_ADDR" envDefault:"127.0.0.1:9090"` // operators only: /metrics, full /readyz
 	FromAddress     string        `env:"FROM_ADDRESS" envDefault:"requests@nas.test"`
 	Domain          string        `env:"DOMAIN" envDefault:"nhs.net"`
 	TrustAuthServ   []string      `env:"TRUST_AUTHSERV" envSeparator:","`
@@ -39,6 +41,7 @@ type Config struct {
 	DeskSecureCookie   bool          `env:"DESK_SECURE_COOKIE" envDefault:"true"`
 	DeskAgeTarget      time.Duration `env:"DESK_AGE_TARGET" envDefault:"24h"`
 	DeskTrustedOrigins []string      `env:"DESK_TRUSTED_ORIGINS" envSeparator:","`
+	DeskTrustedProxies []string      `env:"DESK_TRUSTED_PROXIES" envSeparator:","` // whose X-Forwarded-For names the client
 	OIDCIssuer         string        `env:"OIDC_ISSUER"`
 	OIDCClientID       string        `env:"OIDC_CLIENT_ID"`
 	OIDCClientSecret   string        `env:"OIDC_CLIENT_SECRET"`
@@ -84,6 +87,14 @@ func (c Config) Validate(needMail bool) error {
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		bad("HTTP_ADDR", "is not host:port")
 	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		bad("METRICS_ADDR", "is not host:port")
+	} else if c.MetricsAddr == c.HTTPAddr {
+		bad("METRICS_ADDR", "must differ from NASBOT_HTTP_ADDR: metrics are not for the desk's users")
+	}
+	if _, err := c.trustedProxies(); err != nil {
+		bad("DESK_TRUSTED_PROXIES", err.Error())
+	}
 	if !strings.Contains(c.FromAddress, "@") {
 		bad("FROM_ADDRESS", "is not an email address")
 	}
@@ -116,6 +127,27 @@ func (c Config) Validate(needMail bool) error {
 			"(or set NASBOT_VERIFY_DKIM=true), or no mail can be verified")
 	}
 	return errors.Join(errs...)
+}
+
+// trustedProxies parses NASBOT_DESK_TRUSTED_PROXIES: each an address (one host) or a prefix.
+func (c Config) trustedProxies() ([]netip.Prefix, error) {
+	var ps []netip.Prefix
+	for _, raw := range c.DeskTrustedProxies {
+		raw = strings.TrimSpace(raw)
+		if raw == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(raw); err == nil {
+			ps = append(ps, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(raw)
+		if err != nil {
+			return nil, fmt.Errorf("has %q, which is neither an IP address nor a prefix like 10.0.0.0/8", raw)
+		}
+		ps = append(ps, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return ps, nil
 }
 
 func checkURL(raw string, schemes ...string) error {

@@ -162,7 +162,7 @@ func prepareBacklog(t *testing.T, servers testenv.Mail, dsn, inbox string, w cra
 func startBotProcess(t *testing.T, env []string, log io.Writer) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(env, "NASBOT_HTTP_ADDR="+freeAddr(t))
+	cmd.Env = append(env, "NASBOT_HTTP_ADDR="+freeAddr(t), "NASBOT_METRICS_ADDR="+freeAddr(t))
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -99,8 +99,8 @@ func runDemo(ctx context.Context, once bool, out io.Writer, log *slog.Logger) er
 	}
 	fmt.Fprintf(out, "The NAS staff desk: http://%s/ — sign in as %s with the password %s\n",
 		cfg.HTTPAddr, demoStaff, demoStaffPassword)
-	fmt.Fprintf(out, "The bot keeps watching the inbox (IMAP %s, SMTP %s; http://%s/metrics). Ctrl-C stops it.\n",
-		mail.IMAPAddr, mail.SMTPAddr, cfg.HTTPAddr)
+	fmt.Fprintf(out, "The bot keeps watching the inbox (IMAP %s, SMTP %s; operators: http://%s/metrics). Ctrl-C stops it.\n",
+		mail.IMAPAddr, mail.SMTPAddr, cfg.MetricsAddr)
 	return b.run(ctx)
 }
 

@@ -29,7 +29,7 @@ func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() boo
 
 // readyz is /readyz's status, or 0 while the server does not answer yet.
 func readyz(t *testing.T, tb testBot) int {
-	resp, err := http.Get("http://" + tb.cfg.HTTPAddr + "/readyz")
+	resp, err := http.Get("http://" + tb.cfg.MetricsAddr + "/readyz")
 	if err != nil {
 		return 0
 	}
@@ -38,7 +38,7 @@ func readyz(t *testing.T, tb testBot) int {
 }
 
 func metricValue(t *testing.T, tb testBot, series string) string {
-	_, body := httpGet(t, "http://"+tb.cfg.HTTPAddr+"/metrics")
+	_, body := httpGet(t, "http://"+tb.cfg.MetricsAddr+"/metrics")
 	for _, line := range strings.Split(body, "\n") {
 		if v, ok := strings.CutPrefix(line, series+" "); ok {
 			return v

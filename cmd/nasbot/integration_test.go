@@ -65,13 +65,20 @@ func TestBotEndToEnd(t *testing.T) {
 		t.Errorf("Processed holds %d messages, want 1", n)
 	}
 
-	if code, body := httpGet(t, "http://"+cfg.HTTPAddr+"/readyz"); code != 200 {
+	if code, body := httpGet(t, "http://"+cfg.MetricsAddr+"/readyz"); code != 200 {
 		t.Errorf("/readyz: %d %s", code, body)
+	}
+	// The desk's address says only that it is ready, and has no metrics.
+	if code, body := httpGet(t, "http://"+cfg.HTTPAddr+"/readyz"); code != 200 || body != "ready\n" {
+		t.Errorf("desk /readyz: %d %q", code, body)
+	}
+	if _, body := httpGet(t, "http://"+cfg.HTTPAddr+"/metrics"); strings.Contains(body, "nasbot_") {
+		t.Errorf("desk /metrics shows metrics")
 	}
 	// The sender counts its round just after the server took the reply: give it a moment.
 	var metrics string
 	for i := 0; i < 50 && !strings.Contains(metrics, `nasbot_replies_total{result="sent"}`); i++ {
-		_, metrics = httpGet(t, "http://"+cfg.HTTPAddr+"/metrics")
+		_, metrics = httpGet(t, "http://"+cfg.MetricsAddr+"/metrics")
 		time.Sleep(20 * time.Millisecond)
 	}
 	for _, want := range []string{`nasbot_messages_total{verdict="processed"} 1`, `nasbot_requests_total{outcome="done",type="add_user"} 1`,
@@ -142,7 +149,7 @@ func newTestBot(t *testing.T, servers testenv.Mail, dsn string) testBot {
 	cfg.SMTPURL = "smtp://" + tb.servers.SMTPAddr + "?tls=none"
 	cfg.FromAddress = tb.inbox
 	cfg.TrustAuthServ = []string{"mx.nas.test"}
-	cfg.HTTPAddr = freeAddr(t)
+	cfg.HTTPAddr, cfg.MetricsAddr = freeAddr(t), freeAddr(t)
 	cfg.MaxReplyAge = 0
 	cfg.LifecycleAt = lifecycleOff // a run at 02:30 would change the test's directory
 	tb.cfg = cfg

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 	"golang.org/x/sync/errgroup"
 
 	"nasbot/mailer"
@@ -224,55 +225,107 @@ func (b *bot) poll(ctx context.Context) error {
 	return nil
 }
 
-// serveHTTP serves the operators' endpoints — /healthz (the process answers), /readyz (it can
-// work: the database answers, the inbox was read lately) and /metrics (Prometheus) — and the
-// staff desk on every other path.
+// serveHTTP serves the staff desk on NASBOT_HTTP_ADDR, with /healthz and a /readyz that says
+// only ready or not, and the operators' endpoints on NASBOT_METRICS_ADDR: /metrics (Prometheus),
+// a /readyz that names what is wrong, and /healthz. Request volumes, queue sizes and errors help
+// an attacker, so they are not on the desk's address.
 func (b *bot) serveHTTP(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	desk, err := b.deskHandler()
+	if err != nil {
+		return err
+	}
+	g.Go(func() error { return b.serve(ctx, "desk", b.cfg.HTTPAddr, desk, maxDeskConns) })
+	g.Go(func() error { return b.serve(ctx, "metrics", b.cfg.MetricsAddr, b.opsHandler(), 16) })
+	return g.Wait()
+}
+
+// maxDeskConns bounds the desk's open connections, so that the number of clients does not set
+// the memory the desk takes; more wait in the listen queue.
+const maxDeskConns = 512
+
+// deskHandler is what NASBOT_HTTP_ADDR serves.
+func (b *bot) deskHandler() (http.Handler, error) {
+	proxies, err := b.cfg.trustedProxies()
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("ok\n"))
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if b.readiness(r.Context()) != "" {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
 	})
-	mux.HandleFunc("GET /readyz", b.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(b.metrics.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("/", web.New(web.Config{
 		SecureCookie:   b.cfg.DeskSecureCookie,
 		AgeTarget:      b.cfg.DeskAgeTarget,
 		TrustedOrigins: b.cfg.DeskTrustedOrigins,
+		TrustedProxies: proxies,
 		OIDC: web.OIDCConfig{Issuer: b.cfg.OIDCIssuer, ClientID: b.cfg.OIDCClientID,
 			ClientSecret: b.cfg.OIDCClientSecret, RedirectURL: b.cfg.OIDCRedirectURL},
+		Observe: b.metrics.SignIn,
 	}, b.store, pipeline.NewDesk(b.pipe), b.log))
-	srv := &http.Server{Addr: b.cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	return mux, nil
+}
+
+// opsHandler is what NASBOT_METRICS_ADDR serves, for operators and Prometheus only.
+func (b *bot) opsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if problem := b.readiness(r.Context()); problem != "" {
+			http.Error(w, problem, http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(b.metrics.Registry, promhttp.HandlerOpts{}))
+	return mux
+}
+
+func healthz(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) }
+
+// serve runs one HTTP server on addr until ctx is done, with at most maxConns connections.
+func (b *bot) serve(ctx context.Context, name, addr string, h http.Handler, maxConns int) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("http %s: %w", name, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(shutdown)
 	}()
-	b.log.Info("http listening", slog.String("addr", b.cfg.HTTPAddr))
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("http: %w", err)
+	b.log.Info("http listening", slog.String("server", name), slog.String("addr", ln.Addr().String()))
+	if err := srv.Serve(netutil.LimitListener(ln, maxConns)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http %s: %w", name, err)
 	}
 	return nil
 }
 
-// ready answers 200 when the bot can do its work, and 503 naming what is wrong otherwise.
-func (b *bot) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+// readiness is "" when the bot can do its work (the database answers, the inbox was read
+// lately), else what is wrong.
+func (b *bot) readiness(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := b.store.Ping(ctx); err != nil {
-		http.Error(w, "database: not answering", http.StatusServiceUnavailable)
-		return
+		return "database: not answering"
 	}
 	// A pass happens at least every IDLE refresh (5 min) or poll interval.
 	stale := max(3*b.cfg.PollInterval, 15*time.Minute)
 	switch p := b.lastPoll.Load(); {
 	case p == nil:
-		http.Error(w, "imap: not connected yet", http.StatusServiceUnavailable)
+		return "imap: not connected yet"
 	case p.err != nil:
-		http.Error(w, "imap: the last attempt to read the inbox failed", http.StatusServiceUnavailable)
+		return "imap: the last attempt to read the inbox failed"
 	case time.Since(p.at) > stale:
-		http.Error(w, "imap: no pass over the inbox since "+p.at.UTC().Format(time.RFC3339), http.StatusServiceUnavailable)
-	default:
-		w.Write([]byte("ready\n"))
+		return "imap: no pass over the inbox since " + p.at.UTC().Format(time.RFC3339)
 	}
+	return ""
 }
