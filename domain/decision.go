@@ -15,6 +15,28 @@ type Decision struct {
 	// Summary says in plain English what was done, or why not, for the reply and the staff queue.
 	Summary string   `json:"summary"`
 	Effects []Effect `json:"-"`
+	// Listing is what a list_accounts reply shows; nil for every other request.
+	Listing *Listing `json:"-"`
+}
+
+// Listing is a site's accounts as its owners see them in an access review: every account,
+// leavers included, with the old addresses that still forward to each.
+type Listing struct {
+	Site     Organisation
+	Accounts []Account
+	Aliases  map[string][]string // account address → its old addresses
+	Limit    int                 // accounts a site may hold
+}
+
+// InUse counts the accounts that take one of the site's places.
+func (l *Listing) InUse() int {
+	n := 0
+	for _, a := range l.Accounts {
+		if a.CountsTowardsLimit() {
+			n++
+		}
+	}
+	return n
 }
 
 // Effect is one change to the directory (or one side effect) that a done decision makes.

@@ -19,6 +19,7 @@ const (
 	RegisterMailbox   RequestType = "register_mailbox"
 	PasswordReset     RequestType = "password_reset"
 	ODSChange         RequestType = "ods_change"
+	ListAccounts      RequestType = "list_accounts"
 	Unknown           RequestType = "unknown"
 )
 

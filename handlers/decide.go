@@ -35,6 +35,7 @@ var registry = map[domain.RequestType]handler{
 	domain.RegisterMailbox:   {decide: registerMailbox, ownerOnly: always, newODS: true},
 	domain.PasswordReset:     {decide: passwordReset, ownerOnly: always},
 	domain.ODSChange:         {decide: odsChange, anyone: true},
+	domain.ListAccounts:      {decide: listAccounts},
 }
 
 func always(domain.Request) bool { return true }

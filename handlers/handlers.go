@@ -23,6 +23,8 @@ type Directory interface {
 	AddressTaken(address string) (bool, error)
 	// SiteAccounts returns every account of the site, leavers included.
 	SiteAccounts(ods string) ([]domain.Account, error)
+	// Aliases returns the old addresses that forward to the account at address.
+	Aliases(address string) ([]string, error)
 }
 
 // Context is what the rules know about the message a request came in.

@@ -171,6 +171,7 @@ func (brokenDirectory) AccountByMobile(string) (domain.Account, bool, error) {
 }
 func (brokenDirectory) AddressTaken(string) (bool, error)             { return false, errBroken }
 func (brokenDirectory) SiteAccounts(string) ([]domain.Account, error) { return nil, errBroken }
+func (brokenDirectory) Aliases(string) ([]string, error)              { return nil, errBroken }
 
 // A directory error is returned, never turned into a refusal.
 func TestDirectoryErrors(t *testing.T) {
@@ -183,6 +184,7 @@ func TestDirectoryErrors(t *testing.T) {
 		{Type: domain.Joiner, Account: tomBaker},
 		{Type: domain.ChangeName, Account: tomBaker, NewName: "Tom Walker"},
 		registerReq("FN999", "Oak Tree Pharmacy", "Derby", nil),
+		{Type: domain.ListAccounts},
 	} {
 		t.Run(string(req.Type), func(t *testing.T) {
 			if _, err := handlers.Decide(ctx, req, brokenDirectory{}); !errors.Is(err, errBroken) {

@@ -211,7 +211,7 @@ func (w *work) decideEach(decide func(*work, domain.Request) (domain.Decision, e
 			}
 		}
 		rr := RequestResult{Type: req.Type, Line: req.Line, Row: req.Row, Outcome: d.Outcome,
-			Reasons: nonNil(d.Reasons), Account: d.Account, Summary: d.Summary, Field: problemField(req, d)}
+			Reasons: nonNil(d.Reasons), Account: d.Account, Summary: d.Summary, Field: problemField(req, d), Listing: d.Listing}
 		w.res.Requests = append(w.res.Requests, rr)
 		fields, _ := json.Marshal(req)
 		reqID, err := w.tx.AddRequest(w.stored.ID, store.DecidedRequest{Seq: i + 1, Type: req.Type, Line: req.Line,

@@ -97,6 +97,7 @@ type RequestResult struct {
 	Field   string             `json:"field,omitempty"`
 	Account string             `json:"account,omitempty"`
 	Summary string             `json:"-"`
+	Listing *domain.Listing    `json:"-"` // list_accounts: what the reply lists
 }
 
 // Result is what became of one message.

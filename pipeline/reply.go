@@ -33,7 +33,8 @@ func replyMail(w *work) outgoingMail {
 	d := w.mailData()
 	for i, r := range w.res.Requests {
 		d.Requests = append(d.Requests, templates.Request{What: describe(w.msg.Requests[i]),
-			Outcome: string(r.Outcome), Summary: r.Summary, Reasons: reasonStrings(r.Reasons)})
+			Outcome: string(r.Outcome), Summary: r.Summary, Reasons: reasonStrings(r.Reasons),
+			Listing: listing(r.Listing)})
 	}
 	return outgoingMail{template: templates.Reply, to: w.replyTo, data: d}
 }

@@ -172,8 +172,15 @@ func (s *Store) Accounts(ctx context.Context) ([]domain.Account, error) {
 
 // Aliases returns the aliases that point at address.
 func (s *Store) Aliases(ctx context.Context, address string) ([]string, error) {
+	return aliases(ctx, s.db, address)
+}
+
+// Aliases returns the aliases that point at address.
+func (t *Tx) Aliases(address string) ([]string, error) { return aliases(t.ctx, t.tx, address) }
+
+func aliases(ctx context.Context, q dbtx, address string) ([]string, error) {
 	var as []string
-	err := sel(ctx, s.db, &as, `SELECT alias FROM aliases WHERE target = ? ORDER BY alias`, address)
+	err := sel(ctx, q, &as, `SELECT alias FROM aliases WHERE target = ? ORDER BY alias`, strings.ToLower(address))
 	return as, err
 }
 

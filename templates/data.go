@@ -45,6 +45,22 @@ type Request struct {
 	Outcome string   // done, rejected, review
 	Summary string   // what was done or why not, in plain words
 	Reasons []string // reason codes, for machines
+	Listing *Listing // the site's accounts, for a list_accounts request
+}
+
+// Listing is an access review: the site's accounts as its owners may see them.
+type Listing struct {
+	Accounts []ListedAccount
+}
+
+// ListedAccount is one account in a Listing, every value in words and the mobile masked.
+type ListedAccount struct {
+	Name, Address string
+	Access        string   // "owner", "member" or "not linked to the shared mailbox"
+	Status        string   // "active", "inactive (not used since 2 January 2026)", "leaver: …"
+	LastSignIn    string   // "27 February 2026", or "never"
+	Mobile        string   // 07*** ***123
+	OldAddresses  []string // old addresses that still forward to it
 }
 
 // Counts of outcomes, for the reply's opening line.

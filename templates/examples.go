@@ -21,7 +21,17 @@ func Examples() map[string]Message {
 		"reply-partly-done": with(func(m *Message) { m.Requests = []Request{done, rejected, review} }),
 		"reply-none-done":   with(func(m *Message) { m.Requests = []Request{rejected} }),
 		"reply-in-review":   with(func(m *Message) { m.Requests = []Request{review} }),
-		"reply-capped":      with(func(m *Message) { m.Requests = []Request{done}; m.Capped = true }),
+		"reply-list-accounts": with(func(m *Message) {
+			m.Requests = []Request{{What: "List accounts", Outcome: "done",
+				Summary: "Riverside Pharmacy, Ashford has 2 of its 10 accounts in use (leavers do not count). The list is below.",
+				Listing: &Listing{Accounts: []ListedAccount{
+					{Name: "Amelia Hart", Address: "amelia.hart@nhs.net", Access: "owner", Status: "active",
+						LastSignIn: "27 February 2026", Mobile: "07*** ***101", OldAddresses: []string{"amelia.jones@nhs.net"}},
+					{Name: "Daniel Okafor", Address: "daniel.okafor@nhs.net", Access: "not linked to the shared mailbox",
+						Status: "leaver: the account will be deleted after 1 April 2026", LastSignIn: "never", Mobile: "07*** ***112"},
+				}}}}
+		}),
+		"reply-capped": with(func(m *Message) { m.Requests = []Request{done}; m.Capped = true }),
 		"unparseable": with(func(m *Message) {
 			m.Unrecognised = []string{"Name Jane Smith", "Mob 07*** ***123"}
 			m.GuideURL = "https://nas.example/guide"

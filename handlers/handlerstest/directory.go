@@ -64,7 +64,7 @@ func (d *Directory) putAccount(a domain.Account) {
 	d.accounts[a.Address] = a
 }
 
-// Load reads organisations.csv and accounts.csv from dir, and aliases.csv (alias,email: an old
+// Load reads organisations.csv and accounts.csv from dir, and aliases.csv (alias,target: an old
 // address and the account it forwards to) when dir has one.
 func Load(dir string) (*Directory, error) {
 	orgRows, err := readCSV(filepath.Join(dir, "organisations.csv"))
@@ -102,7 +102,7 @@ func Load(dir string) (*Directory, error) {
 		return nil, err
 	}
 	for _, r := range aliasRows {
-		d.aliases[strings.ToLower(r["alias"])] = strings.ToLower(r["email"])
+		d.aliases[strings.ToLower(r["alias"])] = strings.ToLower(r["target"])
 	}
 	return d, nil
 }
@@ -192,8 +192,8 @@ func (d *Directory) SiteAccounts(ods string) ([]domain.Account, error) {
 	return out, nil
 }
 
-// Aliases returns the old addresses that forward to the account, in order.
-func (d *Directory) Aliases(address string) []string {
+// Aliases implements handlers.Directory: the old addresses that forward to the account, in order.
+func (d *Directory) Aliases(address string) ([]string, error) {
 	var out []string
 	for alias, target := range d.aliases {
 		if target == strings.ToLower(address) {
@@ -201,7 +201,7 @@ func (d *Directory) Aliases(address string) []string {
 		}
 	}
 	sort.Strings(out)
-	return out
+	return out, nil
 }
 
 // Apply makes the changes of a done decision's effects, as the store does.
