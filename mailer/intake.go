@@ -139,7 +139,7 @@ func (in *Intake) Run(ctx context.Context) error {
 		in.observe(err)
 		delay, _ := b.Next()
 		in.log.Warn("imap session ended; reconnecting",
-			slog.String("addr", in.ep.Addr), slog.String("err", errText(err)), slog.Duration("retry_in", delay))
+			slog.String("addr", in.ep.Addr), slog.String("error", errText(err)), slog.Duration("retry_in", delay))
 		if !sleep(ctx, delay) {
 			return nil
 		}
@@ -195,7 +195,7 @@ func (in *Intake) watch(ctx context.Context, connected func()) error {
 			}
 			retryIn, _ = storeRetry.Next()
 			in.log.Error("imap intake: store failed; messages left in mailbox",
-				slog.String("err", errText(err)), slog.Duration("retry_in", retryIn))
+				slog.String("error", errText(err)), slog.Duration("retry_in", retryIn))
 		default:
 			return err
 		}
@@ -422,7 +422,7 @@ func (in *Intake) fetchBatch(ctx context.Context, cn *conn, uids []imap.UID) (sa
 		id, isNew, serr := in.ledger.SaveInbound(ctx, msg)
 		if serr != nil {
 			in.log.Error("imap intake: save failed; message left in mailbox",
-				slog.Uint64("uid", uint64(uid)), slog.String("err", serr.Error()))
+				slog.Uint64("uid", uint64(uid)), slog.String("error", serr.Error()))
 			storeErrs = append(storeErrs, fmt.Errorf("mailer: save uid %d: %w", uid, serr))
 			return
 		}

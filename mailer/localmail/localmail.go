@@ -95,12 +95,12 @@ func Start(log *slog.Logger) (*Server, error) {
 
 	go func() {
 		if err := s.imap.Serve(imapLn); err != nil {
-			s.log.Warn("localmail: imap server stopped", slog.String("err", err.Error()))
+			s.log.Warn("localmail: imap server stopped", slog.String("error", err.Error()))
 		}
 	}()
 	go func() {
 		if err := s.smtp.Serve(smtpLn); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
-			s.log.Warn("localmail: smtp server stopped", slog.String("err", err.Error()))
+			s.log.Warn("localmail: smtp server stopped", slog.String("error", err.Error()))
 		}
 	}()
 	s.log.Info("localmail started", slog.String("imap_addr", s.IMAPAddr), slog.String("smtp_addr", s.SMTPAddr))
@@ -173,7 +173,7 @@ func (s *Server) RecreateMailbox(address, mailbox string) error {
 func (s *Server) Messages(address, mailbox string) [][]byte {
 	msgs, err := s.messages(address, mailbox)
 	if err != nil {
-		s.log.Debug("localmail: read mailbox", slog.String("mailbox", mailbox), slog.String("err", err.Error()))
+		s.log.Debug("localmail: read mailbox", slog.String("mailbox", mailbox), slog.String("error", err.Error()))
 		return nil
 	}
 	return msgs

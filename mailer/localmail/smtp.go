@@ -56,7 +56,7 @@ func (s *smtpSession) Data(r io.Reader) error {
 	}
 	for _, rcpt := range s.rcpts {
 		if err := s.srv.Append(rcpt, "INBOX", bytes.Clone(raw)); err != nil {
-			s.srv.log.Error("localmail: delivery failed", slog.String("err", err.Error()))
+			s.srv.log.Error("localmail: delivery failed", slog.String("error", err.Error()))
 			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Delivery failed"}
 		}
 	}
