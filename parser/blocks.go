@@ -129,16 +129,9 @@ func scanText(lines []string) scan {
 			switch li.id {
 			case fieldRequest:
 				closeBlock()
+				// An empty "Request:" is a block of unknown type (requests.md "Readings decided").
 				cur = &block{first: i, last: i, word: li.value}
 				blankGap = false
-				if li.value == "" && i+1 < soft && info[i+1].kind == lineText {
-					// "Request:" with the type on the next line.
-					if _, ok := lookupWord(norm[i+1]); ok {
-						cur.word = norm[i+1]
-						cur.last = i + 1
-						i++
-					}
-				}
 			case fieldRequestedBy:
 				p := parsePerson(li.value)
 				if cur != nil && !blankGap {
