@@ -28,6 +28,8 @@ type scan struct {
 	requests     []domain.Request
 	requestedBy  *domain.Person
 	unrecognised []string
+	// requestedByConflict: two `Requested by:` lines name different addresses.
+	requestedByConflict bool
 }
 
 // block is a request block being read.
@@ -54,6 +56,9 @@ type block struct {
 //     belonging to the last block that has one; when there is none of those either, one in the
 //     signature (after the sign-off, before any quoted history) still counts.
 //   - Every request without its own gets the mail's.
+//   - Every `Requested by:` line before the quoted history counts (requests.md "Readings
+//     decided"), in a block, outside one or in the signature: when two name different
+//     addresses, requestedByConflict is set.
 func scanText(lines []string) scan {
 	// Lines are normalised as the cut search reaches them (it looks a few lines ahead), so the
 	// footer and quoted history below the cut cost nothing.
@@ -153,6 +158,7 @@ func scanText(lines []string) scan {
 	closeBlock()
 
 	out.requestedBy = outside
+	out.requestedByConflict = requestedByConflict(info)
 	if out.requestedBy == nil {
 		for j := len(blocks) - 1; j >= 0; j-- {
 			if blocks[j].requestedBy != nil {
@@ -195,8 +201,29 @@ func scanText(lines []string) scan {
 	return out
 }
 
+// requestedByConflict reports whether the `Requested by:` lines of the sender's own text (info
+// stops at the quoted history; quoted lines are not fields) name more than one address.
+func requestedByConflict(info []lineInfo) bool {
+	first := ""
+	for _, li := range info {
+		if li.kind != lineField || li.id != fieldRequestedBy {
+			continue
+		}
+		p := parsePerson(li.value)
+		if p == nil || p.Address == "" {
+			continue
+		}
+		if first == "" {
+			first = p.Address
+		} else if p.Address != first {
+			return true
+		}
+	}
+	return false
+}
+
 // cutLookahead is how far past a line hardCut may look (onWrote, outlookHeader).
-const cutLookahead = 4
+const cutLookahead = outlookSpan
 
 // maxUnrecognised bounds the lines quoted back in a reply that teaches the format.
 const maxUnrecognised = 30
