@@ -23,6 +23,8 @@ import (
 var watched = map[string]bool{
 	"display": true, "visibility": true, "opacity": true, "mso-hide": true,
 	"font-size": true, "font": true, "color": true, "background-color": true, "background": true,
+	"overflow": true, "height": true, "max-height": true, "width": true, "max-width": true,
+	"position": true, "left": true, "top": true, "text-indent": true, "transform": true,
 }
 
 // decl is one declaration of a watched property, with what the cascade needs to rank it.
@@ -477,6 +479,59 @@ func sizeToken(t css.Token, parent float64) (float64, bool) {
 		return f * perUnit, true
 	}
 	return 0, false
+}
+
+// length reads a length (a size token) against the element's font size; ok is false for
+// anything else.
+func length(v []css.Token, font float64) (float64, bool) {
+	if len(v) != 1 || v[0].TokenType == css.IdentToken || v[0].TokenType == css.PercentageToken {
+		return 0, false
+	}
+	return sizeToken(v[0], font)
+}
+
+// offscreen is how far off the page a box must be put to count as hidden.
+const offscreen = -500
+
+// boxHidden reports whether an element's box takes its content out of sight without display or
+// visibility: clipped to nothing (overflow:hidden with a height or width of at most 1px), moved
+// off the page (position absolute or fixed with left or top far negative, a text-indent far
+// negative), or scaled to nothing (transform: scale(0)). These are the tricks of mail
+// "preheaders", and of anyone hiding text from the reader.
+func boxHidden(d map[string]decl, font float64) bool {
+	val := func(prop string) []css.Token { return d[prop].value }
+	small := func(prop string) bool {
+		px, ok := length(val(prop), font)
+		return ok && px <= 1
+	}
+	far := func(prop string) bool {
+		px, ok := length(val(prop), font)
+		return ok && px <= offscreen
+	}
+	switch ident(val("overflow")) {
+	case "hidden", "clip":
+		if small("height") || small("max-height") || small("width") || small("max-width") {
+			return true
+		}
+	}
+	switch ident(val("position")) {
+	case "absolute", "fixed":
+		if far("left") || far("top") {
+			return true
+		}
+	}
+	if far("text-indent") {
+		return true
+	}
+	if t := val("transform"); len(t) >= 2 && t[0].TokenType == css.FunctionToken {
+		switch strings.ToLower(string(t[0].Data)) {
+		case "scale(", "scalex(", "scaley(":
+			if f, ok := number(t[1:2]); ok && f == 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // shorthandFontSize finds the size in a font shorthand ("bold 0/0 Arial", "11pt Calibri"): the

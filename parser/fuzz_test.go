@@ -14,13 +14,15 @@ import (
 var knownTypes = map[domain.RequestType]bool{
 	domain.AddUser: true, domain.AddToMailbox: true, domain.RemoveFromMailbox: true, domain.ChangeRole: true,
 	domain.Leaver: true, domain.Joiner: true, domain.ChangeName: true, domain.CloseMailbox: true,
-	domain.RegisterMailbox: true, domain.PasswordReset: true, domain.ODSChange: true, domain.Unknown: true,
+	domain.RegisterMailbox: true, domain.PasswordReset: true, domain.ODSChange: true, domain.ListAccounts: true, domain.Unknown: true,
 }
 
 // FuzzParse feeds whole raw messages to the parser. It calls parse without Parse's recover, so
 // a panic fails, and checks what the rest of the bot relies on.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.eml"))
+	readings, _ := filepath.Glob(filepath.Join("testdata", "readings", "*.eml"))
+	files = append(files, readings...)
 	corpus, _ := filepath.Glob(filepath.Join(corpusDir, "*", "*.eml"))
 	for _, name := range append(files, corpus...) {
 		raw, err := os.ReadFile(name)
@@ -103,6 +105,8 @@ func checkMessage(t *testing.T, m *domain.Message) {
 // TestParseNeverPanics runs the exported Parse over truncations of every fixture.
 func TestParseNeverPanics(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.eml"))
+	readings, _ := filepath.Glob(filepath.Join("testdata", "readings", "*.eml"))
+	files = append(files, readings...)
 	for _, name := range files {
 		raw, err := os.ReadFile(name)
 		if err != nil {

@@ -18,7 +18,7 @@ import (
 // <script>, <template>, comments, elements with the hidden attribute, display:none or
 // mso-hide:all, text under visibility:hidden, text smaller than 2px (font-size 0 or 1px), text
 // coloured like its background (white or near-white with no background set: the page is white),
-// and text under opacity near 0. Styles come from style attributes and from the mail's own
+// text under opacity near 0, and boxes clipped to nothing or moved off the page (boxHidden). Styles come from style attributes and from the mail's own
 // <style> sheets (css.go), with inheritance: a hidden ancestor hides its descendants, and
 // font-size, colour and visibility are inherited unless an element sets its own.
 func htmlToText(src string) string {
@@ -187,6 +187,9 @@ func (hw *htmlWalker) style(n *html.Node, parent look) (look, bool) {
 			return l, false
 		}
 	}
+	if boxHidden(d, l.fontPx) {
+		return l, false
+	}
 	if v, ok := d["visibility"]; ok {
 		switch ident(v.value) {
 		case "hidden", "collapse":
@@ -211,8 +214,12 @@ func (hw *htmlWalker) style(n *html.Node, parent look) (look, bool) {
 		}
 	}
 	if !colourSet {
-		if n.Data == "font" {
-			if v, ok := attr(n, "color"); ok {
+		if n.Data == "font" || n.Data == "body" {
+			key := "color"
+			if n.Data == "body" {
+				key = "text" // <body text=…>, the page's text colour
+			}
+			if v, ok := attr(n, key); ok {
 				if c, ok := attrColour(v); ok {
 					l.color = c
 				}

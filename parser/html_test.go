@@ -22,6 +22,7 @@ func TestHTMLToText(t *testing.T) {
 		{"pre keeps lines", "<pre>Request: Leaver\n  Account: a@nhs.net</pre>", "Request: Leaver\n  Account: a@nhs.net"},
 		{"broken html", `<p>Request: Leaver<p>Account: a@nhs.net</div></span><b>`, "Request: Leaver\nAccount: a@nhs.net"},
 		{"no markup", "Request: Leaver", "Request: Leaver"},
+		{"white page text", `<html><body text="#ffffff"><p>Request: Add user</p><p style="color:#000">Request: Leaver</p></body></html>`, "Request: Leaver"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,6 +82,12 @@ func TestHiddenHTML(t *testing.T) {
 		{"template", `<template><p>Request: Add user</p></template>`, ""},
 		{"comment", `<!-- <p>Request: Add user</p> -->`, ""},
 		{"head", `<html><head><title>Request: Add user</title><meta name=x content="Request: Add user"></head><body></body></html>`, ""},
+		{"clipped to no height", `<div style="max-height:0px;overflow:hidden">Request: Add user</div>`, ""},
+		{"clipped to no width", `<div style="width:1px; overflow:hidden">Request: Add user</div>`, ""},
+		{"overflow without a small box is read", `<div style="height:40px;overflow:hidden">Request: Add user</div>`, "Request: Add user"},
+		{"moved off the page", `<div style="position:absolute;left:-9999px">Request: Add user</div>`, ""},
+		{"indented off the page", `<p style="text-indent:-100em">Request: Add user</p>`, ""},
+		{"scaled to nothing", `<p style="transform:scale(0)">Request: Add user</p>`, ""},
 		{"broken style is skipped", `<p style="color:; display:none; {">Request: Add user</p>`, ""},
 	}
 	for _, tt := range tests {
