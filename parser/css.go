@@ -113,7 +113,7 @@ type rule struct {
 }
 
 // maxRules bounds the rules read from a mail's sheets; a real mail has a few dozen.
-const maxRules = 2000
+const maxRules = 500
 
 // styleSheets reads the rules of every <style> element of the document (a browser applies a
 // <style> wherever it stands). Rules inside at-rules (@media, @supports…) are left out: whether

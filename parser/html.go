@@ -26,7 +26,7 @@ func htmlToText(src string) string {
 	if err != nil {
 		return ""
 	}
-	w := htmlWalker{rules: styleSheets(doc)}
+	w := htmlWalker{rules: styleSheets(doc), matches: matchBudget}
 	w.w.b.Grow(len(src) / 4)
 	w.node(doc, look{fontPx: rootFontPx, color: black, bg: white})
 	w.w.endLine(false)
@@ -50,7 +50,16 @@ type htmlWalker struct {
 	w     textWriter
 	rules []rule
 	cells int // depth inside td/th
+	depth int // of the element being walked
+	// matches is what is left of matchBudget.
+	matches int
 }
+
+// matchBudget bounds the work of matching sheet selectors in one body: each element costs the
+// number of rules times its depth (a descendant selector may climb to the root). A real mail
+// spends well under a million. A mail past it is no request mail but an attempt to tire the bot:
+// the rest of its HTML is not read, since which of it is hidden can no longer be told.
+const matchBudget = 20_000_000
 
 // skipped are the elements whose content is never shown: raw text, metadata, templates, and
 // Outlook's <xml> islands.
@@ -80,6 +89,8 @@ func (hw *htmlWalker) node(n *html.Node, parent look) {
 	if skipped(tag) {
 		return
 	}
+	hw.depth++
+	defer func() { hw.depth-- }()
 	l, shown := hw.style(n, parent)
 	if !shown {
 		return
@@ -170,6 +181,9 @@ func (hw *htmlWalker) link(n *html.Node, l look) {
 // display:none, mso-hide:all (Outlook), or opacity near 0.
 func (hw *htmlWalker) style(n *html.Node, parent look) (look, bool) {
 	l := parent
+	if hw.matches -= len(hw.rules) * hw.depth; hw.matches < 0 {
+		return l, false
+	}
 	d := cascade(n, hw.rules)
 	if _, hidden := attr(n, "hidden"); hidden {
 		if v, ok := d["display"]; !ok || ident(v.value) == "none" {

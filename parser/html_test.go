@@ -1,6 +1,11 @@
 package parser
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
 
 func TestHTMLToText(t *testing.T) {
 	tests := []struct{ name, html, want string }{
@@ -100,5 +105,31 @@ func TestHiddenHTML(t *testing.T) {
 				t.Errorf("htmlToText:\n got %q\nwant %q", got, want)
 			}
 		})
+	}
+}
+
+// TestHTMLMatchBudget: a body whose sheets and elements would take too much selector matching is
+// read only as far as the budget goes, and quickly.
+func TestHTMLMatchBudget(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("<style>")
+	for i := range maxRules {
+		fmt.Fprintf(&b, ".c%d div { display: none }\n", i) // every div matches, then climbs to the root
+	}
+	b.WriteString("</style><p>Request: Leaver</p>")
+	const depth = 400
+	b.WriteString(strings.Repeat("<div>", depth))
+	for range 200 {
+		b.WriteString("<div>x</div>")
+	}
+	b.WriteString(strings.Repeat("</div>", depth))
+	b.WriteString("<p>Request: Add user</p>")
+	start := time.Now()
+	got := htmlToText(b.String())
+	if strings.Contains(got, "Request: Add user") || !strings.HasPrefix(got, "Request: Leaver") {
+		t.Errorf("read past the budget: %.80q…", got)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("took %v", d)
 	}
 }
