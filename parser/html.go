@@ -74,7 +74,9 @@ func skipped(tag string) bool {
 func (hw *htmlWalker) node(n *html.Node, parent look) {
 	switch n.Type {
 	case html.TextNode:
-		if parent.readable() {
+		// Blank text is kept even when unreadable: Outlook's spacer paragraphs, a &nbsp; in a tiny
+		// or white font, still make the blank line that ends a block.
+		if parent.readable() || strings.TrimSpace(strings.ReplaceAll(n.Data, "\u00a0", " ")) == "" {
 			hw.w.text(n.Data)
 		}
 		return

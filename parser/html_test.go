@@ -27,6 +27,7 @@ func TestHTMLToText(t *testing.T) {
 		{"pre keeps lines", "<pre>Request: Leaver\n  Account: a@nhs.net</pre>", "Request: Leaver\n  Account: a@nhs.net"},
 		{"broken html", `<p>Request: Leaver<p>Account: a@nhs.net</div></span><b>`, "Request: Leaver\nAccount: a@nhs.net"},
 		{"no markup", "Request: Leaver", "Request: Leaver"},
+		{"a tiny spacer paragraph is still a blank line", `<p>Request: Leaver</p><p style="font-size:1pt">&nbsp;</p><p>Thanks</p>`, "Request: Leaver\n\nThanks"},
 		{"white page text", `<html><body text="#ffffff"><p>Request: Add user</p><p style="color:#000">Request: Leaver</p></body></html>`, "Request: Leaver"},
 	}
 	for _, tt := range tests {
