@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -145,6 +147,49 @@ func TestReadingFixtures(t *testing.T) {
 			}
 			if tt.check != nil {
 				tt.check(t, m)
+			}
+		})
+	}
+}
+
+// TestReadingsDryrunShare checks the parser's share of testdata/readings/dryrun-expected.json,
+// as TestCorpus does for the corpus: the requests, their types and accounts, the parse-level
+// reasons, and the field a field problem names.
+func TestReadingsDryrunShare(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "readings", "dryrun-expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []struct {
+		File string `json:"file"`
+		expectedMail
+	}
+	var fields []struct {
+		Requests []struct {
+			Field string `json:"field"`
+		} `json:"requests"`
+	}
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "readings", "*.eml"))
+	if len(want) != len(files) {
+		t.Fatalf("%d expectations for %d mails", len(want), len(files))
+	}
+	for i, w := range want {
+		t.Run(w.File, func(t *testing.T) {
+			m := Parse(readFixture(t, filepath.Join("readings", w.File)), Options{})
+			checkCorpusMail(t, m, w.expectedMail)
+			for j, f := range fields[i].Requests {
+				if j >= len(m.Requests) || f.Field == "" {
+					continue
+				}
+				if p := m.Requests[j].Problems; len(p) == 0 || p[0].Field != f.Field {
+					t.Errorf("request %d: problems %+v, want field %q", j+1, p, f.Field)
+				}
 			}
 		})
 	}
