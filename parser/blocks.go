@@ -54,7 +54,8 @@ type block struct {
 //     that block (Request.RequestedBy) and ends it. Anywhere else it is the mail's.
 //   - The mail's `Requested by:` is the first one outside the blocks; when there is none, the one
 //     belonging to the last block that has one; when there is none of those either, one in the
-//     signature (after the sign-off, before any quoted history) still counts.
+//     signature (after the sign-off, before any quoted history) still counts. A line that names
+//     an address is taken before one that gives only a name, wherever they stand.
 //   - Every request without its own gets the mail's.
 //   - Every `Requested by:` line before the quoted history counts (requests.md "Readings
 //     decided"), in a block, outside one or in the signature: when two name different
@@ -104,7 +105,7 @@ func scanText(lines []string) scan {
 		blocks   []*block
 		cur      *block
 		blankGap bool // a blank line since the current block's last line
-		outside  *domain.Person
+		outside  []*domain.Person // the mail's Requested by lines outside blocks, in order
 	)
 	closeBlock := func() {
 		if cur != nil {
@@ -142,8 +143,8 @@ func scanText(lines []string) scan {
 				if cur != nil && !blankGap {
 					cur.requestedBy = p
 					cur.last = i
-				} else if outside == nil {
-					outside = p
+				} else if p != nil {
+					outside = append(outside, p)
 				}
 				closeBlock()
 			default:
@@ -157,24 +158,21 @@ func scanText(lines []string) scan {
 	}
 	closeBlock()
 
-	out.requestedBy = outside
+	candidates := outside
+	for j := len(blocks) - 1; j >= 0; j-- {
+		if blocks[j].requestedBy != nil {
+			candidates = append(candidates, blocks[j].requestedBy)
+		}
+	}
+	for i := soft; i < hard; i++ {
+		if info[i].kind == lineField && info[i].id == fieldRequestedBy {
+			if p := parsePerson(info[i].value); p != nil {
+				candidates = append(candidates, p)
+			}
+		}
+	}
+	out.requestedBy = mailRequester(candidates)
 	out.requestedByConflict = requestedByConflict(info)
-	if out.requestedBy == nil {
-		for j := len(blocks) - 1; j >= 0; j-- {
-			if blocks[j].requestedBy != nil {
-				out.requestedBy = blocks[j].requestedBy
-				break
-			}
-		}
-	}
-	if out.requestedBy == nil {
-		for i := soft; i < hard; i++ {
-			if info[i].kind == lineField && info[i].id == fieldRequestedBy {
-				out.requestedBy = parsePerson(info[i].value)
-				break
-			}
-		}
-	}
 
 	for _, b := range blocks {
 		r := buildRequest(b.word, b.fields)
@@ -199,6 +197,20 @@ func scanText(lines []string) scan {
 		}
 	}
 	return out
+}
+
+// mailRequester picks the mail's Requested by from the candidates in order of precedence: the
+// first that names an address, else the first.
+func mailRequester(candidates []*domain.Person) *domain.Person {
+	for _, p := range candidates {
+		if p.Address != "" {
+			return p
+		}
+	}
+	if len(candidates) > 0 {
+		return candidates[0]
+	}
+	return nil
 }
 
 // requestedByConflict reports whether the `Requested by:` lines of the sender's own text (info

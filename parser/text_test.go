@@ -252,6 +252,11 @@ func TestRequestedBy(t *testing.T) {
 		{"mailto link", "Requested by: Ann Able <mailto:Ann.Able@NHS.net>\nRequest: Leaver\nAccount: x@nhs.net\n", a, []*domain.Person{a}},
 		{"title after the address", "Requested by: Ann Able (ann.able@nhs.net), Manager\nRequest: Leaver\nAccount: x@nhs.net\n", person("Ann Able, Manager", "ann.able@nhs.net"), []*domain.Person{person("Ann Able, Manager", "ann.able@nhs.net")}},
 		{"name only", "Requested by: Ann Able\nRequest: Leaver\nAccount: x@nhs.net\n", person("Ann Able", ""), []*domain.Person{person("Ann Able", "")}},
+		{
+			"an address in the signature beats a name alone",
+			"Requested by: Ann Able\n\nRequest: Leaver\nAccount: x@nhs.net\n\nKind regards\nRequested by: Ann Able (ann.able@nhs.net)\n",
+			a, []*domain.Person{a},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
