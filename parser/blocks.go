@@ -104,7 +104,7 @@ func scanText(lines []string) scan {
 		out      scan
 		blocks   []*block
 		cur      *block
-		blankGap bool // a blank line since the current block's last line
+		blankGap bool             // a blank line since the current block's last line
 		outside  []*domain.Person // the mail's Requested by lines outside blocks, in order
 	)
 	closeBlock := func() {
