@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -18,7 +19,8 @@ import (
 // <script>, <template>, comments, elements with the hidden attribute, display:none or
 // mso-hide:all, text under visibility:hidden, text smaller than 2px (font-size 0 or 1px), text
 // coloured like its background (white or near-white with no background set: the page is white),
-// text under opacity near 0, and boxes clipped to nothing or moved off the page (boxHidden). Styles come from style attributes and from the mail's own
+// text under opacity near 0, boxes clipped to nothing or moved off the page (boxHidden), and
+// what a closed <details> or <dialog> holds. Styles come from style attributes and from the mail's own
 // <style> sheets (css.go), with inheritance: a hidden ancestor hides its descendants, and
 // font-size, colour and visibility are inherited unless an element sets its own.
 func htmlToText(src string) string {
@@ -129,6 +131,21 @@ func (hw *htmlWalker) node(n *html.Node, parent look) {
 	case "a":
 		hw.link(n, l)
 		return
+	case "details":
+		// A closed <details> shows only its <summary> (HTML section 4.11.1).
+		if _, open := attr(n, "open"); !open {
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				if c.Type == html.ElementNode && c.Data == "summary" {
+					hw.node(c, l)
+					break
+				}
+			}
+			return
+		}
+	case "dialog":
+		if _, open := attr(n, "open"); !open {
+			return
+		}
 	case "tr", "table":
 		hw.block()
 		saved := hw.cells
@@ -222,6 +239,10 @@ func (hw *htmlWalker) style(n *html.Node, parent look) (look, bool) {
 		if px, ok := shorthandFontSize(v.value, parent.fontPx); ok {
 			l.fontPx = px
 		}
+	} else if v, ok := attr(n, "size"); ok && n.Data == "font" {
+		if px, ok := fontSizeAttr(v, parent.fontPx); ok {
+			l.fontPx = px
+		}
 	}
 	colourSet := false
 	if v, ok := d["color"]; ok {
@@ -259,6 +280,21 @@ func (hw *htmlWalker) style(n *html.Node, parent look) (look, bool) {
 		l.bg = bg.over(parent.bg)
 	}
 	return l, true
+}
+
+// fontSizeAttr reads <font size>, 1 to 7 or relative to 3 ("+1", "-2"), as the HTML rendering
+// section maps it to CSS sizes.
+func fontSizeAttr(v string, parent float64) (float64, bool) {
+	v = strings.TrimSpace(v)
+	n, err := strconv.Atoi(strings.TrimPrefix(v, "+"))
+	if err != nil {
+		return parent, false
+	}
+	if strings.HasPrefix(v, "+") || strings.HasPrefix(v, "-") {
+		n += 3
+	}
+	sizes := [...]float64{10, 10, 13, 16, 18, 24, 32, 48}
+	return sizes[max(1, min(7, n))], true
 }
 
 func isBlock(tag string) bool {

@@ -94,6 +94,10 @@ func TestHiddenHTML(t *testing.T) {
 		{"moved off the page", `<div style="position:absolute;left:-9999px">Request: Add user</div>`, ""},
 		{"indented off the page", `<p style="text-indent:-100em">Request: Add user</p>`, ""},
 		{"scaled to nothing", `<p style="transform:scale(0)">Request: Add user</p>`, ""},
+		{"closed details", `<details><summary>Staff changes</summary><p>Request: Add user</p></details>`, "Staff changes"},
+		{"open details", `<details open><summary>Staff changes</summary><p>Request: Add user</p></details>`, "Staff changes\nRequest: Add user"},
+		{"closed dialog", `<dialog><p>Request: Add user</p></dialog>`, ""},
+		{"font size attribute inside a tiny font", `<div style="font-size:0"><font size="3">Request: Add user</font></div>`, "Request: Add user"},
 		{"broken style is skipped", `<p style="color:; display:none; {">Request: Add user</p>`, ""},
 	}
 	for _, tt := range tests {
