@@ -287,8 +287,9 @@ func parseRaw(raw []byte) *domain.Message {
 }
 
 // TestParseProperties: for every generated mail, parsing is deterministic; the same mail in
-// another transfer encoding or charset gives the same requests; adding quoted history or a
-// signature never adds a request; and every invalid_field and missing_field names its field.
+// another transfer encoding or charset gives the same requests, and so does its text/plain beside
+// an HTML version that says more; adding quoted history or a signature never adds a request; and
+// every invalid_field and missing_field names its field.
 func TestParseProperties(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		m := genMailOf(t)
@@ -312,6 +313,19 @@ func TestParseProperties(t *testing.T) {
 			}
 			if o := parseRaw(raw2); !reflect.DeepEqual(o.Requests, got.Requests) || !reflect.DeepEqual(o.RequestedBy, got.RequestedBy) {
 				t.Fatalf("%s and %s read differently:\n%+v\n%+v\n%s", c.name, other.name, got.Requests, o.Requests, full)
+			}
+		}
+
+		if !m.html {
+			// The same text beside an HTML version of it, which must not be read.
+			h := m
+			h.html = true
+			alt := "From: pharmacy.fq7k2@nhs.net\r\nSubject: staff\r\nMIME-Version: 1.0\r\n" +
+				"Content-Type: multipart/alternative; boundary=\"=alt=\"\r\n\r\n--=alt=\r\n" +
+				"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + strings.ReplaceAll(full, "\n", "\r\n") +
+				"\r\n--=alt=\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + strings.ReplaceAll(h.body(true, true)+"<p>Request: Leaver</p>", "\n", "\r\n") + "\r\n--=alt=--\r\n"
+			if o := parseRaw([]byte(alt)); !reflect.DeepEqual(o.Requests, got.Requests) {
+				t.Fatalf("text/plain beside HTML read differently:\n%+v\n%+v", got.Requests, o.Requests)
 			}
 		}
 
