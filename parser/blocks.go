@@ -45,13 +45,14 @@ type block struct {
 // The sender's own text ends at the first hard cut (quoted or forwarded history, the NHSmail
 // footer); blocks are read only before the first soft cut (sign-off, "-- " signature) and never
 // from "> " lines. A block starts at a `Request:` line and ends at a blank line followed by a line
-// that is not a field, at the next `Request:` or `Requested by:` line, at a quoted line, or at the
-// cut. A line that is not a field inside a block (no blank line before it) is kept in the block's
-// Source and otherwise ignored.
+// that is not a field, at the next `Request:` line, at a `Requested by:` line after a blank line,
+// at a quoted line, or at the cut. A line that is not a field inside a block (no blank line
+// before it) is kept in the block's Source and otherwise ignored.
 //
 // `Requested by:` decisions the spec leaves open:
-//   - A `Requested by:` line that follows a block's lines with no blank line between belongs to
-//     that block (Request.RequestedBy) and ends it. Anywhere else it is the mail's.
+//   - A `Requested by:` line among a block's fields or right under them (no blank line between)
+//     belongs to that block (Request.RequestedBy); the block goes on, since it is a field line
+//     like the others. Anywhere else it is the mail's.
 //   - The mail's `Requested by:` is the first one outside the blocks; when there is none, the one
 //     belonging to the last block that has one; when there is none of those either, one in the
 //     signature (after the sign-off, before any quoted history) still counts. A line that names
@@ -141,9 +142,12 @@ func scanText(lines []string) scan {
 			case fieldRequestedBy:
 				p := parsePerson(li.value)
 				if cur != nil && !blankGap {
+					// Among the block's fields: the block's own, and the block goes on.
 					cur.requestedBy = p
 					cur.last = i
-				} else if p != nil {
+					continue
+				}
+				if p != nil {
 					outside = append(outside, p)
 				}
 				closeBlock()

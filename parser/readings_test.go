@@ -58,6 +58,10 @@ func TestDecidedReadings(t *testing.T) {
 		{"make member with role owner", "Request: Make member\nAccount: a@nhs.net\nRole: Owner", invalid(domain.Request{Type: domain.ChangeRole, Account: "a@nhs.net", Role: domain.RoleMember}, "role")},
 		{"make owner with role owner", "Request: Make owner\nAccount: a@nhs.net\nRole: owner", domain.Request{Type: domain.ChangeRole, Account: "a@nhs.net", Role: domain.RoleOwner}},
 
+		// Requested by among a block's fields does not end the block.
+		{"requested by among the fields", "Request: Make owner\nRequested by: Ann Able (ann.able@nhs.net)\nAccount: a@nhs.net",
+			domain.Request{Type: domain.ChangeRole, Account: "a@nhs.net", Role: domain.RoleOwner, RequestedBy: person("Ann Able", "ann.able@nhs.net")}},
+
 		// Addresses.
 		{"email without an address", "Request: Add user\nName: Ann Able\nMobile: 07700 900123\nEmail: to follow", invalid(domain.Request{Type: domain.AddUser, Name: "Ann Able", Mobile: "07700900123"}, "email")},
 		{"account as Name <address>", "Request: Leaver\nAccount: Ann Able <A@nhs.net>", leaver},

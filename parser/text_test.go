@@ -253,6 +253,11 @@ func TestRequestedBy(t *testing.T) {
 		{"title after the address", "Requested by: Ann Able (ann.able@nhs.net), Manager\nRequest: Leaver\nAccount: x@nhs.net\n", person("Ann Able, Manager", "ann.able@nhs.net"), []*domain.Person{person("Ann Able, Manager", "ann.able@nhs.net")}},
 		{"name only", "Requested by: Ann Able\nRequest: Leaver\nAccount: x@nhs.net\n", person("Ann Able", ""), []*domain.Person{person("Ann Able", "")}},
 		{
+			"among the block's fields, the block goes on",
+			"Request: Make owner\nRequested by: Bob Baker (bob.baker@nhs.net)\nAccount: x@nhs.net\n\nRequest: Leaver\nAccount: y@nhs.net\n",
+			b, []*domain.Person{b, b},
+		},
+		{
 			"an address in the signature beats a name alone",
 			"Requested by: Ann Able\n\nRequest: Leaver\nAccount: x@nhs.net\n\nKind regards\nRequested by: Ann Able (ann.able@nhs.net)\n",
 			a, []*domain.Person{a},
