@@ -3,6 +3,7 @@ package parser
 import (
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,7 @@ var watched = map[string]bool{
 	"font-size": true, "font": true, "color": true, "background-color": true, "background": true,
 	"overflow": true, "height": true, "max-height": true, "width": true, "max-width": true,
 	"position": true, "left": true, "top": true, "text-indent": true, "transform": true,
+	"-webkit-text-fill-color": true,
 }
 
 // decl is one declaration of a watched property, with what the cascade needs to rank it.
@@ -64,7 +66,7 @@ func declarations(p *css.Parser, out func(prop string, value []css.Token, import
 		case css.EndRulesetGrammar, css.EndAtRuleGrammar:
 			return false
 		case css.DeclarationGrammar:
-			prop := strings.ToLower(string(data))
+			prop := strings.ToLower(cssUnescape(string(data)))
 			if !watched[prop] {
 				continue
 			}
@@ -79,7 +81,11 @@ func declarations(p *css.Parser, out func(prop string, value []css.Token, import
 func splitImportant(toks []css.Token) ([]css.Token, bool) {
 	out := make([]css.Token, 0, len(toks))
 	for _, t := range toks {
-		if t.TokenType != css.WhitespaceToken {
+		switch t.TokenType {
+		case css.WhitespaceToken:
+		case css.IdentToken, css.FunctionToken, css.HashToken, css.DimensionToken:
+			out = append(out, css.Token{TokenType: t.TokenType, Data: []byte(cssUnescape(string(t.Data)))})
+		default:
 			out = append(out, css.Token{TokenType: t.TokenType, Data: append([]byte(nil), t.Data...)})
 		}
 	}
@@ -116,9 +122,8 @@ type rule struct {
 const maxRules = 500
 
 // styleSheets reads the rules of every <style> element of the document (a browser applies a
-// <style> wherever it stands). Rules inside at-rules (@media, @supports…) are left out: whether
-// they apply depends on the reader's screen. Selectors cascadia cannot read, or that name a
-// pseudo-element, are left out too.
+// <style> wherever it stands). Rules inside @media apply as they would on a desktop screen
+// (atRuleApplies). Selectors cascadia cannot read, or that name a pseudo-element, are left out.
 func styleSheets(doc *html.Node) []rule {
 	var rules []rule
 	order := 0
@@ -144,22 +149,22 @@ func styleSheets(doc *html.Node) []rule {
 
 func appendRules(rules []rule, sheet string, order *int) []rule {
 	p := css.NewParser(tparse.NewInputString(sheet), false)
-	depth := 0 // inside at-rules
+	var applies []bool // the enclosing at-rules, whether each applies
 	for range 100000 {
 		if len(rules) >= maxRules {
 			return rules
 		}
-		gt, _, _ := p.Next()
+		gt, _, data := p.Next()
 		switch gt {
 		case css.ErrorGrammar:
 			if p.Err() == io.EOF {
 				return rules
 			}
 		case css.BeginAtRuleGrammar:
-			depth++
+			applies = append(applies, atRuleApplies(string(data), p.Values()))
 		case css.EndAtRuleGrammar:
-			if depth > 0 {
-				depth--
+			if len(applies) > 0 {
+				applies = applies[:len(applies)-1]
 			}
 		case css.BeginRulesetGrammar:
 			var sel strings.Builder
@@ -171,7 +176,7 @@ func appendRules(rules []rule, sheet string, order *int) []rule {
 				*order++
 				decls[prop] = decl{value: value, important: important, order: *order}
 			})
-			if depth > 0 || len(decls) == 0 {
+			if slices.Contains(applies, false) || len(decls) == 0 {
 				continue
 			}
 			group, err := cascadia.ParseGroup(sel.String())
@@ -186,6 +191,123 @@ func appendRules(rules []rule, sheet string, order *int) []rule {
 		}
 	}
 	return rules
+}
+
+// viewportPx is the width of the screen NAS staff read mail on, for @media queries.
+const viewportPx = 1024
+
+// atRuleApplies reports whether the rules inside an at-rule apply: @media as its query says on
+// a desktop screen (Media Queries 4, simplified: media types, not/only, and width features;
+// other features count as true), @supports, @layer and @container always. Other at-rules
+// (@font-face, @keyframes, @page…) hold no rules for elements.
+func atRuleApplies(name string, prelude []css.Token) bool {
+	switch strings.ToLower(name) {
+	case "@media":
+	case "@supports", "@layer", "@container":
+		return true
+	default:
+		return false
+	}
+	var query []css.Token
+	for _, t := range append(prelude, css.Token{TokenType: css.CommaToken}) {
+		switch t.TokenType {
+		case css.WhitespaceToken, css.CommentToken:
+		case css.CommaToken:
+			if mediaQuery(query) {
+				return true
+			}
+			query = query[:0]
+		default:
+			query = append(query, t)
+		}
+	}
+	return false
+}
+
+// mediaQuery evaluates one query of a media query list.
+func mediaQuery(q []css.Token) bool {
+	if len(q) == 0 {
+		return true
+	}
+	negate := false
+	ok := true
+	for i := 0; i < len(q); i++ {
+		t := q[i]
+		switch t.TokenType {
+		case css.IdentToken:
+			switch strings.ToLower(cssUnescape(string(t.Data))) {
+			case "not":
+				negate = i == 0
+			case "only", "and", "all", "screen":
+			default:
+				ok = false // print, speech and the other media types
+			}
+		case css.LeftParenthesisToken:
+			end := i + 1
+			for end < len(q) && q[end].TokenType != css.RightParenthesisToken {
+				end++
+			}
+			if !mediaFeature(q[i+1 : end]) {
+				ok = false
+			}
+			i = end
+		}
+	}
+	return ok != negate
+}
+
+// mediaFeature evaluates "(name: value)" for the width features; any other is taken as true.
+func mediaFeature(f []css.Token) bool {
+	if len(f) != 3 || f[0].TokenType != css.IdentToken || f[1].TokenType != css.ColonToken {
+		return true
+	}
+	px, ok := sizeToken(f[2], rootFontPx)
+	if !ok {
+		return true
+	}
+	switch strings.ToLower(string(f[0].Data)) {
+	case "min-width", "min-device-width":
+		return viewportPx >= px
+	case "max-width", "max-device-width":
+		return viewportPx <= px
+	case "width", "device-width":
+		return viewportPx == px
+	}
+	return true
+}
+
+// cssUnescape undoes CSS escapes in an identifier (CSS Syntax 3, section 4.3.7): `\64 isplay`
+// and `disp\lay` are "display", as a browser reads them.
+func cssUnescape(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		j := i + 1
+		for j < len(s) && j < i+7 && isHex(s[j]) {
+			j++
+		}
+		if j == i+1 {
+			b.WriteByte(s[j]) // an escaped character stands for itself
+			i = j
+			continue
+		}
+		r, _ := strconv.ParseUint(s[i+1:j], 16, 32)
+		if r == 0 || r > 0x10ffff || r >= 0xd800 && r <= 0xdfff {
+			r = 0xfffd
+		}
+		b.WriteRune(rune(r))
+		if j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n') {
+			j++
+		}
+		i = j - 1
+	}
+	return b.String()
 }
 
 // cascade is the winning declaration of each watched property for element n: its sheet rules,
@@ -430,10 +552,21 @@ var fontKeywords = map[string]float64{
 // fontSize computes a font-size value against the parent's size; ok is false for a value it
 // cannot read, which then inherits.
 func fontSize(v []css.Token, parent float64) (float64, bool) {
+	v = uncalc(v)
 	if len(v) != 1 {
 		return 0, false
 	}
 	return sizeToken(v[0], parent)
+}
+
+// uncalc reads "calc(0px)", a calc() holding a single value, as that value; calc() doing sums
+// is not worked out.
+func uncalc(v []css.Token) []css.Token {
+	if len(v) == 3 && v[0].TokenType == css.FunctionToken && strings.EqualFold(string(v[0].Data), "calc(") &&
+		v[2].TokenType == css.RightParenthesisToken {
+		return v[1:2]
+	}
+	return v
 }
 
 func sizeToken(t css.Token, parent float64) (float64, bool) {
@@ -484,6 +617,7 @@ func sizeToken(t css.Token, parent float64) (float64, bool) {
 // length reads a length (a size token) against the element's font size; ok is false for
 // anything else.
 func length(v []css.Token, font float64) (float64, bool) {
+	v = uncalc(v)
 	if len(v) != 1 || v[0].TokenType == css.IdentToken || v[0].TokenType == css.PercentageToken {
 		return 0, false
 	}

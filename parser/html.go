@@ -245,9 +245,11 @@ func (hw *htmlWalker) style(n *html.Node, parent look) (look, bool) {
 		}
 	}
 	colourSet := false
-	if v, ok := d["color"]; ok {
-		if c, ok := colour(v.value); ok {
-			l.color, colourSet = c, true
+	for _, prop := range []string{"-webkit-text-fill-color", "color"} { // WebKit's fill wins
+		if v, ok := d[prop]; ok && !colourSet {
+			if c, ok := colour(v.value); ok {
+				l.color, colourSet = c, true
+			}
 		}
 	}
 	if !colourSet {
