@@ -3,12 +3,15 @@ package domain
 import "strings"
 
 // NormaliseMobile reads a UK mobile number as people write it and returns it as the 11 digits
-// the directory stores ("07700900123"). Spaces, tabs, dashes, dots, brackets and non-breaking
-// spaces are ignored; the international forms "+44 7…", "0044 7…", "44 7…" and "+44 (0) 7…"
-// become "07…". The result must be 07 followed by 9 digits in Ofcom's mobile ranges (spec/rules.md):
-// 071–075, 077–079 and 07624. 070 (personal numbers) and the rest of 076 (pagers) are not mobiles.
-// ok is false, and the string empty, for anything else.
+// the directory stores ("07700900123"), as requests.md "Readings decided" says: spaces (tabs and
+// non-breaking spaces too), dashes, dots and brackets are separators; a comment in brackets after
+// the number ("07700 900123 (personal)") is ignored; the international forms "+44 7…", "0044 7…",
+// "44 7…" and "+44 (0) 7…" become "07…". The result must be 07 followed by 9 digits in Ofcom's
+// mobile ranges (rules.md): 071–075, 077–079 and 07624. 070 (personal numbers) and the rest of
+// 076 (pagers) are not mobiles. Anything else in the value (a word, a slash, a second number)
+// makes it no number: ok is false, and the string empty.
 func NormaliseMobile(s string) (string, bool) {
+	s = dropComment(s)
 	var d [16]byte
 	n := 0
 	plus := false
@@ -71,9 +74,42 @@ func isUKMobile(d string) bool {
 	return false
 }
 
+// dropComment removes bracketed comments that follow the number: "(personal)", "[work phone]".
+// A bracket holding a digit is part of the number ("+44 (0) 7700…") and stays.
+func dropComment(s string) string {
+	for {
+		t := strings.TrimRightFunc(s, isSpace)
+		if t == "" {
+			return s
+		}
+		closer := t[len(t)-1]
+		opener := byte('(')
+		switch closer {
+		case ')':
+		case ']':
+			opener = '['
+		default:
+			return s
+		}
+		i := strings.LastIndexByte(t, opener)
+		if i <= 0 || strings.ContainsAny(t[i:], "0123456789") || strings.TrimFunc(t[:i], isSpace) == "" {
+			return s
+		}
+		s = t[:i]
+	}
+}
+
+func isSpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\u00a0', '\u2007', '\u202f', '\u2009':
+		return true
+	}
+	return false
+}
+
 func isMobileFiller(r rune) bool {
 	switch r {
-	case ' ', '\t', '-', '.', '(', ')', '[', ']', '/',
+	case ' ', '\t', '-', '.', '(', ')', '[', ']',
 		'\u00a0', '\u2007', '\u202f', '\u2009', '\u200b', '\ufeff', // non-breaking, thin and zero-width spaces
 		'\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2212': // hyphens, dashes, minus
 		return true

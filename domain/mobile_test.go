@@ -43,6 +43,19 @@ func TestNormaliseMobile(t *testing.T) {
 		{"extension", "07700 900123 ext 4", "", false},
 		{"two numbers", "07700 900123 / 07700 900124", "", false},
 		{"too many digits", "077009001230770090012307700", "", false},
+		{"44 without plus packed", "447700900197", "07700900197", true},
+		{"44 trunk zero without plus", "44 (0) 7700 900197", "07700900197", true},
+		{"comment after", "07700 900123 (personal)", "07700900123", true},
+		{"square comment after", "07700 900123 [work phone]", "07700900123", true},
+		{"two comments after", "+44 7700 900123 (mobile) (personal)", "07700900123", true},
+		{"comment before", "(personal) 07700 900123", "", false},
+		{"comment between two numbers", "07700 900123 (work) 07700 900124", "", false},
+		{"second number in brackets", "07700 900123 (07700 900124)", "", false},
+		{"two numbers spaced", "07700 900123 07700 900124", "", false},
+		{"two numbers with or", "07700 900123 or 07700 900124", "", false},
+		{"slash is no separator", "07700/900123", "", false},
+		{"word before", "mob 07700 900123", "", false},
+		{"comment only", "(personal)", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -99,3 +99,16 @@ type Request struct {
 
 // HasProblems reports whether the parser already found the request unusable.
 func (r *Request) HasProblems() bool { return len(r.Problems) > 0 }
+
+// OwnerOnly reports whether the request needs a `Requested by:` line naming an active owner of the
+// sending site (rules.md "Who may ask for what"): change_role, close_mailbox, password_reset and
+// register_mailbox always, and any request that gives the Owner role. It is the one list of them:
+// the parser marks owner-only requests whose Requested by lines disagree, the handlers check the
+// owner.
+func (r *Request) OwnerOnly() bool {
+	switch r.Type {
+	case ChangeRole, CloseMailbox, PasswordReset, RegisterMailbox:
+		return true
+	}
+	return r.Role == RoleOwner
+}

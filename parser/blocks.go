@@ -28,6 +28,8 @@ type scan struct {
 	requests     []domain.Request
 	requestedBy  *domain.Person
 	unrecognised []string
+	// requestedByConflict: two `Requested by:` lines name different addresses.
+	requestedByConflict bool
 }
 
 // block is a request block being read.
@@ -43,17 +45,22 @@ type block struct {
 // The sender's own text ends at the first hard cut (quoted or forwarded history, the NHSmail
 // footer); blocks are read only before the first soft cut (sign-off, "-- " signature) and never
 // from "> " lines. A block starts at a `Request:` line and ends at a blank line followed by a line
-// that is not a field, at the next `Request:` or `Requested by:` line, at a quoted line, or at the
-// cut. A line that is not a field inside a block (no blank line before it) is kept in the block's
-// Source and otherwise ignored.
+// that is not a field, at the next `Request:` line, at a `Requested by:` line after a blank line,
+// at a quoted line, or at the cut. A line that is not a field inside a block (no blank line
+// before it) is kept in the block's Source and otherwise ignored.
 //
 // `Requested by:` decisions the spec leaves open:
-//   - A `Requested by:` line that follows a block's lines with no blank line between belongs to
-//     that block (Request.RequestedBy) and ends it. Anywhere else it is the mail's.
+//   - A `Requested by:` line among a block's fields or right under them (no blank line between)
+//     belongs to that block (Request.RequestedBy); the block goes on, since it is a field line
+//     like the others. Anywhere else it is the mail's.
 //   - The mail's `Requested by:` is the first one outside the blocks; when there is none, the one
 //     belonging to the last block that has one; when there is none of those either, one in the
-//     signature (after the sign-off, before any quoted history) still counts.
+//     signature (after the sign-off, before any quoted history) still counts. A line that names
+//     an address is taken before one that gives only a name, wherever they stand.
 //   - Every request without its own gets the mail's.
+//   - Every `Requested by:` line before the quoted history counts (requests.md "Readings
+//     decided"), in a block, outside one or in the signature: when two name different
+//     addresses, requestedByConflict is set.
 func scanText(lines []string) scan {
 	// Lines are normalised as the cut search reaches them (it looks a few lines ahead), so the
 	// footer and quoted history below the cut cost nothing.
@@ -98,8 +105,8 @@ func scanText(lines []string) scan {
 		out      scan
 		blocks   []*block
 		cur      *block
-		blankGap bool // a blank line since the current block's last line
-		outside  *domain.Person
+		blankGap bool             // a blank line since the current block's last line
+		outside  []*domain.Person // the mail's Requested by lines outside blocks, in order
 	)
 	closeBlock := func() {
 		if cur != nil {
@@ -129,23 +136,19 @@ func scanText(lines []string) scan {
 			switch li.id {
 			case fieldRequest:
 				closeBlock()
+				// An empty "Request:" is a block of unknown type (requests.md "Readings decided").
 				cur = &block{first: i, last: i, word: li.value}
 				blankGap = false
-				if li.value == "" && i+1 < soft && info[i+1].kind == lineText {
-					// "Request:" with the type on the next line.
-					if _, ok := lookupWord(norm[i+1]); ok {
-						cur.word = norm[i+1]
-						cur.last = i + 1
-						i++
-					}
-				}
 			case fieldRequestedBy:
 				p := parsePerson(li.value)
 				if cur != nil && !blankGap {
+					// Among the block's fields: the block's own, and the block goes on.
 					cur.requestedBy = p
 					cur.last = i
-				} else if outside == nil {
-					outside = p
+					continue
+				}
+				if p != nil {
+					outside = append(outside, p)
 				}
 				closeBlock()
 			default:
@@ -159,23 +162,21 @@ func scanText(lines []string) scan {
 	}
 	closeBlock()
 
-	out.requestedBy = outside
-	if out.requestedBy == nil {
-		for j := len(blocks) - 1; j >= 0; j-- {
-			if blocks[j].requestedBy != nil {
-				out.requestedBy = blocks[j].requestedBy
-				break
+	candidates := outside
+	for j := len(blocks) - 1; j >= 0; j-- {
+		if blocks[j].requestedBy != nil {
+			candidates = append(candidates, blocks[j].requestedBy)
+		}
+	}
+	for i := soft; i < hard; i++ {
+		if info[i].kind == lineField && info[i].id == fieldRequestedBy {
+			if p := parsePerson(info[i].value); p != nil {
+				candidates = append(candidates, p)
 			}
 		}
 	}
-	if out.requestedBy == nil {
-		for i := soft; i < hard; i++ {
-			if info[i].kind == lineField && info[i].id == fieldRequestedBy {
-				out.requestedBy = parsePerson(info[i].value)
-				break
-			}
-		}
-	}
+	out.requestedBy = mailRequester(candidates)
+	out.requestedByConflict = requestedByConflict(info)
 
 	for _, b := range blocks {
 		r := buildRequest(b.word, b.fields)
@@ -202,8 +203,43 @@ func scanText(lines []string) scan {
 	return out
 }
 
+// mailRequester picks the mail's Requested by from the candidates in order of precedence: the
+// first that names an address, else the first.
+func mailRequester(candidates []*domain.Person) *domain.Person {
+	for _, p := range candidates {
+		if p.Address != "" {
+			return p
+		}
+	}
+	if len(candidates) > 0 {
+		return candidates[0]
+	}
+	return nil
+}
+
+// requestedByConflict reports whether the `Requested by:` lines of the sender's own text (info
+// stops at the quoted history; quoted lines are not fields) name more than one address.
+func requestedByConflict(info []lineInfo) bool {
+	first := ""
+	for _, li := range info {
+		if li.kind != lineField || li.id != fieldRequestedBy {
+			continue
+		}
+		p := parsePerson(li.value)
+		if p == nil || p.Address == "" {
+			continue
+		}
+		if first == "" {
+			first = p.Address
+		} else if p.Address != first {
+			return true
+		}
+	}
+	return false
+}
+
 // cutLookahead is how far past a line hardCut may look (onWrote, outlookHeader).
-const cutLookahead = 4
+const cutLookahead = outlookSpan
 
 // maxUnrecognised bounds the lines quoted back in a reply that teaches the format.
 const maxUnrecognised = 30

@@ -344,11 +344,12 @@ func lenientBase64(raw []byte) []byte {
 	return out
 }
 
-// bodyText turns the walk's findings into Message.Text: the text/plain parts joined, else the
-// HTML parts reduced to text. Line ends become "\n".
+// text turns the walk's findings into Message.Text: the text/plain parts joined when the
+// message has any, even blank ones; the HTML parts reduced to text only when it has none
+// (requests.md "Readings decided": one body is read, never a mix). Line ends become "\n".
 func (b *body) text() string {
 	var s string
-	if len(b.plain) > 0 && strings.TrimSpace(strings.Join(b.plain, "")) != "" {
+	if len(b.plain) > 0 {
 		s = strings.Join(b.plain, "\n")
 	} else if len(b.html) > 0 {
 		parts := make([]string, 0, len(b.html))

@@ -66,19 +66,32 @@ func onWrote(norm []string, i int) bool {
 	return false
 }
 
-// outlookHeader matches the header block Outlook puts above quoted or forwarded mail: a "From:"
-// line with "Sent:" (or "Date:") within the next few lines, with or without a rule above.
+// outlookHeader matches the header block Outlook (and Gmail's forward) puts above quoted or
+// forwarded mail, as requests.md "Readings decided" says: a "From:" line followed within
+// outlookSpan lines by "Sent:" (or "Date:") and by "Subject:", whatever lies between (long To
+// and Cc lists wrap over many lines), with or without a rule above.
 func outlookHeader(norm []string, i int) bool {
 	if !hasLabel(norm[i], "from") {
 		return false
 	}
-	for j := i + 1; j < len(norm) && j <= i+4; j++ {
-		if hasLabel(norm[j], "sent") || hasLabel(norm[j], "date") {
+	sent, subject := false, false
+	for j := i + 1; j < len(norm) && j <= i+outlookSpan; j++ {
+		switch {
+		case hasLabel(norm[j], "sent") || hasLabel(norm[j], "date"):
+			sent = true
+		case hasLabel(norm[j], "subject"):
+			subject = true
+		}
+		if sent && subject {
 			return true
 		}
 	}
 	return false
 }
+
+// outlookSpan is how many lines below "From:" the "Sent:" and "Subject:" of an Outlook header
+// block may stand.
+const outlookSpan = 10
 
 // hasLabel reports whether l starts with "label:" in any case, bold marks allowed ("*From:*").
 func hasLabel(l, label string) bool {

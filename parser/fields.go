@@ -136,8 +136,8 @@ type requestWord struct {
 	role domain.Role // the role "Make owner" / "Make member" implies
 }
 
-// requestWords maps the folded `Request:` words of spec/requests.md to request types. Articles
-// are dropped before the lookup ("Add a user"), see wordKey.
+// requestWords maps the folded `Request:` words of spec/requests.md to request types, and
+// nothing else. Articles are dropped before the lookup ("Add a user"), see wordKey.
 var requestWords = map[string]requestWord{
 	"adduser":       {typ: domain.AddUser},
 	"newuser":       {typ: domain.AddUser},
@@ -179,13 +179,15 @@ var requestWords = map[string]requestWord{
 
 	"odschange":        {typ: domain.ODSChange},
 	"updateodsdetails": {typ: domain.ODSChange},
+
+	"listaccounts": {typ: domain.ListAccounts},
+	"whohasaccess": {typ: domain.ListAccounts},
+	"accessreview": {typ: domain.ListAccounts},
 }
 
-var wordSeparators = strings.NewReplacer("-", " ", "_", " ", "/", " ")
-
-// wordKey folds a `Request:` word: articles dropped, then key.
+// wordKey folds a `Request:` word: articles dropped, then key, so case and spacing do not matter.
 func wordKey(s string) string {
-	ws := strings.Fields(wordSeparators.Replace(s))
+	ws := strings.Fields(s)
 	kept := ws[:0]
 	for _, w := range ws {
 		switch strings.ToLower(w) {
@@ -197,23 +199,16 @@ func wordKey(s string) string {
 	return key(strings.Join(kept, " "))
 }
 
-// lookupWord finds the request type of a `Request:` word. A word with more after it ("Add
-// user - urgent", "Leaver: Tom Nowak", "Add user (new starter)") is matched by its head.
+// lookupWord finds the request type of a `Request:` word (requests.md "Readings decided"): what
+// follows a colon, a dash or a comma is ignored ("Leaver: please action", "Add user - urgent");
+// what stands before must be the request words, in any case and spacing, with articles
+// ignored. Any other word, and nothing at all, is no request type.
 func lookupWord(s string) (requestWord, bool) {
-	if w, ok := requestWords[wordKey(s)]; ok {
-		return w, true
+	if i := strings.IndexAny(s, ":,-–—："); i >= 0 {
+		s = s[:i]
 	}
-	if i := strings.IndexAny(s, "(,:;–—"); i > 0 {
-		if w, ok := requestWords[wordKey(s[:i])]; ok {
-			return w, true
-		}
-	}
-	if head, _, ok := strings.Cut(s, " - "); ok {
-		if w, ok := requestWords[wordKey(head)]; ok {
-			return w, true
-		}
-	}
-	return requestWord{}, false
+	w, ok := requestWords[wordKey(s)]
+	return w, ok
 }
 
 // typeSpec says which fields a request type reads, and which of them it needs.
@@ -238,6 +233,7 @@ var specs = map[domain.RequestType]typeSpec{
 		optional: []field{fieldLinked, fieldRole},
 	},
 	domain.PasswordReset: {required: []field{fieldAccount, fieldMobile}},
+	domain.ListAccounts:  {},
 }
 
 func (s typeSpec) reads(f field) bool {
@@ -257,22 +253,15 @@ func (s typeSpec) reads(f field) bool {
 	return false
 }
 
+// sectors are the words of the sector table in rules.md, the only values Sector takes: each
+// sector's name and the words the table gives it.
 var sectors = map[string]domain.Sector{
 	"pharmacy":                      domain.Pharmacy,
 	"communitypharmacy":             domain.Pharmacy,
-	"chemist":                       domain.Pharmacy,
 	"dac":                           domain.DAC,
 	"dispensingappliancecontractor": domain.DAC,
 	"dental":                        domain.Dental,
-	"dentistry":                     domain.Dental,
-	"dentist":                       domain.Dental,
-	"dentalpractice":                domain.Dental,
 	"care":                          domain.Care,
 	"socialcare":                    domain.Care,
-	"carehome":                      domain.Care,
 	"optometry":                     domain.Optometry,
-	"optician":                      domain.Optometry,
-	"opticians":                     domain.Optometry,
-	"optometrist":                   domain.Optometry,
-	"optometrists":                  domain.Optometry,
 }

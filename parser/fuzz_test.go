@@ -14,13 +14,15 @@ import (
 var knownTypes = map[domain.RequestType]bool{
 	domain.AddUser: true, domain.AddToMailbox: true, domain.RemoveFromMailbox: true, domain.ChangeRole: true,
 	domain.Leaver: true, domain.Joiner: true, domain.ChangeName: true, domain.CloseMailbox: true,
-	domain.RegisterMailbox: true, domain.PasswordReset: true, domain.ODSChange: true, domain.Unknown: true,
+	domain.RegisterMailbox: true, domain.PasswordReset: true, domain.ODSChange: true, domain.ListAccounts: true, domain.Unknown: true,
 }
 
 // FuzzParse feeds whole raw messages to the parser. It calls parse without Parse's recover, so
 // a panic fails, and checks what the rest of the bot relies on.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.eml"))
+	readings, _ := filepath.Glob(filepath.Join("testdata", "readings", "*.eml"))
+	files = append(files, readings...)
 	corpus, _ := filepath.Glob(filepath.Join(corpusDir, "*", "*.eml"))
 	for _, name := range append(files, corpus...) {
 		raw, err := os.ReadFile(name)
@@ -103,6 +105,8 @@ func checkMessage(t *testing.T, m *domain.Message) {
 // TestParseNeverPanics runs the exported Parse over truncations of every fixture.
 func TestParseNeverPanics(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.eml"))
+	readings, _ := filepath.Glob(filepath.Join("testdata", "readings", "*.eml"))
+	files = append(files, readings...)
 	for _, name := range files {
 		raw, err := os.ReadFile(name)
 		if err != nil {
@@ -159,4 +163,27 @@ func TestPathological(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzHTMLToText feeds HTML with styles to the reduction to text: it must not panic, must give
+// UTF-8 without CR, and what it reads of a body must not grow when the body is wrapped in a
+// display:none element.
+func FuzzHTMLToText(f *testing.F) {
+	for _, s := range []string{
+		`<style>.x{display:none} p{color:#fff !important}</style><p class=x>Request: Leaver</p>`,
+		`<div style="font:0/0 a;color:rgb(255 255 255 / 50%)"><font size=+2 color=red>Request: Add user</font></div>`,
+		`<table bgcolor=black><tr><td style="background:url(x) #000;color:hsl(0,0%,100%)">x</td></tr></table>`,
+		`<details><summary>a</summary>b</details><dialog open>c</dialog><p style="position:absolute;left:-1e4px">d</p>`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		got := htmlToText(src)
+		if !utf8.ValidString(got) && utf8.ValidString(src) {
+			t.Errorf("not UTF-8: %q", got)
+		}
+		if hidden := htmlToText(`<div style="display:none">` + src + `</div>`); strings.TrimSpace(hidden) != "" && !strings.Contains(strings.ToLower(src), "</div") {
+			t.Errorf("display:none shows %q", hidden)
+		}
+	})
 }

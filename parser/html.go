@@ -1,131 +1,302 @@
 package parser
 
 import (
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
 )
 
-// htmlToText reduces an HTML body to the lines a person sees, with golang.org/x/net/html's
-// tokenizer (the HTML5 tokenization algorithm, so entities, raw-text elements and comments are
-// read as a browser reads them). Block elements, <br>, <p>, <div>, <li> and <tr> break lines;
-// table cells are separated by a tab so "Name | Jane" tables read as fields; &nbsp; becomes a
-// space; <head>, <style>, <script> and comments (Outlook's conditional comments among them) are
-// skipped; <blockquote> content gets "> " so quoted history is recognised; a mailto link whose
-// text does not show its address gets " <address>" after it.
+// htmlToText reduces an HTML body to the lines a person sees. golang.org/x/net/html builds the
+// tree as a browser does (HTML5 tree construction, so entities, raw-text elements, comments and
+// broken markup are read as a browser reads them), and the walk writes what is visible. Block
+// elements, <br>, <p>, <div>, <li> and <tr> break lines; table cells are separated by a tab so
+// "Name | Jane" tables read as fields; &nbsp; becomes a space; <blockquote> content gets "> " so
+// quoted history is recognised; a mailto link whose text does not show its address gets
+// " <address>" after it.
+//
+// Text a reader cannot see is not read (requests.md "Readings decided"): <head>, <style>,
+// <script>, <template>, comments, elements with the hidden attribute, display:none or
+// mso-hide:all, text under visibility:hidden, text smaller than 2px (font-size 0 or 1px), text
+// coloured like its background (white or near-white with no background set: the page is white),
+// text under opacity near 0, boxes clipped to nothing or moved off the page (boxHidden), and
+// what a closed <details> or <dialog> holds. Styles come from style attributes and from the mail's own
+// <style> sheets (css.go), with inheritance: a hidden ancestor hides its descendants, and
+// font-size, colour and visibility are inherited unless an element sets its own.
 func htmlToText(src string) string {
-	z := html.NewTokenizer(strings.NewReader(src))
-	var w textWriter
-	w.b.Grow(len(src) / 4)
-	skip := 0 // depth inside head/style/script/title/…
-	inHead := false
-	cells := 0 // depth inside td/th
-	var mailto string
-	linkStart := -1
-	for {
-		tt := z.Next()
-		switch tt {
-		case html.ErrorToken:
-			w.endLine(false)
-			return w.String()
-		case html.TextToken:
-			if skip > 0 || inHead {
-				continue
+	doc, err := html.Parse(strings.NewReader(src))
+	if err != nil {
+		return ""
+	}
+	w := htmlWalker{rules: styleSheets(doc), matches: matchBudget}
+	w.w.b.Grow(len(src) / 4)
+	w.node(doc, look{fontPx: rootFontPx, color: black, bg: white})
+	w.w.endLine(false)
+	return w.w.String()
+}
+
+// look is what a node inherits that decides whether its text can be seen.
+type look struct {
+	invisible bool    // visibility:hidden
+	fontPx    float64 // computed font size
+	color     rgba    // text colour
+	bg        rgba    // the opaque background behind the node
+}
+
+// readable reports whether text drawn with this look can be seen.
+func (l look) readable() bool {
+	return !l.invisible && l.fontPx >= minFontPx && l.color.a > 0.1 && contrast(l.color, l.bg) >= minContrast
+}
+
+type htmlWalker struct {
+	w     textWriter
+	rules []rule
+	cells int // depth inside td/th
+	depth int // of the element being walked
+	// matches is what is left of matchBudget.
+	matches int
+}
+
+// matchBudget bounds the work of matching sheet selectors in one body: each element costs the
+// number of rules times its depth (a descendant selector may climb to the root). A real mail
+// spends well under a million. A mail past it is no request mail but an attempt to tire the bot:
+// the rest of its HTML is not read, since which of it is hidden can no longer be told.
+const matchBudget = 20_000_000
+
+// skipped are the elements whose content is never shown: raw text, metadata, templates, and
+// Outlook's <xml> islands.
+func skipped(tag string) bool {
+	switch tag {
+	case "head", "style", "script", "title", "noscript", "template", "xml", "object", "iframe":
+		return true
+	}
+	return false
+}
+
+func (hw *htmlWalker) node(n *html.Node, parent look) {
+	switch n.Type {
+	case html.TextNode:
+		// Blank text is kept even when unreadable: Outlook's spacer paragraphs, a &nbsp; in a tiny
+		// or white font, still make the blank line that ends a block.
+		if parent.readable() || strings.TrimSpace(strings.ReplaceAll(n.Data, "\u00a0", " ")) == "" {
+			hw.w.text(n.Data)
+		}
+		return
+	case html.DocumentNode:
+		hw.children(n, parent)
+		return
+	case html.ElementNode:
+	default:
+		return // comments, doctype
+	}
+	tag := n.Data
+	if skipped(tag) {
+		return
+	}
+	hw.depth++
+	defer func() { hw.depth-- }()
+	l, shown := hw.style(n, parent)
+	if !shown {
+		return
+	}
+	w := &hw.w
+	switch tag {
+	case "br":
+		if hw.cells > 0 {
+			w.space()
+		} else {
+			w.endLine(true)
+		}
+		return
+	case "td", "th":
+		w.cell()
+		hw.cells++
+		hw.children(n, l)
+		hw.cells--
+		return
+	case "blockquote":
+		w.endLine(false)
+		w.quote++
+		hw.children(n, l)
+		w.endLine(false)
+		w.quote--
+		return
+	case "pre":
+		w.endLine(false)
+		w.pre++
+		hw.children(n, l)
+		w.endLine(false)
+		w.pre--
+		return
+	case "a":
+		hw.link(n, l)
+		return
+	case "details":
+		// A closed <details> shows only its <summary> (HTML section 4.11.1).
+		if _, open := attr(n, "open"); !open {
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				if c.Type == html.ElementNode && c.Data == "summary" {
+					hw.node(c, l)
+					break
+				}
 			}
-			w.text(string(z.Text()))
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
-			tag := string(name)
-			switch tag {
-			case "head":
-				inHead = tt == html.StartTagToken
-			case "body":
-				inHead = false
-			case "style", "script", "title", "noscript", "template", "xml":
-				if tt == html.StartTagToken {
-					skip++
-				}
-			case "br":
-				if cells > 0 {
-					w.space()
-				} else {
-					w.endLine(true)
-				}
-			case "td", "th":
-				w.cell()
-				if tt == html.StartTagToken {
-					cells++
-				}
-			case "blockquote":
-				w.endLine(false)
-				w.quote++
-			case "pre":
-				w.endLine(false)
-				w.pre++
-			case "a":
-				mailto, linkStart = "", -1
-				for hasAttr {
-					var k, v []byte
-					k, v, hasAttr = z.TagAttr()
-					if string(k) == "href" && len(v) > 7 && strings.EqualFold(string(v[:7]), "mailto:") {
-						addr, _, _ := strings.Cut(string(v[7:]), "?")
-						mailto = strings.TrimSpace(addr)
-						linkStart = w.line.Len()
-					}
-				}
-			default:
-				if isBlock(tag) {
-					if cells > 0 {
-						w.space()
-					} else {
-						w.endLine(false)
-					}
-				}
-			}
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			tag := string(name)
-			switch tag {
-			case "head":
-				inHead = false
-			case "style", "script", "title", "noscript", "template", "xml":
-				if skip > 0 {
-					skip--
-				}
-			case "td", "th":
-				if cells > 0 {
-					cells--
-				}
-			case "blockquote":
-				w.endLine(false)
-				if w.quote > 0 {
-					w.quote--
-				}
-			case "pre":
-				w.endLine(false)
-				if w.pre > 0 {
-					w.pre--
-				}
-			case "a":
-				if mailto != "" && linkStart >= 0 && linkStart <= w.line.Len() &&
-					!strings.Contains(strings.ToLower(w.line.String()[linkStart:]), strings.ToLower(mailto)) {
-					w.text(" <" + mailto + ">")
-				}
-				mailto, linkStart = "", -1
-			case "tr", "table":
-				cells = 0
-				w.endLine(false)
-			default:
-				if isBlock(tag) {
-					if cells > 0 {
-						w.space()
-					} else {
-						w.endLine(false)
-					}
-				}
+			return
+		}
+	case "dialog":
+		if _, open := attr(n, "open"); !open {
+			return
+		}
+	case "tr", "table":
+		hw.block()
+		saved := hw.cells
+		hw.cells = 0
+		hw.children(n, l)
+		hw.cells = saved
+		w.endLine(false)
+		return
+	}
+	if isBlock(tag) {
+		hw.block()
+		hw.children(n, l)
+		hw.block()
+		return
+	}
+	hw.children(n, l)
+}
+
+func (hw *htmlWalker) children(n *html.Node, l look) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		hw.node(c, l)
+	}
+}
+
+// block breaks the line at a block element's edge; inside a table cell, a space.
+func (hw *htmlWalker) block() {
+	if hw.cells > 0 {
+		hw.w.space()
+	} else {
+		hw.w.endLine(false)
+	}
+}
+
+// link writes an <a>; a mailto link whose visible text does not show its address gets it after.
+func (hw *htmlWalker) link(n *html.Node, l look) {
+	mailto := ""
+	if href, ok := attr(n, "href"); ok && len(href) > 7 && strings.EqualFold(href[:7], "mailto:") {
+		addr, _, _ := strings.Cut(href[7:], "?")
+		mailto = strings.TrimSpace(addr)
+	}
+	w := &hw.w
+	start := w.line.Len()
+	hw.children(n, l)
+	if mailto != "" && l.readable() && start <= w.line.Len() &&
+		!strings.Contains(strings.ToLower(w.line.String()[start:]), strings.ToLower(mailto)) {
+		w.text(" <" + mailto + ">")
+	}
+}
+
+// style computes an element's look from its parent's, its presentational attributes and its CSS.
+// shown is false when the element and all it holds are not rendered: the hidden attribute,
+// display:none, mso-hide:all (Outlook), or opacity near 0.
+func (hw *htmlWalker) style(n *html.Node, parent look) (look, bool) {
+	l := parent
+	if hw.matches -= len(hw.rules) * hw.depth; hw.matches < 0 {
+		return l, false
+	}
+	d := cascade(n, hw.rules)
+	if _, hidden := attr(n, "hidden"); hidden {
+		if v, ok := d["display"]; !ok || ident(v.value) == "none" {
+			return l, false
+		}
+	}
+	if v, ok := d["display"]; ok && ident(v.value) == "none" {
+		return l, false
+	}
+	if v, ok := d["mso-hide"]; ok && ident(v.value) == "all" {
+		return l, false
+	}
+	if v, ok := d["opacity"]; ok {
+		if o, ok := number(v.value); ok && o <= 0.1 {
+			return l, false
+		}
+	}
+	if boxHidden(d, l.fontPx) {
+		return l, false
+	}
+	if v, ok := d["visibility"]; ok {
+		switch ident(v.value) {
+		case "hidden", "collapse":
+			l.invisible = true
+		case "visible":
+			l.invisible = false
+		}
+	}
+	if v, ok := d["font-size"]; ok {
+		if px, ok := fontSize(v.value, parent.fontPx); ok {
+			l.fontPx = px
+		}
+	} else if v, ok := d["font"]; ok {
+		if px, ok := shorthandFontSize(v.value, parent.fontPx); ok {
+			l.fontPx = px
+		}
+	} else if v, ok := attr(n, "size"); ok && n.Data == "font" {
+		if px, ok := fontSizeAttr(v, parent.fontPx); ok {
+			l.fontPx = px
+		}
+	}
+	colourSet := false
+	for _, prop := range []string{"-webkit-text-fill-color", "color"} { // WebKit's fill wins
+		if v, ok := d[prop]; ok && !colourSet {
+			if c, ok := colour(v.value); ok {
+				l.color, colourSet = c, true
 			}
 		}
 	}
+	if !colourSet {
+		if n.Data == "font" || n.Data == "body" {
+			key := "color"
+			if n.Data == "body" {
+				key = "text" // <body text=…>, the page's text colour
+			}
+			if v, ok := attr(n, key); ok {
+				if c, ok := attrColour(v); ok {
+					l.color = c
+				}
+			}
+		} else if _, ok := attr(n, "href"); ok && n.Data == "a" {
+			l.color = linkBlue
+		}
+	}
+	bg, bgSet := rgba{}, false
+	if v, ok := d["background-color"]; ok {
+		bg, bgSet = colour(v.value)
+	} else if v, ok := d["background"]; ok {
+		bg, bgSet = shorthandColour(v.value)
+	}
+	if !bgSet {
+		if v, ok := attr(n, "bgcolor"); ok {
+			bg, bgSet = attrColour(v)
+		}
+	}
+	if bgSet && bg.a > 0 {
+		l.bg = bg.over(parent.bg)
+	}
+	return l, true
+}
+
+// fontSizeAttr reads <font size>, 1 to 7 or relative to 3 ("+1", "-2"), as the HTML rendering
+// section maps it to CSS sizes.
+func fontSizeAttr(v string, parent float64) (float64, bool) {
+	v = strings.TrimSpace(v)
+	n, err := strconv.Atoi(strings.TrimPrefix(v, "+"))
+	if err != nil {
+		return parent, false
+	}
+	if strings.HasPrefix(v, "+") || strings.HasPrefix(v, "-") {
+		n += 3
+	}
+	sizes := [...]float64{10, 10, 13, 16, 18, 24, 32, 48}
+	return sizes[max(1, min(7, n))], true
 }
 
 func isBlock(tag string) bool {

@@ -97,10 +97,29 @@ func parse(m *domain.Message, raw []byte, opts Options) {
 		}
 	}
 
+	if s.requestedByConflict {
+		markRequestedByConflict(m.Requests)
+	}
 	if len(m.Requests) == 0 {
 		m.Unrecognised = append(s.unrecognised, csvHeaders...)
 	}
 	if len(m.Requests) > opts.MaxRequests {
 		m.Refusal = domain.TooManyRequests
+	}
+}
+
+// markRequestedByConflict rejects each owner-only request (domain.Request.OwnerOnly) of a mail
+// whose `Requested by:` lines name different addresses (requests.md "Readings decided"): which
+// owner asked cannot be told. The other requests need no owner and go ahead.
+func markRequestedByConflict(reqs []domain.Request) {
+	for i := range reqs {
+		r := &reqs[i]
+		if r.Type == domain.Unknown || !r.OwnerOnly() {
+			continue
+		}
+		r.Problems = append(r.Problems, domain.Problem{
+			Reason: domain.InvalidField, Field: fieldInfo[fieldRequestedBy].canon,
+			Detail: "The email has two Requested by lines naming different people, and only an owner of the shared mailbox can ask for this. Send it again with one Requested by line naming the owner who asks.",
+		})
 	}
 }

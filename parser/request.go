@@ -35,7 +35,7 @@ func buildRequest(word string, fields []kv) domain.Request {
 		// Always answered with the ODS helpdesk pointer: the fields are read only for the ODS code.
 		for _, f := range fields {
 			if f.id == fieldODS && r.ODS == "" {
-				r.ODS = normaliseODS(f.value)
+				r.ODS, _ = readODS(f.value)
 			}
 		}
 		return r
@@ -121,7 +121,7 @@ func setField(r *domain.Request, id field, v string) (domain.Problem, bool) {
 			r.Account = addr
 		}
 	case fieldMobile:
-		m, ok := readMobile(v)
+		m, ok := domain.NormaliseMobile(v)
 		if !ok {
 			r.Mobile = v
 			return domain.Problem{
@@ -141,18 +141,15 @@ func setField(r *domain.Request, id field, v string) (domain.Problem, bool) {
 			r.LeavingProfession = &b
 		}
 	case fieldRole:
-		switch firstWord(v) {
-		case "owner":
-			r.Role = domain.RoleOwner
-		case "member":
-			r.Role = domain.RoleMember
-		default:
+		role, ok := listedValue(v, roleValues)
+		if !ok {
 			return invalid(fmt.Sprintf("The Role field must be Owner or Member, not %q.", clip(v)))
 		}
+		r.Role = role
 	case fieldODS:
-		ods := normaliseODS(v)
-		if !validODS(ods) {
-			return invalid(fmt.Sprintf("The ODS code %q is not an ODS code: letters and digits only, such as FA123.", clip(v)))
+		ods, ok := readODS(v)
+		if !ok {
+			return invalid(fmt.Sprintf("The ODS code %q is not an ODS code: 3 to 12 letters, digits and dashes with no spaces, such as FA123.", clip(v)))
 		}
 		r.ODS = ods
 	case fieldSector:
@@ -163,27 +160,6 @@ func setField(r *domain.Request, id field, v string) (domain.Problem, bool) {
 		r.Sector = s
 	}
 	return domain.Problem{}, true
-}
-
-// readMobile reads a mobile number with domain.NormaliseMobile. When the value holds words
-// too ("07700 900123 (personal)", "mob 07700 900123"), the one run of phone characters in it
-// that is a UK mobile is taken.
-func readMobile(v string) (string, bool) {
-	if m, ok := domain.NormaliseMobile(v); ok {
-		return m, true
-	}
-	found := ""
-	for _, run := range strings.FieldsFunc(v, func(r rune) bool {
-		return unicode.IsLetter(r) || r == ':' || r == ',' || r == ';' || r == '/'
-	}) {
-		if m, ok := domain.NormaliseMobile(strings.Trim(run, " ()[]-.")); ok {
-			if found != "" && found != m {
-				return "", false // two numbers: which one is meant?
-			}
-			found = m
-		}
-	}
-	return found, found != ""
 }
 
 func typeLabel(t domain.RequestType) string {
@@ -210,48 +186,61 @@ func typeLabel(t domain.RequestType) string {
 		return "Password reset"
 	case domain.ODSChange:
 		return "ODS change"
+	case domain.ListAccounts:
+		return "List accounts"
 	}
 	return string(t)
 }
 
-// parseYesNo reads yes, y, true, no, n, false in any case, from the value's first word, so
-// "Yes (as a member)" is yes.
-func parseYesNo(v string) (bool, bool) {
-	switch firstWord(v) {
-	case "yes", "y", "true":
-		return true, true
-	case "no", "n", "false":
-		return false, true
+// yesNoValues and roleValues are the listed values of requests.md, lower case.
+var (
+	yesNoValues = map[string]bool{"yes": true, "y": true, "true": true, "no": false, "n": false, "false": false}
+	roleValues  = map[string]domain.Role{"owner": domain.RoleOwner, "member": domain.RoleMember}
+)
+
+// parseYesNo reads a yes/no value by listedValue: "Yes please" is yes, "N/A" and "yes or no"
+// are not read.
+func parseYesNo(v string) (bool, bool) { return listedValue(v, yesNoValues) }
+
+// listedValue reads a value that must be one of a list (requests.md "Readings decided"): the
+// first word, with its trailing punctuation dropped, must be a listed value in any case, and no
+// later word may be one too. So "Member." and "Yes please" are read, while "Owner/member",
+// "Owner member" and "yes or no" are not.
+func listedValue[T any](v string, values map[string]T) (T, bool) {
+	var zero T
+	words := strings.Fields(v)
+	if len(words) == 0 {
+		return zero, false
 	}
-	return false, false
-}
-
-// firstWord is the value's first run of letters, lower case.
-func firstWord(v string) string {
-	v = strings.TrimLeftFunc(v, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	end := strings.IndexFunc(v, func(r rune) bool { return !unicode.IsLetter(r) })
-	if end >= 0 {
-		v = v[:end]
+	got, ok := values[strings.ToLower(strings.TrimRightFunc(words[0], isPunct))]
+	if !ok {
+		return zero, false
 	}
-	return strings.ToLower(v)
+	for _, w := range words[1:] {
+		if _, listed := values[strings.ToLower(strings.TrimFunc(w, isPunct))]; listed {
+			return zero, false
+		}
+	}
+	return got, true
 }
 
-func normaliseODS(v string) string {
-	return strings.ToUpper(strings.Join(strings.Fields(v), ""))
-}
+func isPunct(r rune) bool { return unicode.IsPunct(r) || unicode.IsSymbol(r) }
 
-// validODS accepts what ODS codes look like: 3 to 10 letters and digits.
-func validODS(s string) bool {
-	if len(s) < 3 || len(s) > 10 {
-		return false
+// readODS reads an ODS code as requests.md decides: letters, digits and "-", 3 to 12 characters,
+// any case (a social care provider's "1-2000000001" is one), stored upper case. Spaces inside,
+// or any other character, make it no code.
+func readODS(v string) (string, bool) {
+	s := strings.TrimSpace(v)
+	if len(s) < 3 || len(s) > 12 {
+		return "", false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return "", false
 		}
 	}
-	return true
+	return strings.ToUpper(s), true
 }
 
 func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -266,21 +255,21 @@ func clip(s string) string {
 }
 
 // extractAddress finds the addr-spec in a value as people paste it: bare, "Name <addr>",
-// "mailto:addr", "addr (Name)" or an Outlook link "addr <mailto:addr>". Lower case.
+// "mailto:addr", "addr (Name)" or an Outlook link "addr <mailto:addr>". Lower case. A value
+// that names no address, or two different ones, gives none: which one would be meant?
 func extractAddress(v string) (string, bool) {
-	if i := strings.IndexByte(v, '<'); i >= 0 {
-		if j := strings.IndexByte(v[i:], '>'); j > 0 {
-			if a, ok := addrToken(v[i+1 : i+j]); ok {
-				return a, true
-			}
-		}
-	}
+	found := ""
 	for _, tok := range strings.FieldsFunc(v, isAddressSeparator) {
-		if a, ok := addrToken(tok); ok {
-			return a, true
+		a, ok := addrToken(tok)
+		if !ok {
+			continue
 		}
+		if found != "" && a != found {
+			return "", false
+		}
+		found = a
 	}
-	return "", false
+	return found, found != ""
 }
 
 func isAddressSeparator(r rune) bool {

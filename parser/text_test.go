@@ -127,8 +127,25 @@ func TestCuts(t *testing.T) {
 		{"begin forwarded", "Begin forwarded message:\n\nRequest: Leaver\nAccount: b@nhs.net\n", 0},
 		{"on wrote", "Request: Leaver\nAccount: a@nhs.net\nOn Mon, 2 Mar 2026 at 09:00, X <x@y.z> wrote:\nRequest: Leaver\nAccount: b@nhs.net\n", 1},
 		{"on wrote wrapped", "See below\nOn Mon, 2 Mar 2026 at 09:00, NHSmail National Administration\nService <x@y.z> wrote:\nRequest: Leaver\nAccount: b@nhs.net\n", 0},
-		{"outlook from sent", "Request: Leaver\nAccount: a@nhs.net\n\nFrom: X <x@y.z>\nSent: 1 March 2026 10:00\nTo: Y\nRequest: Leaver\nAccount: b@nhs.net\n", 1},
-		{"outlook from date bold", "*From:* X <x@y.z>\n*Date:* 1 March 2026\nRequest: Leaver\nAccount: b@nhs.net\n", 0},
+		{"outlook from sent", "Request: Leaver\nAccount: a@nhs.net\n\nFrom: X <x@y.z>\nSent: 1 March 2026 10:00\nTo: Y\nSubject: staff\nRequest: Leaver\nAccount: b@nhs.net\n", 1},
+		{"outlook from date bold", "*From:* X <x@y.z>\n*Date:* 1 March 2026\n*Subject:* staff\nRequest: Leaver\nAccount: b@nhs.net\n", 0},
+		{"outlook subject before date", "From: X <x@y.z>\nSubject: staff\nTo: Y\nDate: 1 March 2026\nRequest: Leaver\nAccount: b@nhs.net\n", 0},
+		{
+			"outlook header with long To and Cc lists",
+			"Request: Leaver\nAccount: a@nhs.net\n\nFrom: X <x@y.z>\nTo: A <a@y.z>; B <b@y.z>;\n C <c@y.z>; D <d@y.z>;\n E <e@y.z>\nCc: F <f@y.z>;\n G <g@y.z>;\n H <h@y.z>\nSent: 1 March 2026 10:00\nSubject: staff\n\nRequest: Leaver\nAccount: b@nhs.net\n",
+			1,
+		},
+		{"from and sent without subject is no header", "From: head office\nSent: by post\n\nRequest: Leaver\nAccount: b@nhs.net\n", 1},
+		{
+			"subject 10 lines below from",
+			"From: head office\nSent: by post\n1\n2\n3\n4\n5\n6\n7\n8\nSubject: staff\n\nRequest: Leaver\nAccount: b@nhs.net\n",
+			0,
+		},
+		{
+			"subject more than 10 lines below from",
+			"From: head office\nSent: by post\n1\n2\n3\n4\n5\n6\n7\n8\n9\nSubject: staff\n\nRequest: Leaver\nAccount: b@nhs.net\n",
+			1,
+		},
 		{"a From field alone is no header", "From: our head office\n\nRequest: Leaver\nAccount: b@nhs.net\n", 1},
 		{"footer", "Request: Leaver\nAccount: a@nhs.net\n*****\nRequest: Leaver\nAccount: b@nhs.net\n", 1},
 		{"quoted lines", "> Request: Leaver\n> Account: b@nhs.net\n", 0},
@@ -168,7 +185,7 @@ func TestBlocks(t *testing.T) {
 			[]int{1, 4}, [][]string{{"Request: Order pads", "We need four more pads please."}, {"Request: Leaver", "Account: a@nhs.net"}},
 		},
 		{
-			"CRLF and the type on the next line",
+			"CRLF, and an empty Request line is of unknown type even with a type under it",
 			"Request:\r\nLeaver\r\nAccount: a@nhs.net\r\n",
 			[]int{1}, [][]string{{"Request:", "Leaver", "Account: a@nhs.net"}},
 		},
@@ -181,7 +198,11 @@ func TestBlocks(t *testing.T) {
 			for _, r := range m.Requests {
 				lines = append(lines, r.Line)
 				source = append(source, r.Source)
-				if r.HasProblems() && !strings.Contains(tt.name, "prose") {
+				if strings.Contains(tt.name, "unknown type") {
+					if r.Type != domain.Unknown {
+						t.Errorf("type %s, want unknown", r.Type)
+					}
+				} else if r.HasProblems() && !strings.Contains(tt.name, "prose") {
 					t.Errorf("problems %+v", r.Problems)
 				}
 			}
@@ -231,6 +252,16 @@ func TestRequestedBy(t *testing.T) {
 		{"mailto link", "Requested by: Ann Able <mailto:Ann.Able@NHS.net>\nRequest: Leaver\nAccount: x@nhs.net\n", a, []*domain.Person{a}},
 		{"title after the address", "Requested by: Ann Able (ann.able@nhs.net), Manager\nRequest: Leaver\nAccount: x@nhs.net\n", person("Ann Able, Manager", "ann.able@nhs.net"), []*domain.Person{person("Ann Able, Manager", "ann.able@nhs.net")}},
 		{"name only", "Requested by: Ann Able\nRequest: Leaver\nAccount: x@nhs.net\n", person("Ann Able", ""), []*domain.Person{person("Ann Able", "")}},
+		{
+			"among the block's fields, the block goes on",
+			"Request: Make owner\nRequested by: Bob Baker (bob.baker@nhs.net)\nAccount: x@nhs.net\n\nRequest: Leaver\nAccount: y@nhs.net\n",
+			b, []*domain.Person{b, b},
+		},
+		{
+			"an address in the signature beats a name alone",
+			"Requested by: Ann Able\n\nRequest: Leaver\nAccount: x@nhs.net\n\nKind regards\nRequested by: Ann Able (ann.able@nhs.net)\n",
+			a, []*domain.Person{a},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,13 +294,13 @@ func TestValues(t *testing.T) {
 		{"mailto", "Request: Leaver\nAccount: mailto:a@nhs.net", domain.Request{Type: domain.Leaver, Account: "a@nhs.net"}},
 		{"outlook link", "Request: Leaver\nAccount: a@nhs.net <mailto:a@nhs.net>", domain.Request{Type: domain.Leaver, Account: "a@nhs.net"}},
 		{"trailing dot", "Request: Leaver\nAccount: a@nhs.net.", domain.Request{Type: domain.Leaver, Account: "a@nhs.net"}},
-		{"sectors", "Request: Register shared mailbox\nODS code: v 123 45\nSector: Dentistry\nOrganisation name: Smile  Dental\nTown: Leek\nName: A B\nMobile: 07700900123\nEmail: a@b.example",
+		{"sectors", "Request: Register shared mailbox\nODS code: v12345\nSector: DENTAL\nOrganisation name: Smile  Dental\nTown: Leek\nName: A B\nMobile: 07700900123\nEmail: a@b.example",
 			domain.Request{Type: domain.RegisterMailbox, ODS: "V12345", Sector: domain.Dental, OrganisationName: "Smile Dental", Town: "Leek", Name: "A B", Mobile: "07700900123", Email: "a@b.example"}},
 		{"articles and case in the word", "Request: ADD A USER\nName: A B\nMobile: 07700900123\nEmail: a@b.example", domain.Request{Type: domain.AddUser, Name: "A B", Mobile: "07700900123", Email: "a@b.example"}},
 		{"mobile with words", "Request: Password reset\nAccount: a@nhs.net\nMobile: 07700 900123 (her personal mobile)", domain.Request{Type: domain.PasswordReset, Account: "a@nhs.net", Mobile: "07700900123"}},
 		{"two mobiles", "Request: Password reset\nAccount: a@nhs.net\nMobile: 07700 900123 or 07700 900124", domain.Request{Type: domain.PasswordReset, Account: "a@nhs.net", Mobile: "07700 900123 or 07700 900124", Problems: []domain.Problem{problem(domain.MobileInvalid, "mobile")}}},
 		{"word with more after it", "Request: Leaver - last day Friday\nAccount: a@nhs.net", domain.Request{Type: domain.Leaver, Account: "a@nhs.net"}},
-		{"word with a bracket", "Request: Add user (new dispenser)\nName: A B\nMobile: 07700900123\nEmail: a@b.example", domain.Request{Type: domain.AddUser, Name: "A B", Mobile: "07700900123", Email: "a@b.example"}},
+		{"word with a comma after it", "Request: Add user, new dispenser\nName: A B\nMobile: 07700900123\nEmail: a@b.example", domain.Request{Type: domain.AddUser, Name: "A B", Mobile: "07700900123", Email: "a@b.example"}},
 		{"empty values are missing", "Request: Change role\nAccount: a@nhs.net\nRole:", domain.Request{Type: domain.ChangeRole, Account: "a@nhs.net", Problems: []domain.Problem{problem(domain.MissingField, "role")}}},
 		{"duplicate field", "Request: Leaver\nAccount: a@nhs.net\nAccount: b@nhs.net", domain.Request{Type: domain.Leaver, Account: "a@nhs.net", Unused: []string{"Account"}}},
 		{"unknown field", "Request: Leaver\nAccount: a@nhs.net\nNote: last day Friday", domain.Request{Type: domain.Leaver, Account: "a@nhs.net", Unused: []string{"Note"}}},
