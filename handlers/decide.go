@@ -17,31 +17,24 @@ type handler struct {
 	personal bool
 	// newODS: the block's ODS code names a new site, so ods_mismatch does not apply.
 	newODS bool
-	// ownerOnly reports whether the request needs an active owner in its Requested by line.
-	ownerOnly func(req domain.Request) bool
 }
 
 // registry chooses the handler by request type (spec/requests.md). A type missing from it is
 // answered unknown_request.
 var registry = map[domain.RequestType]handler{
-	domain.AddUser:           {decide: addUser, ownerOnly: givesOwner},
-	domain.AddToMailbox:      {decide: addToMailbox, ownerOnly: givesOwner},
+	domain.AddUser:           {decide: addUser},
+	domain.AddToMailbox:      {decide: addToMailbox},
 	domain.RemoveFromMailbox: {decide: removeFromMailbox},
-	domain.ChangeRole:        {decide: changeRole, ownerOnly: always},
+	domain.ChangeRole:        {decide: changeRole},
 	domain.Leaver:            {decide: leaver, personal: true},
-	domain.Joiner:            {decide: joiner, ownerOnly: givesOwner},
+	domain.Joiner:            {decide: joiner},
 	domain.ChangeName:        {decide: changeName, personal: true},
-	domain.CloseMailbox:      {decide: closeMailbox, ownerOnly: always},
-	domain.RegisterMailbox:   {decide: registerMailbox, ownerOnly: always, newODS: true},
-	domain.PasswordReset:     {decide: passwordReset, ownerOnly: always},
+	domain.CloseMailbox:      {decide: closeMailbox},
+	domain.RegisterMailbox:   {decide: registerMailbox, newODS: true},
+	domain.PasswordReset:     {decide: passwordReset},
 	domain.ODSChange:         {decide: odsChange, anyone: true},
 	domain.ListAccounts:      {decide: listAccounts},
 }
-
-func always(domain.Request) bool { return true }
-
-// givesOwner: any request giving the Owner role is owner-only (spec/rules.md "Who may ask").
-func givesOwner(req domain.Request) bool { return req.Role == domain.RoleOwner }
 
 // request is one request with what its handler may read.
 type request struct {
@@ -105,7 +98,8 @@ func decide(ctx Context, req domain.Request, dir Directory) (domain.Decision, er
 	// On the desk, a site closed since the mail came has no owner left (closing removes every
 	// link): the owner was checked when the mail came.
 	deskClosed := ctx.Desk && r.site.Status == domain.StatusClosed
-	if h.ownerOnly != nil && h.ownerOnly(req) && r.self == nil && !deskClosed {
+	// Who must be an owner is domain.Request.OwnerOnly's to say (spec/rules.md "Who may ask").
+	if req.OwnerOnly() && r.self == nil && !deskClosed {
 		owner, err := isActiveOwner(dir, r.site.ODS, req.RequestedBy)
 		if err != nil {
 			return domain.Decision{}, err

@@ -201,7 +201,8 @@ Name: Tariq Aziz
 Mobile: 07700 900191
 Email: tariq.aziz@example.com
 
-Request: Register shared mailbox
+{AMELIA}
+'''), eml(c, 2, RIV, 'New contractor (2)', '''Request: Register shared mailbox
 ODS code: FT9P4
 Sector: Pharmacy
 Organisation name: Riverside Pharmacy
@@ -209,13 +210,12 @@ Town: Ashford
 Name: Owen Pike
 Mobile: 07700 900192
 Email: owen.pike@example.com
-Requested by: Daniel Okafor (daniel.okafor@nhs.net)
 
-{AMELIA}
+Requested by: Daniel Okafor (daniel.okafor@nhs.net)
 ''')],
   [processed(req('register_mailbox', 'review', ['new_mailbox_review']),
-             req('register_mailbox', 'review', ['new_mailbox_review']),
-             req('register_mailbox', 'rejected', ['not_owner']))])
+             req('register_mailbox', 'review', ['new_mailbox_review'])),
+   processed(req('register_mailbox', 'rejected', ['not_owner']))])
 
 # 106: leavers belong to no site until a joiner request.
 c = '106-leavers-belong-to-no-site'
