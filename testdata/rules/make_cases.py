@@ -12,6 +12,7 @@ SITES = {
     'dac.fkd27@nhs.net': 'Medisupply Direct, Crewe',
     'care.vn4417@nhs.net': 'Elm House Care Home, Bude',
     'care.1-2000000001@nhs.net': 'Rose Lodge, Penzance',
+    'amelia.hart@nhs.net': 'Amelia Hart',
 }
 
 def msgid(case, n):
@@ -368,3 +369,13 @@ Requested by: Rosa Lind (rosa.lind@nhs.net)
 ''')],
   [processed(req('add_user', 'done', [], 'ana.costa@nhs.net'),
              req('change_role', 'done', [], 'olu.bello@nhs.net'))])
+
+# 112: an access review lists the site's accounts; only a shared mailbox may ask for one.
+c = '112-list-accounts'
+write(c, [eml(c, 1, RIV, 'Access review', '''Please can you tell us who has access.
+
+Request: List accounts
+'''), eml(c, 2, 'amelia.hart@nhs.net', 'Who has access?', '''Request: Who has access
+''')],
+  [processed(req('list_accounts', 'done')),
+   processed(req('list_accounts', 'rejected', ['not_shared_mailbox']))])
