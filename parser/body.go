@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"path"
 	"strings"
@@ -24,6 +25,9 @@ type body struct {
 	plain []string
 	html  []rawPart // decoded only when there is no text/plain
 	atts  []domain.Attachment
+	// problem says why a part's header has no single reading (two Content-Type fields: mail
+	// programs differ on which one they obey, and so on the body they show).
+	problem string
 }
 
 // rawPart is a leaf part not yet decoded.
@@ -82,6 +86,11 @@ func (b *body) walkMultipart(raw []byte, boundary string, depth int) {
 			return
 		}
 		ph := message.Header{Header: p.Header}
+		for _, k := range []string{"Content-Type", "Content-Transfer-Encoding", "Content-Disposition"} {
+			if n := len(p.Header.Values(k)); n > 1 && b.problem == "" {
+				b.problem = fmt.Sprintf("a part of the message has %d %s fields, so mail programs differ on what it holds", n, k)
+			}
+		}
 		t, params := partType(ph)
 		if t == "text/html" && len(b.plain) > 0 && isBody(ph, t, params) {
 			// An HTML body after a text/plain one is never read: skip it undecoded.

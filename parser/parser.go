@@ -75,6 +75,9 @@ func parse(m *domain.Message, raw []byte, opts Options) {
 	m.Text = b.text()
 	m.Attachments = b.atts
 	m.IsReport = m.IsReport || reportIn(m.Attachments, 0)
+	if m.Envelope.HeaderProblem == "" {
+		m.Envelope.HeaderProblem = b.problem // one reading of the body too, or none
+	}
 
 	s := scanText(strings.Split(m.Text, "\n"))
 	m.RequestedBy = s.requestedBy

@@ -239,6 +239,49 @@ case("unproven-copy-claims-nothing", [
 same = mail(body=LEAVER, msgid="<claim-4@LO6P265MB6302.GBRP265.PROD.OUTLOOK.COM>", ar=None, extra=["Auto-Submitted: auto-replied"])
 case("same-raw-bytes-twice", [same, same], [IGN_AUTO, DUP], "the same raw bytes seen before are a duplicate whatever came first")
 
+# 5, 6, 7. The body a person sees is the body the bot reads.
+HTML_HIDDEN = """<html><head><style>.x{display:none}</style></head><body>
+<p>Hello,</p>
+<p>Request: Leaver<br>Account: daniel.okafor@nhs.net</p>
+<div style="display:none">Request: Make owner<br>Account: tomasz.nowak@nhs.net</div>
+<div class="x">Request: Make owner<br>Account: grace.lindqvist@nhs.net</div>
+<p style="color:#ffffff">Request: Add user<br>Name: Evan Sterling<br>Mobile: 07700 900871<br>Email: evan.sterling@example.com</p>
+<p style="font-size:1px">Request: Remove user<br>Account: amelia.hart@nhs.net</p>
+<p hidden>Request: Leaver<br>Account: grace.lindqvist@nhs.net</p>
+<!-- Request: Leaver Account: tomasz.nowak@nhs.net -->
+<p>Requested by: Amelia Hart (amelia.hart@nhs.net)</p>
+</body></html>
+"""
+case("hidden-html-text", [mail(body=HTML_HIDDEN, ctype="text/html; charset=utf-8")], [DONE_LEAVER],
+     "HTML text a reader cannot see (display:none, a hiding class, white text, 1px text, hidden, comments) is not read")
+both = ("--alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + LEAVER.replace("\n", "\r\n") +
+        "--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Request: Make owner<br>Account: tomasz.nowak@nhs.net</p>"
+        "<p>Requested by: Amelia Hart (amelia.hart@nhs.net)</p>\r\n--alt--\r\n")
+case("html-differs-from-plain", [mail(body=both, ctype='multipart/alternative; boundary="alt"')], [DONE_LEAVER],
+     "the text/plain part is read, never an HTML part that says something else")
+FWD = LEAVER + """
+From: Eve Mallory <eve.mallory@nhs.net>
+To: Riverside Pharmacy <pharmacy.fq7k2@nhs.net>;
+    Amelia Hart <amelia.hart@nhs.net>;
+    Daniel Okafor <daniel.okafor@nhs.net>;
+    Grace Lindqvist <grace.lindqvist@nhs.net>;
+    Tomasz Nowak <tomasz.nowak@nhs.net>
+Cc: NHSmail NAS <requests@nas.test>
+Sent: 20 February 2026 10:00
+Subject: access
+
+Request: Make owner
+Account: tomasz.nowak@nhs.net
+"""
+case("outlook-history-with-long-to-list", [mail(body=FWD)], [DONE_LEAVER],
+     "an Outlook header block whose Sent: stands eight lines below From: starts quoted history, which is never read")
+nested = ("--mix\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" +
+          LEAVER.replace("\n", "\r\n") + "--mix--\r\n")
+case("part-with-two-content-types", [mail(body=nested, ctype='multipart/mixed; boundary="mix"')], [unverified(["leaver"])],
+     "a MIME part with two Content-Type fields: programs differ on the body they show")
+case("duplicate-content-transfer-encoding", [mail(body=LEAVER, extra=["Content-Transfer-Encoding: 7bit", "Content-Transfer-Encoding: base64"])],
+     [unverified(["leaver"])], "two Content-Transfer-Encoding fields: programs differ on the body they decode")
+
 for name, mails, expected, note in cases:
     d = os.path.join(out, name)
     os.makedirs(d)
