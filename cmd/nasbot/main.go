@@ -27,6 +27,7 @@ usage:
   nasbot staff list|disable|enable     NAS staff who may use the desk
   nasbot queue list|show ID|approve ID --as EMAIL --reason T|refuse ID --as EMAIL --reason T
   nasbot lifecycle [--now T] [--dry-run] [--verbose]   leavers, inactive accounts, dormant mailboxes
+  nasbot stats [--days N] [--json]     how the service is doing: requests, cases, reply times, spoofs
 `
 
 func main() {
@@ -56,6 +57,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"staff":     cmdStaff,
 		"queue":     cmdQueue,
 		"lifecycle": cmdLifecycle,
+		"stats":     cmdStats,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
