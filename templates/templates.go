@@ -30,11 +30,11 @@ const (
 	Lifecycle   = "lifecycle.txt.tmpl"   // to a site's shared mailbox: accounts the lifecycle jobs deleted or made inactive
 )
 
-// Names lists every mail template.
 // NoticeSubject is the whole subject of a spoofing notice (with the reference after it): the
 // forged mail's own subject is the attacker's words, never repeated under the NAS's name.
 const NoticeSubject = "An email we could not confirm came from your shared mailbox"
 
+// Names lists every mail template.
 var Names = []string{Reply, Unparseable, Notice, Refusal, Decision, Lifecycle}
 
 // Renderer renders mail templates.
