@@ -8,13 +8,11 @@ import (
 	"nasbot/domain"
 )
 
-// SiteAccountLimit is how many accounts a site may hold (active and inactive count; leavers do
-// not). The guide: "one shared mailbox and up to 10 NHSmail accounts per site".
-const SiteAccountLimit = 10
+// SiteAccountLimit is how many accounts a site may hold (domain.MaxSiteAccounts).
+const SiteAccountLimit = domain.MaxSiteAccounts
 
-// leaverGraceDays is how long a leaver's account is kept before deletion, unless a joiner
-// request arrives first.
-const leaverGraceDays = 30
+// leaverGraceDays is how long a leaver's account is kept before deletion (domain.LeaverGraceDays).
+const leaverGraceDays = domain.LeaverGraceDays
 
 // siteAccount looks up the account the request names and checks it belongs to the request's
 // site: a leaver belongs to no site until a joiner request brings it back. A non-nil Decision is

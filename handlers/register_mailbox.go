@@ -12,8 +12,8 @@ import (
 // Shared mailbox display-name limits of the guide: "Location (10-character limit), Organisation
 // name (20-character limit)".
 const (
-	maxOrganisationName = 20
-	maxTown             = 10
+	maxOrganisationName = domain.MaxOrganisationName
+	maxTown             = domain.MaxTown
 )
 
 // odsShape is an ODS code as requests read it: letters, digits and '-', 3 to 12 characters (a

@@ -22,17 +22,12 @@ import (
 	"nasbot/store"
 )
 
-// The periods of the rules.
+// The periods of the rules, as domain/rules.go sets them.
 const (
-	// LeaverGraceDays: a leaver is deleted this many days after being marked.
-	LeaverGraceDays = 30
-	// InactiveAfterDays: an account not used for this many days becomes inactive.
-	InactiveAfterDays = 30
-	// InactiveGraceDays: an inactive account is deleted this many days after being marked.
-	InactiveGraceDays = 30
-	// DormantAfterMonths: a shared mailbox that has sent nothing for over this many months is
-	// reported.
-	DormantAfterMonths = 6
+	LeaverGraceDays    = domain.LeaverGraceDays
+	InactiveAfterDays  = domain.InactiveAfterDays
+	InactiveGraceDays  = domain.InactiveGraceDays
+	DormantAfterMonths = domain.DormantAfterMonths
 )
 
 // Reason codes of lifecycle reports (exceptions for NAS staff). Stable: never rename one.

@@ -29,7 +29,7 @@ type Options struct {
 // Defaults for Options.
 const (
 	DefaultMaxSize     = 10 << 20
-	DefaultMaxRequests = 50
+	DefaultMaxRequests = domain.MaxRequestsPerMail
 )
 
 func (o Options) withDefaults() Options {

@@ -34,7 +34,7 @@ func replyMail(w *work) outgoingMail {
 	for i, r := range w.res.Requests {
 		d.Requests = append(d.Requests, templates.Request{What: describe(w.msg.Requests[i]),
 			Outcome: string(r.Outcome), Summary: r.Summary, Reasons: reasonStrings(r.Reasons),
-			Listing: listing(r.Listing)})
+			Listing: templates.NewListing(r.Listing, w.now)})
 	}
 	return outgoingMail{template: templates.Reply, to: w.replyTo, data: d}
 }

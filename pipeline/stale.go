@@ -12,8 +12,8 @@ import (
 // sent again passes DKIM (spec/verification.md, "Replays"), and a request written weeks ago may
 // have been overtaken ("make X owner" after X was demoted).
 const (
-	maxMessageAge   = 14 * 24 * time.Hour
-	maxMessageAhead = 24 * time.Hour
+	maxMessageAge   = domain.StaleAfterDays * 24 * time.Hour
+	maxMessageAhead = domain.StaleAheadDays * 24 * time.Hour
 )
 
 // stale reports a Date missing or unreadable (the zero time), too old, or too far ahead.

@@ -30,6 +30,8 @@ type Message struct {
 	// notice, which answers no request and has no Tag).
 	Deleted  []AccountChange
 	Inactive []AccountChange
+	// Listing is the site's accounts in a quarterly access review (which answers no request).
+	Listing *Listing
 }
 
 // AccountChange is one account in a lifecycle notice, named by its address alone.
@@ -50,7 +52,8 @@ type Request struct {
 
 // Listing is an access review: the site's accounts as its owners may see them.
 type Listing struct {
-	Accounts []ListedAccount
+	Accounts     []ListedAccount
+	InUse, Limit int // places taken, of the site's limit
 }
 
 // ListedAccount is one account in a Listing, every value in words and the mobile masked.
@@ -61,6 +64,7 @@ type ListedAccount struct {
 	LastSignIn    string   // "27 February 2026", or "never"
 	Mobile        string   // 07*** ***123
 	OldAddresses  []string // old addresses that still forward to it
+	Note          string   // what an owner should look at, or ""
 }
 
 // Counts of outcomes, for the reply's opening line.

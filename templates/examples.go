@@ -31,6 +31,16 @@ func Examples() map[string]Message {
 						Status: "leaver: the account will be deleted after 1 April 2026", LastSignIn: "never", Mobile: "07*** ***112"},
 				}}}}
 		}),
+		"access_review": with(func(m *Message) {
+			m.Tag, m.Subject = "", "Who has access to Riverside Pharmacy, Ashford's shared mailbox"
+			m.Listing = &Listing{InUse: 2, Limit: 10, Accounts: []ListedAccount{
+				{Name: "Amelia Hart", Address: "amelia.hart@nhs.net", Access: "owner", Status: "inactive",
+					LastSignIn: "2 January 2026", Mobile: "07*** ***101",
+					Note: "an owner whose own account is inactive: does the mailbox have an owner who uses it?"},
+				{Name: "Daniel Okafor", Address: "daniel.okafor@nhs.net", Access: "member", Status: "active",
+					LastSignIn: "27 February 2026", Mobile: "07*** ***112"},
+			}}
+		}),
 		"reply-capped": with(func(m *Message) { m.Requests = []Request{done}; m.Capped = true }),
 		"unparseable": with(func(m *Message) {
 			m.Unrecognised = []string{"Name Jane Smith", "Mob 07*** ***123"}

@@ -28,6 +28,8 @@ const (
 	Refusal     = "refusal.txt.tmpl"     // too large or too many requests
 	Decision    = "decision.txt.tmpl"    // NAS staff approved or refused a request in review
 	Lifecycle   = "lifecycle.txt.tmpl"   // to a site's shared mailbox: accounts the lifecycle jobs deleted or made inactive
+	// AccessReview is the quarterly list of a site's accounts, to its shared mailbox.
+	AccessReview = "access_review.txt.tmpl"
 )
 
 // NoticeSubject is the whole subject of a spoofing notice (with the reference after it): the
@@ -35,7 +37,7 @@ const (
 const NoticeSubject = "An email we could not confirm came from your shared mailbox"
 
 // Names lists every mail template.
-var Names = []string{Reply, Unparseable, Notice, Refusal, Decision, Lifecycle}
+var Names = []string{Reply, Unparseable, Notice, Refusal, Decision, Lifecycle, AccessReview}
 
 // Renderer renders mail templates.
 type Renderer struct {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"slices"
+	"strconv"
 
 	"nasbot/domain"
 	"nasbot/store"
@@ -27,7 +28,7 @@ func canApprove(reason string) bool { return slices.Contains(approvable, domain.
 
 // reasonTexts say, for staff, what stopped a case and what they can do about it.
 var reasonTexts = map[string]string{
-	string(domain.SiteAccountLimit): "The request would take the site past its limit of 10 accounts (active and inactive " +
+	string(domain.SiteAccountLimit): "The request would take the site past its limit of " + strconv.Itoa(domain.MaxSiteAccounts) + " accounts (active and inactive " +
 		"accounts count, leavers do not). The guide says increases are assessed case by case: approve to create " +
 		"the account anyway, or refuse.",
 	string(domain.MobileMismatch): "The mobile number the owner confirmed is not the number on record for the account. " +
