@@ -57,10 +57,12 @@ const (
 	Report Kind = "report"
 	// Notify mails a site's shared mailbox the changes the jobs made to its accounts.
 	Notify Kind = "notify"
+	// AccessReview mails a site's shared mailbox the list of its accounts (quarterly).
+	AccessReview Kind = "access_review"
 )
 
 // Kinds lists the kinds in the order summaries print them.
-var Kinds = []Kind{DeleteAccount, ScheduleDeletion, MarkInactive, Reactivate, Report, Notify}
+var Kinds = []Kind{DeleteAccount, ScheduleDeletion, MarkInactive, Reactivate, Report, Notify, AccessReview}
 
 // Action is one change a job decided on. Account actions name Address and the Status the account
 // had when decided (the store applies them only if it still has it); reports name ODS and Reason;

@@ -92,6 +92,27 @@ type Runner struct {
 	st   Store
 	mail Mailer
 	log  *slog.Logger
+	// reviewEvery is how often each site is sent its access review; 0: never.
+	reviewEvery time.Duration
+}
+
+// WithAccessReviews makes the runner send each active site its list of accounts every so
+// often (DefaultAccessReviewEvery); 0 turns the reviews off.
+func (r *Runner) WithAccessReviews(every time.Duration) *Runner {
+	r.reviewEvery = every
+	return r
+}
+
+// jobs are the jobs this runner runs: Jobs, then the access reviews when they are on.
+func (r *Runner) jobs() []Job {
+	if r.reviewEvery <= 0 {
+		return Jobs
+	}
+	every := r.reviewEvery
+	return append(Jobs[:len(Jobs):len(Jobs)], Job{Name: "access_reviews", Decide: func(tx *store.Tx, now time.Time) ([]Action, error) {
+		sites, err := tx.ReviewSites()
+		return AccessReviews(sites, now, every), err
+	}})
 }
 
 // NewRunner returns a runner; mail writes the sites' notices, and log may be nil.
@@ -110,7 +131,7 @@ var errDryRun = errors.New("lifecycle: dry run")
 func (r *Runner) Run(ctx context.Context, now time.Time, dryRun bool) ([]Result, error) {
 	var results []Result
 	var errs []error
-	for _, job := range Jobs {
+	for _, job := range r.jobs() {
 		res, err := r.RunJob(ctx, job, now, dryRun)
 		results = append(results, res)
 		if err != nil {
@@ -196,6 +217,9 @@ func (r *Runner) apply(tx *store.Tx, a Action, now time.Time) (changed bool, err
 		return err == nil, err
 	case Notify:
 		err := r.notify(tx, a, now)
+		return err == nil, err
+	case AccessReview:
+		err := r.review(tx, a, now)
 		return err == nil, err
 	}
 	return false, fmt.Errorf("lifecycle: unknown action %q", a.Kind)

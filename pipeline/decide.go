@@ -209,6 +209,12 @@ func (w *work) decideEach(decide func(*work, domain.Request) (domain.Decision, e
 					return Result{}, err
 				}
 			}
+			if d.Listing != nil {
+				// The site asked for its access review: the quarterly one waits its turn again.
+				if err := w.tx.RecordAccessReview(d.Listing.Site.ODS, store.ReviewRequested, 0, w.now); err != nil {
+					return Result{}, err
+				}
+			}
 		}
 		rr := RequestResult{Type: req.Type, Line: req.Line, Row: req.Row, Outcome: d.Outcome,
 			Reasons: nonNil(d.Reasons), Account: d.Account, Summary: d.Summary, Field: problemField(req, d), Listing: d.Listing}

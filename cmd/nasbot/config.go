@@ -36,6 +36,9 @@ type Config struct {
 	LogFormat       string        `env:"LOG_FORMAT" envDefault:"text"`
 	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
 	LifecycleAt     string        `env:"LIFECYCLE_AT" envDefault:"02:30"` // daily, local time; "off"
+	// AccessReviewEvery: how often each site's shared mailbox is sent its list of accounts by
+	// the lifecycle run (91 days: a quarter); 0 turns it off.
+	AccessReviewEvery time.Duration `env:"ACCESS_REVIEW_EVERY" envDefault:"2184h"`
 
 	// The staff desk.
 	DeskSecureCookie   bool          `env:"DESK_SECURE_COOKIE" envDefault:"true"`

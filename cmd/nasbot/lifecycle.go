@@ -57,7 +57,7 @@ func cmdLifecycle(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	results, err := lifecycle.NewRunner(st, notices, log).Run(ctx, now, *dryRun)
+	results, err := lifecycle.NewRunner(st, notices, log).WithAccessReviews(cfg.AccessReviewEvery).Run(ctx, now, *dryRun)
 	printLifecycle(stdout, results, now, *dryRun, *verbose)
 	if err != nil {
 		fmt.Fprintln(stderr, "nasbot lifecycle:", err)
@@ -74,6 +74,7 @@ var lifecycleWords = map[lifecycle.Kind]string{
 	lifecycle.Reactivate:       "accounts active again",
 	lifecycle.Report:           "reports to NAS staff",
 	lifecycle.Notify:           "sites told",
+	lifecycle.AccessReview:     "access reviews sent",
 }
 
 // printLifecycle writes one line per job with its counts, then with verbose one line per action.
