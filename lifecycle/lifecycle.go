@@ -59,10 +59,12 @@ const (
 	Notify Kind = "notify"
 	// AccessReview mails a site's shared mailbox the list of its accounts (quarterly).
 	AccessReview Kind = "access_review"
+	// Digest mails NAS staff yesterday's figures.
+	Digest Kind = "digest"
 )
 
 // Kinds lists the kinds in the order summaries print them.
-var Kinds = []Kind{DeleteAccount, ScheduleDeletion, MarkInactive, Reactivate, Report, Notify, AccessReview}
+var Kinds = []Kind{DeleteAccount, ScheduleDeletion, MarkInactive, Reactivate, Report, Notify, AccessReview, Digest}
 
 // Action is one change a job decided on. Account actions name Address and the Status the account
 // had when decided (the store applies them only if it still has it); reports name ODS and Reason;

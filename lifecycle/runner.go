@@ -94,6 +94,14 @@ type Runner struct {
 	log  *slog.Logger
 	// reviewEvery is how often each site is sent its access review; 0: never.
 	reviewEvery time.Duration
+	// digestCfg is where the daily digest goes; its To is "" when there is none.
+	digestCfg DigestConfig
+}
+
+// WithDigest makes the runner mail NAS staff the daily digest.
+func (r *Runner) WithDigest(cfg DigestConfig) *Runner {
+	r.digestCfg = cfg
+	return r
 }
 
 // WithAccessReviews makes the runner send each active site its list of accounts every so
@@ -103,16 +111,20 @@ func (r *Runner) WithAccessReviews(every time.Duration) *Runner {
 	return r
 }
 
-// jobs are the jobs this runner runs: Jobs, then the access reviews when they are on.
+// jobs are the jobs this runner runs: Jobs, then the access reviews and the digest when they
+// are on.
 func (r *Runner) jobs() []Job {
-	if r.reviewEvery <= 0 {
-		return Jobs
+	jobs := Jobs[:len(Jobs):len(Jobs)]
+	if every := r.reviewEvery; every > 0 {
+		jobs = append(jobs, Job{Name: "access_reviews", Decide: func(tx *store.Tx, now time.Time) ([]Action, error) {
+			sites, err := tx.ReviewSites()
+			return AccessReviews(sites, now, every), err
+		}})
 	}
-	every := r.reviewEvery
-	return append(Jobs[:len(Jobs):len(Jobs)], Job{Name: "access_reviews", Decide: func(tx *store.Tx, now time.Time) ([]Action, error) {
-		sites, err := tx.ReviewSites()
-		return AccessReviews(sites, now, every), err
-	}})
+	if r.digestCfg.To != "" {
+		jobs = append(jobs, DigestJob(r.digestCfg))
+	}
+	return jobs
 }
 
 // NewRunner returns a runner; mail writes the sites' notices, and log may be nil.
@@ -221,14 +233,20 @@ func (r *Runner) apply(tx *store.Tx, a Action, now time.Time) (changed bool, err
 	case AccessReview:
 		err := r.review(tx, a, now)
 		return err == nil, err
+	case Digest:
+		err := r.digest(tx, a, now)
+		return err == nil, err
 	}
 	return false, fmt.Errorf("lifecycle: unknown action %q", a.Kind)
 }
 
 // auditSubject names the subject as the staff desk's history pages look it up.
 func auditSubject(a Action) string {
-	if a.Address != "" {
+	switch {
+	case a.Address != "":
 		return "account " + a.Address
+	case a.Kind == Digest:
+		return "digest " + a.Mailbox
 	}
 	return "site " + a.ODS
 }

@@ -82,25 +82,34 @@ var ageBands = []struct {
 
 // Statistics reads the figures of the window [since, until).
 func (s *Store) Statistics(ctx context.Context, since, until time.Time) (Statistics, error) {
+	return statistics(ctx, s.db, since, until)
+}
+
+// Statistics reads the figures of the window [since, until) in the transaction.
+func (t *Tx) Statistics(since, until time.Time) (Statistics, error) {
+	return statistics(t.ctx, t.tx, since, until)
+}
+
+func statistics(ctx context.Context, q dbtx, since, until time.Time) (Statistics, error) {
 	st := Statistics{Since: since.UTC(), Until: until.UTC(), Messages: map[domain.Verdict]int{}}
-	for _, step := range []func(context.Context, *Statistics) error{
-		s.requestStatistics, s.messageStatistics, s.caseStatistics, s.replyStatistics, s.siteStatistics,
+	for _, step := range []func(context.Context, dbtx, *Statistics) error{
+		requestStatistics, messageStatistics, caseStatistics, replyStatistics, siteStatistics,
 	} {
-		if err := step(ctx, &st); err != nil {
+		if err := step(ctx, q, &st); err != nil {
 			return Statistics{}, fmt.Errorf("store: statistics: %w", err)
 		}
 	}
 	return st, nil
 }
 
-func (s *Store) requestStatistics(ctx context.Context, st *Statistics) error {
+func requestStatistics(ctx context.Context, q dbtx, st *Statistics) error {
 	var rows []struct {
 		At      time.Time          `db:"received_at"`
 		Type    domain.RequestType `db:"type"`
 		Outcome domain.Outcome     `db:"outcome"`
 		Staffed bool               `db:"staffed"`
 	}
-	err := sel(ctx, s.db, &rows, `SELECT m.received_at, r.type, r.outcome,
+	err := sel(ctx, q, &rows, `SELECT m.received_at, r.type, r.outcome,
 		EXISTS (SELECT 1 FROM exceptions e WHERE e.request = r.id) AS staffed
 		FROM requests r JOIN messages m ON m.id = r.message
 		WHERE m.received_at >= ? AND m.received_at < ?`, st.Since, st.Until)
@@ -132,12 +141,12 @@ func (s *Store) requestStatistics(ctx context.Context, st *Statistics) error {
 	return nil
 }
 
-func (s *Store) messageStatistics(ctx context.Context, st *Statistics) error {
+func messageStatistics(ctx context.Context, q dbtx, st *Statistics) error {
 	var rows []struct {
 		At      time.Time      `db:"received_at"`
 		Verdict domain.Verdict `db:"verdict"`
 	}
-	err := sel(ctx, s.db, &rows, `SELECT received_at, verdict FROM messages
+	err := sel(ctx, q, &rows, `SELECT received_at, verdict FROM messages
 		WHERE state = 'done' AND received_at >= ? AND received_at < ?`, st.Since, st.Until)
 	if err != nil {
 		return err
@@ -163,12 +172,12 @@ func monday(t time.Time) string {
 	return t.AddDate(0, 0, -back).Format(time.DateOnly)
 }
 
-func (s *Store) caseStatistics(ctx context.Context, st *Statistics) error {
+func caseStatistics(ctx context.Context, q dbtx, st *Statistics) error {
 	var open []struct {
 		Reason  string    `db:"reason"`
 		Created time.Time `db:"created_at"`
 	}
-	if err := sel(ctx, s.db, &open, `SELECT reason, created_at FROM exceptions WHERE state = 'open'`); err != nil {
+	if err := sel(ctx, q, &open, `SELECT reason, created_at FROM exceptions WHERE state = 'open'`); err != nil {
 		return err
 	}
 	byReason := map[string]int{}
@@ -195,7 +204,7 @@ func (s *Store) caseStatistics(ctx context.Context, st *Statistics) error {
 		Created time.Time `db:"created_at"`
 		Closed  time.Time `db:"closed_at"`
 	}
-	err := sel(ctx, s.db, &closed, `SELECT created_at, closed_at FROM exceptions
+	err := sel(ctx, q, &closed, `SELECT created_at, closed_at FROM exceptions
 		WHERE closed_at IS NOT NULL AND created_at >= ? AND created_at < ?`, st.Since, st.Until)
 	if err != nil {
 		return err
@@ -208,13 +217,13 @@ func (s *Store) caseStatistics(ctx context.Context, st *Statistics) error {
 	return nil
 }
 
-func (s *Store) replyStatistics(ctx context.Context, st *Statistics) error {
+func replyStatistics(ctx context.Context, q dbtx, st *Statistics) error {
 	var rows []struct {
 		Message  int64     `db:"message"`
 		Received time.Time `db:"received_at"`
 		Sent     time.Time `db:"sent_at"`
 	}
-	err := sel(ctx, s.db, &rows, `SELECT o.message, m.received_at, o.sent_at FROM outbox o
+	err := sel(ctx, q, &rows, `SELECT o.message, m.received_at, o.sent_at FROM outbox o
 		JOIN messages m ON m.id = o.message
 		WHERE o.sent_at IS NOT NULL AND m.received_at >= ? AND m.received_at < ?`, st.Since, st.Until)
 	if err != nil {
@@ -235,8 +244,8 @@ func (s *Store) replyStatistics(ctx context.Context, st *Statistics) error {
 	return nil
 }
 
-func (s *Store) siteStatistics(ctx context.Context, st *Statistics) error {
-	return sel(ctx, s.db, &st.NearLimit, `SELECT o.ods_code AS ods, o.name || ', ' || o.town AS name,
+func siteStatistics(ctx context.Context, q dbtx, st *Statistics) error {
+	return sel(ctx, q, &st.NearLimit, `SELECT o.ods_code AS ods, o.name || ', ' || o.town AS name,
 		COUNT(*) AS accounts FROM organisations o JOIN accounts a ON a.ods_code = o.ods_code
 		WHERE o.status = 'active' AND a.status <> 'leaver'
 		GROUP BY o.ods_code, o.name, o.town HAVING COUNT(*) >= ? ORDER BY accounts DESC, o.ods_code`, NearLimitFrom)

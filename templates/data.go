@@ -32,6 +32,19 @@ type Message struct {
 	Inactive []AccountChange
 	// Listing is the site's accounts in a quarterly access review (which answers no request).
 	Listing *Listing
+	// Digest is the day's figures in the daily digest to NAS staff.
+	Digest *Digest
+}
+
+// Digest is yesterday at the desk, for NAS staff.
+type Digest struct {
+	Day                           string // "Thursday 3 December 2026"
+	Emails, Requests              int
+	Automatic, Review, Rejected   int // requests done with no staff, passed to staff, not done
+	Unproven, Unreadable, Ignored int // emails
+	Open, Overdue                 int // cases open now, and those older than Target
+	Target                        string
+	DeskURL                       string
 }
 
 // AccountChange is one account in a lifecycle notice, named by its address alone.

@@ -41,6 +41,12 @@ func Examples() map[string]Message {
 					LastSignIn: "27 February 2026", Mobile: "07*** ***112"},
 			}}
 		}),
+		"digest": with(func(m *Message) {
+			m.Tag, m.Organisation, m.Subject = "", "", "NAS request service: Thursday 3 December 2026"
+			m.Digest = &Digest{Day: "Thursday 3 December 2026", Emails: 42, Requests: 51, Automatic: 44, Review: 4,
+				Rejected: 3, Unproven: 2, Unreadable: 1, Ignored: 5, Open: 9, Overdue: 2, Target: "1 day",
+				DeskURL: "https://nas-desk.example/"}
+		}),
 		"reply-capped": with(func(m *Message) { m.Requests = []Request{done}; m.Capped = true }),
 		"unparseable": with(func(m *Message) {
 			m.Unrecognised = []string{"Name Jane Smith", "Mob 07*** ***123"}

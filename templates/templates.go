@@ -30,6 +30,8 @@ const (
 	Lifecycle   = "lifecycle.txt.tmpl"   // to a site's shared mailbox: accounts the lifecycle jobs deleted or made inactive
 	// AccessReview is the quarterly list of a site's accounts, to its shared mailbox.
 	AccessReview = "access_review.txt.tmpl"
+	// Digest is the daily digest to NAS staff.
+	DigestMail = "digest.txt.tmpl"
 )
 
 // NoticeSubject is the whole subject of a spoofing notice (with the reference after it): the
@@ -37,7 +39,7 @@ const (
 const NoticeSubject = "An email we could not confirm came from your shared mailbox"
 
 // Names lists every mail template.
-var Names = []string{Reply, Unparseable, Notice, Refusal, Decision, Lifecycle, AccessReview}
+var Names = []string{Reply, Unparseable, Notice, Refusal, Decision, Lifecycle, AccessReview, DigestMail}
 
 // Renderer renders mail templates.
 type Renderer struct {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"nasbot/lifecycle"
 )
 
 // Config is every setting of a running bot, read once from NASBOT_* environment variables.
@@ -39,6 +41,10 @@ type Config struct {
 	// AccessReviewEvery: how often each site's shared mailbox is sent its list of accounts by
 	// the lifecycle run (91 days: a quarter); 0 turns it off.
 	AccessReviewEvery time.Duration `env:"ACCESS_REVIEW_EVERY" envDefault:"2184h"`
+	// DigestTo is the NAS staff address the daily digest goes to with the lifecycle run; "": none.
+	DigestTo string `env:"DIGEST_TO"`
+	// DeskURL is where staff reach the desk, quoted in the digest.
+	DeskURL string `env:"DESK_URL"`
 
 	// The staff desk.
 	DeskSecureCookie   bool          `env:"DESK_SECURE_COOKIE" envDefault:"true"`
@@ -100,6 +106,12 @@ func (c Config) Validate(needMail bool) error {
 	}
 	if !strings.Contains(c.FromAddress, "@") {
 		bad("FROM_ADDRESS", "is not an email address")
+	}
+	if c.DigestTo != "" && !strings.Contains(c.DigestTo, "@") {
+		bad("DIGEST_TO", "is not an email address")
+	}
+	if c.AccessReviewEvery < 0 {
+		bad("ACCESS_REVIEW_EVERY", "must be 0 (off) or positive, like 2184h")
 	}
 	if c.MaxMessageBytes <= 0 || c.MaxRequests <= 0 {
 		bad("MAX_MESSAGE_BYTES/MAX_REQUESTS", "must be positive")
@@ -167,4 +179,9 @@ func checkURL(raw string, schemes ...string) error {
 		}
 	}
 	return fmt.Errorf("must start with %s://", strings.Join(schemes, ":// or "))
+}
+
+// digest is where the lifecycle run sends the daily digest.
+func (c Config) digest() lifecycle.DigestConfig {
+	return lifecycle.DigestConfig{To: c.DigestTo, Target: c.DeskAgeTarget, DeskURL: c.DeskURL}
 }

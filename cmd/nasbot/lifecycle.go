@@ -57,7 +57,8 @@ func cmdLifecycle(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	results, err := lifecycle.NewRunner(st, notices, log).WithAccessReviews(cfg.AccessReviewEvery).Run(ctx, now, *dryRun)
+	results, err := lifecycle.NewRunner(st, notices, log).WithAccessReviews(cfg.AccessReviewEvery).
+		WithDigest(cfg.digest()).Run(ctx, now, *dryRun)
 	printLifecycle(stdout, results, now, *dryRun, *verbose)
 	if err != nil {
 		fmt.Fprintln(stderr, "nasbot lifecycle:", err)
@@ -75,6 +76,7 @@ var lifecycleWords = map[lifecycle.Kind]string{
 	lifecycle.Report:           "reports to NAS staff",
 	lifecycle.Notify:           "sites told",
 	lifecycle.AccessReview:     "access reviews sent",
+	lifecycle.Digest:           "digests sent to staff",
 }
 
 // printLifecycle writes one line per job with its counts, then with verbose one line per action.

@@ -41,7 +41,8 @@ func (b *bot) lifecycleDaily(ctx context.Context) {
 // runLifecycle runs the jobs once (each logs what it did) and wakes the sender for the sites'
 // notices they wrote to the outbox.
 func (b *bot) runLifecycle(ctx context.Context) {
-	runner := lifecycle.NewRunner(b.store, pipeline.NewNotifier(b.pipe), b.log).WithAccessReviews(b.cfg.AccessReviewEvery)
+	runner := lifecycle.NewRunner(b.store, pipeline.NewNotifier(b.pipe), b.log).WithAccessReviews(b.cfg.AccessReviewEvery).
+		WithDigest(b.cfg.digest())
 	if _, err := runner.Run(ctx, time.Now(), false); err != nil && ctx.Err() == nil {
 		b.log.Error("lifecycle jobs failed; they run again tomorrow", slog.String("error", err.Error()))
 	}
