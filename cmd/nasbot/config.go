@@ -78,70 +78,94 @@ func loadConfig() (Config, error) {
 	return c, nil
 }
 
-// Validate names the first bad setting. needMail is true for commands that talk to mail servers.
+// Validate names every bad setting. needMail is true for commands that talk to mail servers.
 func (c Config) Validate(needMail bool) error {
-	var errs []error
-	bad := func(name, why string) { errs = append(errs, fmt.Errorf("NASBOT_%s %s", name, why)) }
-	if c.DatabaseURL == "" {
-		bad("DATABASE_URL", "is empty: give a postgres:// URL or a SQLite file path")
-	}
+	var p problems
 	if needMail {
-		if err := checkURL(c.IMAPURL, "imap", "imaps"); err != nil {
-			bad("IMAP_URL", err.Error())
-		}
-		if err := checkURL(c.SMTPURL, "smtp", "smtps"); err != nil {
-			bad("SMTP_URL", err.Error())
-		}
+		c.validateMail(&p)
 	}
-	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
-		bad("HTTP_ADDR", "is not host:port")
-	}
-	if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
-		bad("METRICS_ADDR", "is not host:port")
-	} else if c.MetricsAddr == c.HTTPAddr {
-		bad("METRICS_ADDR", "must differ from NASBOT_HTTP_ADDR: metrics are not for the desk's users")
-	}
-	if _, err := c.trustedProxies(); err != nil {
-		bad("DESK_TRUSTED_PROXIES", err.Error())
-	}
-	if !strings.Contains(c.FromAddress, "@") {
-		bad("FROM_ADDRESS", "is not an email address")
-	}
-	if c.DigestTo != "" && !strings.Contains(c.DigestTo, "@") {
-		bad("DIGEST_TO", "is not an email address")
-	}
-	if c.AccessReviewEvery < 0 {
-		bad("ACCESS_REVIEW_EVERY", "must be 0 (off) or positive, like 2184h")
-	}
-	if c.MaxMessageBytes <= 0 || c.MaxRequests <= 0 {
-		bad("MAX_MESSAGE_BYTES/MAX_REQUESTS", "must be positive")
-	}
-	if c.RepliesPerHour <= 0 || c.RepliesPerMin <= 0 {
-		bad("REPLIES_PER_HOUR/REPLIES_PER_MINUTE", "must be positive")
-	}
-	if c.PollInterval < time.Second {
-		bad("POLL_INTERVAL", "must be at least 1s")
-	}
-	if c.LogFormat != "text" && c.LogFormat != "json" {
-		bad("LOG_FORMAT", "must be text or json")
-	}
-	if _, err := untilDaily(time.Now(), c.LifecycleAt); err != nil && c.LifecycleAt != lifecycleOff {
-		bad("LIFECYCLE_AT", err.Error()+`, or "off"`)
-	}
+	c.validateAddresses(&p)
+	c.validateLimits(&p)
+	c.validateLogins(&p)
 	if err := c.TextConfig.Validate(); err != nil {
-		errs = append(errs, err)
+		p = append(p, err)
 	}
-	if c.OAuthTokenURL != "" && (c.OAuthClientID == "" || c.OAuthClientSecret == "" || c.OAuthUser == "") {
-		bad("OAUTH_CLIENT_ID/OAUTH_CLIENT_SECRET/OAUTH_USER", "must be set with NASBOT_OAUTH_TOKEN_URL")
+	return errors.Join(p...)
+}
+
+// problems gathers what is wrong with the settings, each naming its variable.
+type problems []error
+
+func (p *problems) bad(name, why string) { *p = append(*p, fmt.Errorf("NASBOT_%s %s", name, why)) }
+
+// validateMail checks the mail servers and that some mail can be proven.
+func (c Config) validateMail(p *problems) {
+	if err := checkURL(c.IMAPURL, "imap", "imaps"); err != nil {
+		p.bad("IMAP_URL", err.Error())
 	}
-	if c.OIDCIssuer != "" && (c.OIDCClientID == "" || c.OIDCRedirectURL == "") {
-		bad("OIDC_CLIENT_ID/OIDC_REDIRECT_URL", "must be set with NASBOT_OIDC_ISSUER")
+	if err := checkURL(c.SMTPURL, "smtp", "smtps"); err != nil {
+		p.bad("SMTP_URL", err.Error())
 	}
-	if len(c.TrustAuthServ) == 0 && !c.VerifyDKIM && needMail {
-		bad("TRUST_AUTHSERV", "is empty: name the authserv-id of the MTA that stamps Authentication-Results "+
+	if len(c.TrustAuthServ) == 0 && !c.VerifyDKIM {
+		p.bad("TRUST_AUTHSERV", "is empty: name the authserv-id of the MTA that stamps Authentication-Results "+
 			"(or set NASBOT_VERIFY_DKIM=true), or no mail can be verified")
 	}
-	return errors.Join(errs...)
+}
+
+// validateAddresses checks the database, the listeners and the mail addresses.
+func (c Config) validateAddresses(p *problems) {
+	if c.DatabaseURL == "" {
+		p.bad("DATABASE_URL", "is empty: give a postgres:// URL or a SQLite file path")
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		p.bad("HTTP_ADDR", "is not host:port")
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		p.bad("METRICS_ADDR", "is not host:port")
+	} else if c.MetricsAddr == c.HTTPAddr {
+		p.bad("METRICS_ADDR", "must differ from NASBOT_HTTP_ADDR: metrics are not for the desk's users")
+	}
+	if _, err := c.trustedProxies(); err != nil {
+		p.bad("DESK_TRUSTED_PROXIES", err.Error())
+	}
+	if !strings.Contains(c.FromAddress, "@") {
+		p.bad("FROM_ADDRESS", "is not an email address")
+	}
+	if c.DigestTo != "" && !strings.Contains(c.DigestTo, "@") {
+		p.bad("DIGEST_TO", "is not an email address")
+	}
+}
+
+// validateLimits checks the numbers, periods and formats.
+func (c Config) validateLimits(p *problems) {
+	if c.MaxMessageBytes <= 0 || c.MaxRequests <= 0 {
+		p.bad("MAX_MESSAGE_BYTES/MAX_REQUESTS", "must be positive")
+	}
+	if c.RepliesPerHour <= 0 || c.RepliesPerMin <= 0 {
+		p.bad("REPLIES_PER_HOUR/REPLIES_PER_MINUTE", "must be positive")
+	}
+	if c.PollInterval < time.Second {
+		p.bad("POLL_INTERVAL", "must be at least 1s")
+	}
+	if c.AccessReviewEvery < 0 {
+		p.bad("ACCESS_REVIEW_EVERY", "must be 0 (off) or positive, like 2184h")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		p.bad("LOG_FORMAT", "must be text or json")
+	}
+	if _, err := untilDaily(time.Now(), c.LifecycleAt); err != nil && c.LifecycleAt != lifecycleOff {
+		p.bad("LIFECYCLE_AT", err.Error()+`, or "off"`)
+	}
+}
+
+// validateLogins checks that OAuth 2.0 and the desk's single sign-on are set whole or not at all.
+func (c Config) validateLogins(p *problems) {
+	if c.OAuthTokenURL != "" && (c.OAuthClientID == "" || c.OAuthClientSecret == "" || c.OAuthUser == "") {
+		p.bad("OAUTH_CLIENT_ID/OAUTH_CLIENT_SECRET/OAUTH_USER", "must be set with NASBOT_OAUTH_TOKEN_URL")
+	}
+	if c.OIDCIssuer != "" && (c.OIDCClientID == "" || c.OIDCRedirectURL == "") {
+		p.bad("OIDC_CLIENT_ID/OIDC_REDIRECT_URL", "must be set with NASBOT_OIDC_ISSUER")
+	}
 }
 
 // trustedProxies parses NASBOT_DESK_TRUSTED_PROXIES: each an address (one host) or a prefix.
