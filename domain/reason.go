@@ -42,6 +42,12 @@ const (
 	AddressReserved  Reason = "address_reserved"   // a person's new address would have a shared mailbox's form: staff decide
 	AddressInUse     Reason = "address_in_use"     // register_mailbox for an address an account or alias holds: staff decide
 	NewMailboxReview Reason = "new_mailbox_review" // every new shared mailbox is checked by a person before it is made
+
+	// The staff queue's own: what puts a case before staff when no rule refused a request.
+	ReasonUnparseable Reason = "unparseable"     // nothing in the mail could be read as a request
+	ReplyHeld         Reason = "reply_held"      // a reply a guard held (backlog, cap, circuit breaker): staff send or drop it
+	MailboxDormant    Reason = "mailbox_dormant" // a shared mailbox has sent nothing for over six months: staff decide
+	TextFailed        Reason = "text_failed"     // a temporary password's text message could not be sent
 )
 
 // Outcome is what became of one request.

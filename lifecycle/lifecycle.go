@@ -34,7 +34,7 @@ const (
 const (
 	// MailboxDormant: the site's shared mailbox has sent no email for over six months and is
 	// eligible for deletion; staff decide.
-	MailboxDormant domain.Reason = "mailbox_dormant"
+	MailboxDormant = domain.MailboxDormant
 	// LastOwner (the rules' own code): deleting an account left its site's shared mailbox with
 	// no active owner; staff find a new one.
 	LastOwner = domain.LastOwner

@@ -11,12 +11,11 @@ import (
 	"nasbot/store"
 )
 
-// ReasonUnparseable is the staff queue's reason for mail with nothing recognised in it.
-const ReasonUnparseable domain.Reason = "unparseable"
-
-// ReasonReplyHeld is the staff queue's reason for a reply held back (old mail, reply cap,
-// circuit breaker): staff release or drop it.
-const ReasonReplyHeld domain.Reason = "reply_held"
+// The staff queue's reasons of the pipeline's own (domain/reason.go says what each means).
+const (
+	ReasonUnparseable = domain.ReasonUnparseable
+	ReasonReplyHeld   = domain.ReplyHeld
+)
 
 // work is one message on its way through, inside its transaction.
 type work struct {

@@ -23,7 +23,7 @@ const TextTemporaryPassword = "temporary_password"
 
 // TextFailedReason is the exception reason of a text that could not be sent: the user has no
 // password until staff act.
-const TextFailedReason domain.Reason = "text_failed"
+const TextFailedReason = domain.TextFailed
 
 // Text is one queued text message. It holds no number and no password: the number is the
 // account's on record when the text is sent, and the password is made then.
