@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"nasbot/domain"
-	"nasbot/password"
 	"nasbot/store"
 )
 
@@ -178,7 +177,7 @@ func (d *Drainer) send(ctx context.Context, t store.Text) error {
 		return fail("the number on record is not a UK mobile ("+domain.MaskMobile(acct.Mobile)+")", true)
 	}
 	log = log.With(slog.String("mobile", domain.MaskMobile(mobile)))
-	pw, err := password.Temporary(acct.Name)
+	pw, err := TemporaryPassword(acct.Name)
 	if err != nil {
 		return fail("make password: "+err.Error(), false)
 	}

@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"nasbot/demo"
+	"nasbot/internal/demo"
 	"nasbot/mailer/localmail"
 	"nasbot/pipeline"
 	"nasbot/store"

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"nasbot/internal/metrics"
 	"nasbot/internal/testenv"
-	"nasbot/metrics"
 )
 
 // The desk's address serves the desk, /healthz and a /readyz that says only ready or not;

@@ -18,8 +18,8 @@ import (
 	"golang.org/x/net/netutil"
 	"golang.org/x/sync/errgroup"
 
+	"nasbot/internal/metrics"
 	"nasbot/mailer"
-	"nasbot/metrics"
 	"nasbot/parser"
 	"nasbot/pipeline"
 	"nasbot/sms"

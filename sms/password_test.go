@@ -1,4 +1,4 @@
-package password
+package sms
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 func TestTemporaryShape(t *testing.T) {
 	seen := map[string]bool{}
 	for range 5000 {
-		p, err := Temporary("Jane Smith")
+		p, err := TemporaryPassword("Jane Smith")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,13 +44,13 @@ func TestTemporaryNeverHoldsTheName(t *testing.T) {
 	for _, name := range []string{"Ab Cd", "Li Wei", "Zoë Ng", "Kim Ax-By", "Ty O'Ek"} {
 		words := nameWords(name)
 		for range 3000 {
-			p, err := Temporary(name)
+			p, err := TemporaryPassword(name)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, w := range words {
 				if strings.Contains(strings.ToLower(p), w) {
-					t.Fatalf("Temporary(%q) = %q holds %q", name, p, w)
+					t.Fatalf("TemporaryPassword(%q) = %q holds %q", name, p, w)
 				}
 			}
 		}
@@ -112,7 +112,7 @@ func withRandom(t *testing.T, r io.Reader) {
 func TestTemporaryRandomFails(t *testing.T) {
 	broken := errors.New("no entropy")
 	withRandom(t, iotest.ErrReader(broken))
-	if p, err := Temporary("Jane Smith"); !errors.Is(err, broken) || p != "" {
+	if p, err := TemporaryPassword("Jane Smith"); !errors.Is(err, broken) || p != "" {
 		t.Errorf("Temporary = %q, %v; want the read error", p, err)
 	}
 }
@@ -120,7 +120,7 @@ func TestTemporaryRandomFails(t *testing.T) {
 // A source that always gives the same byte never yields all three classes: give up, not loop.
 func TestTemporaryExhausted(t *testing.T) {
 	withRandom(t, iotest.OneByteReader(bytes.NewReader(bytes.Repeat([]byte{0}, 32*maxAttempts))))
-	if p, err := Temporary("Jane Smith"); !errors.Is(err, ErrExhausted) || p != "" {
+	if p, err := TemporaryPassword("Jane Smith"); !errors.Is(err, ErrExhausted) || p != "" {
 		t.Errorf("Temporary = %q, %v; want ErrExhausted", p, err)
 	}
 }
@@ -143,7 +143,7 @@ func TestDrawRejectsBias(t *testing.T) {
 func BenchmarkTemporary(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Temporary("Jane Smith"); err != nil {
+		if _, err := TemporaryPassword("Jane Smith"); err != nil {
 			b.Fatal(err)
 		}
 	}

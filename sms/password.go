@@ -1,11 +1,12 @@
-// Package password makes the temporary passwords the NAS sends by text message after a new
-// account or a password reset (spec/rules.md "Password reset and unlock"). A temporary password
+// Temporary passwords: the ones the NAS sends by text message after a new account or a password
+// reset (spec/rules.md "Password reset and unlock"). A temporary password
 // follows the NHSmail policy: at least 10 characters (we make 14), no spaces, and never the
 // user's first or last name. It is used once, at the first login, so it is also easy to type
 // from a phone: no characters that look alike (0/O, 1/l/I).
 //
 // The password is made at the moment it is sent and never stored, logged or mailed.
-package password
+
+package sms
 
 import (
 	"crypto/rand"
@@ -44,7 +45,7 @@ var ErrExhausted = errors.New("password: no acceptable password drawn")
 // Temporary returns a new temporary password for the person with the name: Length characters
 // from crypto/rand, with upper case and lower case letters and digits, no spaces, and containing
 // none of the words of the name (case-insensitively, accents folded).
-func Temporary(name string) (string, error) {
+func TemporaryPassword(name string) (string, error) {
 	words := nameWords(name)
 	buf := make([]byte, Length)
 	for range maxAttempts {
