@@ -53,11 +53,12 @@ func TestLifecycleCommand(t *testing.T) {
 	}
 	out = run("--verbose")
 	if !strings.Contains(out, "leavers: 1 accounts deleted") || !strings.Contains(out, "delete_account ben.cole@nhs.net") ||
-		!strings.Contains(out, "inactivity: nothing to do") || !strings.Contains(out, "notices: 1 sites told") {
+		!strings.Contains(out, "inactivity: nothing to do") || !strings.Contains(out, "notices: 1 sites told") ||
+		!strings.Contains(out, "access_reviews: 1 access reviews sent") {
 		t.Fatalf("run:\n%s", out)
 	}
 	out = run()
-	if strings.Count(out, "nothing to do") != 4 {
+	if strings.Count(out, "nothing to do") != 5 {
 		t.Fatalf("second run:\n%s", out)
 	}
 
