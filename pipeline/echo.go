@@ -31,6 +31,9 @@ var mobileLike = regexp.MustCompile(`(?:\+\s*44|\b0044|\b44|\b0)[\s.\-]*(?:\(0\)
 // secretWord finds a word that names a secret. "pin" only as a word of its own (not Pinner).
 var secretWord = regexp.MustCompile(`(?i)pass\s*(?:word|code|phrase)|\bpwd\b|\bpins?\b|\bsecret\b|memorable\s+(?:word|answer)|security\s+(?:answer|question)|\bone[\s-]*time\s+code\b|\botp\b`)
 
+// secretValue is a secret's name used as a field name, and the value after it.
+var secretValue = regexp.MustCompile(`(?i)(?:` + secretWord.String() + `)\s*(?:[:=\-–]|\bis\b)\s*\S.*$`)
+
 // MaskMobiles hides every mobile-looking number in s but for its last three digits.
 func MaskMobiles(s string) string {
 	return mobileLike.ReplaceAllStringFunc(s, func(m string) string {
@@ -59,7 +62,7 @@ func safeText(s string, limit int) string {
 		}
 		return r
 	}, s)
-	s = MaskMobiles(s)
+	s = MaskMobiles(secretValue.ReplaceAllString(s, "(removed)"))
 	if utf8.RuneCountInString(s) > limit {
 		s = string([]rune(s)[:limit-1]) + "…"
 	}
