@@ -34,6 +34,9 @@ var secretWord = regexp.MustCompile(`(?i)pass\s*(?:word|code|phrase)|\bpwd\b|\bp
 // secretValue is a secret's name used as a field name, and the value after it.
 var secretValue = regexp.MustCompile(`(?i)(?:` + secretWord.String() + `)\s*(?:[:=\-–]|\bis\b)\s*\S.*$`)
 
+// requestWords name the password request itself, which is no secret.
+var requestWords = regexp.MustCompile(`(?i)password\s+reset|reset\s+password`)
+
 // MaskMobiles hides every mobile-looking number in s but for its last three digits.
 func MaskMobiles(s string) string {
 	return mobileLike.ReplaceAllStringFunc(s, func(m string) string {
@@ -80,9 +83,10 @@ func quotable(lines []string) []string {
 				continue
 			}
 		}
-		if loc := secretWord.FindStringIndex(l); loc != nil {
+		plain := requestWords.ReplaceAllString(l, "")
+		if loc := secretWord.FindStringIndex(plain); loc != nil {
 			// A secret's name alone on its line ("Password", "PIN:") has its value below it.
-			skipNext = strings.TrimSpace(strings.Trim(strings.TrimSpace(l[loc[1]:]), ":=-–")) == ""
+			skipNext = strings.TrimSpace(strings.Trim(strings.TrimSpace(plain[loc[1]:]), ":=-–")) == ""
 			continue
 		}
 		out = append(out, safeText(l, maxQuoted))

@@ -117,6 +117,7 @@ func TestQuotable(t *testing.T) {
 		{"a password field goes", []string{"Name Jane", "Password: hunter2", "Role member"}, []string{"Name Jane", "Role member"}},
 		{"a label alone takes its value with it", []string{"Passcode", "hunter2", "Town Ashford"}, []string{"Town Ashford"}},
 		{"a PIN goes, a town called Pinner stays", []string{"PIN - 1234", "Town: Pinner"}, []string{"Town: Pinner"}},
+		{"the password request is no secret", []string{"Request: Password reset", "Reset password please"}, []string{"Request: Password reset", "Reset password please"}},
 		{"a mobile is masked", []string{"Mob 07700 900123"}, []string{"Mob 07*** ***123"}},
 		{"an invalid mobile is masked too", []string{"Mobile 0700 0123 456"}, []string{"Mobile 07*** ***456"}},
 		{"a line is cut", []string{strings.Repeat("x", 500)}, []string{strings.Repeat("x", maxQuoted-1) + "…"}},
