@@ -192,4 +192,3 @@ func readsAs(name string, typ domain.RequestType) bool {
 	m := parser.Parse([]byte("From: a@nhs.net\r\nSubject: x\r\n\r\nRequest: "+name+"\r\nAccount: a.b@nhs.net\r\n"), parser.Options{})
 	return len(m.Requests) == 1 && m.Requests[0].Type == typ
 }
-
