@@ -260,10 +260,9 @@ func accountFor(req domain.Request) string {
 func unknownSummary(req domain.Request) string {
 	word := strings.TrimSpace(req.Word)
 	if word == "" {
-		return "The bot does not recognise this request, so nothing was changed. The reply lists the requests it can handle."
+		return "We do not know this request, so nothing was changed."
 	}
-	return fmt.Sprintf("The bot does not recognise the request %q, so nothing was changed. "+
-		"The reply lists the requests it can handle.", word)
+	return fmt.Sprintf("We do not know the request %q, so nothing was changed.", word)
 }
 
 func notSharedSummary(ctx Context) string {

@@ -252,11 +252,13 @@ func replySubject(subject, tag string) string {
 	return "Re: " + s + " [" + tag + "]"
 }
 
-// describe names a request the way its sender would: "Add user Jane Smith".
+// describe names a request by its glossary name and what it is about: "Add user Jane Smith",
+// whichever of the accepted words ("New user", "Create account") the sender wrote. An unknown
+// request keeps the sender's word, so they can see which one we did not know.
 func describe(r domain.Request) string {
-	what := r.Word
-	if what == "" {
-		what = string(r.Type)
+	what := domain.RequestName(r.Type)
+	if r.Type == domain.Unknown && strings.TrimSpace(r.Word) != "" {
+		return what + " \"" + strings.TrimSpace(r.Word) + "\""
 	}
 	switch {
 	case r.Type == domain.AddUser && r.Name != "":
