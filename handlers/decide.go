@@ -217,9 +217,9 @@ func problems(req domain.Request) domain.Decision {
 			details = append(details, strings.TrimRight(d, "."))
 		}
 	}
-	summary := "This request could not be read, so nothing was changed."
+	summary := "We could not read this request, so nothing was changed."
 	if len(details) > 0 {
-		summary = "This request could not be read, so nothing was changed: " + strings.Join(details, "; ") + "."
+		summary += " " + strings.Join(details, ". ") + "."
 	}
 	if req.Type == domain.Unknown {
 		summary = unknownSummary(req)

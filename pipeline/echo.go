@@ -17,11 +17,12 @@ import (
 //     line after a secret's name written alone, where its value would be;
 //   - line breaks, other control characters and bidirectional controls are taken out, so a
 //     value cannot start a line of its own or reorder the words around it;
-//   - a value is cut at maxEcho characters, a quoted line at maxQuoted.
+//   - a value is cut at maxEcho characters, a summary at maxSummary, a quoted line at maxQuoted.
 
 const (
-	maxEcho   = 300
-	maxQuoted = 120
+	maxEcho    = 300
+	maxQuoted  = 120
+	maxSummary = 900 // our own sentences, with the sender's values in them
 )
 
 // mobileLike matches what people write for a UK mobile (07…, +44 7…, 0044 7…, 447…), valid or
@@ -102,7 +103,7 @@ func safeMessage(m templates.Message) templates.Message {
 	m.Unrecognised = quotable(m.Unrecognised)
 	reqs := make([]templates.Request, len(m.Requests))
 	for i, r := range m.Requests {
-		r.What, r.Summary = s(r.What), s(r.Summary)
+		r.What, r.Summary = s(r.What), safeText(r.Summary, maxSummary)
 		r.Ignored = safeList(r.Ignored)
 		if r.Listing != nil {
 			r.Listing = safeListing(*r.Listing)

@@ -149,3 +149,13 @@ func TestSafeText(t *testing.T) {
 		})
 	}
 }
+
+// TestSummariesKeepTheirSentences: our own explanations are longer than a sender's value and
+// must reach the owner whole.
+func TestSummariesKeepTheirSentences(t *testing.T) {
+	long := strings.Repeat("The shared mailbox has been closed, so nothing was changed. ", 9)
+	m := safeMessage(templates.Message{Requests: []templates.Request{{Summary: long}}})
+	if got := m.Requests[0].Summary; got != long {
+		t.Errorf("a summary of %d characters was cut to %d", len(long), len(got))
+	}
+}
