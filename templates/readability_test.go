@@ -23,8 +23,14 @@ func TestReadingEase(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if score := readability.Score(readability.Prose(text)); score < minReadingEase {
-				t.Errorf("Flesch reading ease %.1f, want at least %d:\n%s", score, minReadingEase, readability.Prose(text))
+			html, err := r.RenderHTML(ExampleTemplate(example), data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for part, prose := range map[string]string{"text": readability.Prose(text), "html": readability.ProseHTML(html)} {
+				if score := readability.Score(prose); score < minReadingEase {
+					t.Errorf("%s: Flesch reading ease %.1f, want at least %d:\n%s", part, score, minReadingEase, prose)
+				}
 			}
 		})
 	}

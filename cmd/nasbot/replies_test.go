@@ -127,8 +127,10 @@ func checkReply(t *testing.T, eml string, notice bool, reply map[string]any) {
 			t.Errorf("%s: the reply holds %q, written next to a password word", name, m[1])
 		}
 	}
-	if score := readability.Score(readability.Prose(text)); score < 60 {
-		t.Errorf("%s: Flesch reading ease %.1f, want at least 60:\n%s", name, score, readability.Prose(text))
+	for part, prose := range map[string]string{"text": readability.Prose(text), "html": readability.ProseHTML(html)} {
+		if score := readability.Score(prose); score < 60 {
+			t.Errorf("%s: the %s's Flesch reading ease is %.1f, want at least 60:\n%s", name, part, score, prose)
+		}
 	}
 	if notice {
 		checkNotice(t, name, msg, subject, withoutNamesOnRecord(t, text+html))

@@ -4,6 +4,7 @@
 package readability
 
 import (
+	"html"
 	"regexp"
 	"strings"
 	"unicode"
@@ -65,4 +66,18 @@ func syllablesOf(w string) int {
 		n--
 	}
 	return max(n, 1)
+}
+
+var (
+	preBlock = regexp.MustCompile(`(?s)<(pre|head|table)\b.*?</(pre|head|table)>`)
+	blockTag = regexp.MustCompile(`(?i)</?(p|div|li|ul|h[1-6]|tr|br)\b[^>]*>`)
+	anyTag   = regexp.MustCompile(`<[^>]*>`)
+)
+
+// ProseHTML is the prose of an HTML mail: its example blocks and tables left out, each
+// paragraph a line, as Prose reads the text.
+func ProseHTML(s string) string {
+	s = preBlock.ReplaceAllString(s, "")
+	s = blockTag.ReplaceAllString(s, "\n")
+	return html.UnescapeString(anyTag.ReplaceAllString(s, ""))
 }

@@ -23,3 +23,10 @@ func TestReadingEaseScorer(t *testing.T) {
 		})
 	}
 }
+
+func TestProseHTML(t *testing.T) {
+	got := ProseHTML("<html><head><title>x</title></head><p>We have done it.</p><pre>Request: Add user</pre><p>Reply &amp; keep it.</p>")
+	if want := "\nWe have done it.\n\nReply & keep it.\n"; got != want {
+		t.Errorf("ProseHTML = %q, want %q", got, want)
+	}
+}
