@@ -15,7 +15,7 @@ func Examples() map[string]Message {
 		Summary: "There is no NHSmail account john.doe@nhs.net, so nothing was changed.", Reasons: []string{"unknown_account"},
 		Ignored: []string{"Date of birth"}}
 	review := Request{What: "Add user Sam Lee", Row: 2, Outcome: "review",
-		Summary: "Riverside Pharmacy, Ashford already has 10 NHSmail accounts. NAS staff will look at adding Sam Lee and reply to you.",
+		Summary: "Riverside Pharmacy, Ashford already has 10 NHSmail accounts. The NAS team will look at adding Sam Lee and reply to you.",
 		Reasons: []string{"site_account_limit"}}
 	return map[string]Message{
 		"reply-all-done":    with(func(m *Message) { m.Requests = []Request{done} }),

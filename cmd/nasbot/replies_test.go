@@ -127,6 +127,12 @@ func checkReply(t *testing.T, eml string, notice bool, reply map[string]any) {
 			t.Errorf("%s: the reply holds %q, written next to a password word", name, m[1])
 		}
 	}
+	htmlProse := strings.NewReplacer("“", `"`, "”", `"`).Replace(readability.ProseHTML(html))
+	for _, l := range strings.Split(readability.Prose(text), "\n") {
+		if l = strings.TrimPrefix(strings.TrimSpace(l), "- "); l != "" && !strings.Contains(htmlProse, l) {
+			t.Errorf("%s: the HTML part lacks %q", name, l)
+		}
+	}
 	for part, prose := range map[string]string{"text": readability.Prose(text), "html": readability.ProseHTML(html)} {
 		if score := readability.Score(prose); score < 60 {
 			t.Errorf("%s: the %s's Flesch reading ease is %.1f, want at least 60:\n%s", name, part, score, prose)
