@@ -58,8 +58,8 @@ func TestGlossaryCoversEveryCode(t *testing.T) {
 	}
 }
 
-// TestReasonWordsAreOneSentence: one short sentence an owner can act on, with no code in it.
-func TestReasonWordsAreOneSentence(t *testing.T) {
+// TestReasonWordsAreShort: one or two short sentences an owner can act on, with no code in them.
+func TestReasonWordsAreShort(t *testing.T) {
 	for r, w := range ReasonWords {
 		body := strings.TrimSuffix(w, ".")
 		switch {
