@@ -39,6 +39,9 @@ type Outgoing struct {
 	Text       string   `db:"body_text"`
 	HTML       string   `db:"body_html"`
 	Attempts   int      `db:"attempts"`
+	// Reasons are the reason codes the mail answers, for machines (the X-NAS-Reasons header);
+	// the text never shows them.
+	Reasons []string `db:"-"`
 	// HeldBy names the guard that holds the mail for staff (backlog_guard, reply_cap,
 	// circuit_breaker) when it is written; the outbox row's state keeps the hold itself.
 	HeldBy string `db:"-"`

@@ -105,7 +105,7 @@ func (r *request) siteFull(ods string) (bool, error) {
 
 func siteFullSummary(who string, site domain.Organisation) string {
 	return fmt.Sprintf("%s already has %d NHSmail accounts, the most a site normally has. Requests for "+
-		"more are agreed case by case, so NAS staff will look at adding %s and reply to you.",
+		"more are agreed case by case, so the NAS team will look at adding %s and reply to you.",
 		siteName(site), SiteAccountLimit, who)
 }
 

@@ -97,6 +97,6 @@ func nameRefusal(err error, account, field, name string) *domain.Decision {
 // mailbox's (pharmacy.<code>@…): such an address is never given to a person.
 func reservedReview(address, account, name string) domain.Decision {
 	return review(account, domain.AddressReserved, fmt.Sprintf("The name %s would give the address %s, which "+
-		"has the form of a shared mailbox's address; those are never given to a person. NAS staff will choose "+
-		"an address with you and reply.", name, address))
+		"has the form of a shared mailbox's address; those are never given to a person. The NAS team will "+
+		"choose an address with you and reply.", name, address))
 }

@@ -211,9 +211,9 @@ func problems(req domain.Request) domain.Decision {
 			details = append(details, strings.TrimRight(d, "."))
 		}
 	}
-	summary := "This request could not be read, so nothing was changed."
+	summary := "We could not read this request, so nothing was changed."
 	if len(details) > 0 {
-		summary = "This request could not be read, so nothing was changed: " + strings.Join(details, "; ") + "."
+		summary += " " + strings.Join(details, ". ") + "."
 	}
 	if req.Type == domain.Unknown {
 		summary = unknownSummary(req)
@@ -254,10 +254,9 @@ func accountFor(req domain.Request) string {
 func unknownSummary(req domain.Request) string {
 	word := strings.TrimSpace(req.Word)
 	if word == "" {
-		return "The bot does not recognise this request, so nothing was changed. The reply lists the requests it can handle."
+		return "We do not know this request, so nothing was changed."
 	}
-	return fmt.Sprintf("The bot does not recognise the request %q, so nothing was changed. "+
-		"The reply lists the requests it can handle.", word)
+	return fmt.Sprintf("We do not know the request %q, so nothing was changed.", word)
 }
 
 func notSharedSummary(ctx Context) string {

@@ -22,7 +22,7 @@ func passwordReset(r *request) (domain.Decision, error) {
 	if (confirmed == "" || confirmed != onRecord) && !r.ctx.approved(domain.MobileMismatch) {
 		return review(r.req.Account, domain.MobileMismatch, fmt.Sprintf(
 			"The mobile number you confirmed (%s) is not the number we hold for %s, so no password was sent. "+
-				"NAS staff will check and contact you.", domain.MaskMobile(r.req.Mobile), displayName(acct))), nil
+				"The NAS team will check and contact you.", domain.MaskMobile(r.req.Mobile), displayName(acct))), nil
 	}
 	return done(r.req.Account, fmt.Sprintf("A temporary password for %s has been sent by text message to their "+
 		"mobile (%s). The account is unlocked, and they will be asked to choose a new password when they log in.",

@@ -102,7 +102,7 @@ func registerMailbox(r *request) (domain.Decision, error) {
 		r.ctx.approved(domain.SiteAccountLimit)
 	if !known && !checked {
 		return review("", domain.ODSUnknown, fmt.Sprintf("The ODS code %s is not in the NHSmail directory yet. "+
-			"A new code can take up to a month to reach it, so NAS staff will check and register the "+
+			"A new code can take up to a month to reach it, so the NAS team will check and register the "+
 			"shared mailbox when it arrives.", ods)), nil
 	}
 	if !checked {
@@ -136,8 +136,8 @@ func (r *request) mailboxInUse(mailbox string, org domain.Organisation, known bo
 		return nil, err
 	}
 	d := review("", domain.AddressInUse, fmt.Sprintf("The address %s that the new shared mailbox would have "+
-		"already belongs to someone in NHSmail, so nothing was changed. NAS staff will look into it and reply "+
-		"to you.", mailbox))
+		"already belongs to someone in NHSmail, so nothing was changed. The NAS team will look into it and "+
+		"reply to you.", mailbox))
 	return &d, nil
 }
 
@@ -147,7 +147,7 @@ func newMailboxSummary(mailbox, ods string, org domain.Organisation, known bool)
 	if known && org.Status == domain.StatusClosed {
 		again = " The code had a shared mailbox that has been closed; it would be opened again."
 	}
-	return fmt.Sprintf("Every new shared mailbox is checked by NAS staff before it is made, so the shared "+
+	return fmt.Sprintf("Every new shared mailbox is checked by the NAS team before it is made, so the shared "+
 		"mailbox %s for ODS code %s is waiting for them.%s They will reply to you once it is registered, or "+
 		"if they need anything.", mailbox, ods, again)
 }

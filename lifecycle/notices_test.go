@@ -64,7 +64,7 @@ func TestNoticesTellEachSiteOnce(t *testing.T) {
 			"leaver.due@nhs.net: marked as a leaver",
 			"idle@nhs.net: deleted on " + until + " unless used",
 			"inactive.owner@nhs.net: deleted on " + until + " unless used",
-			"National Administration Service (NHSmail)"} {
+			"National Administration Service (NAS), NHSmail"} {
 			if !strings.Contains(n.Text, want) {
 				t.Errorf("notice lacks %q:\n%s", want, n.Text)
 			}
@@ -129,7 +129,7 @@ func TestNoticesRespectTheReplyCap(t *testing.T) {
 					}
 					return
 				}
-				if len(parked) != 0 || len(pending) != 2 || !strings.Contains(pending[1].Text, "many replies in the last hour") {
+				if len(parked) != 0 || len(pending) != 2 || !strings.Contains(pending[1].Text, "a lot of replies in the last hour") {
 					t.Fatalf("want the notice sent, saying it is the last: parked %d, pending %+v", len(parked), pending)
 				}
 			})

@@ -14,13 +14,16 @@ import (
 const (
 	headerAutoSubmitted = mail.Header("Auto-Submitted")
 	headerNASReference  = mail.Header("X-NAS-Reference")
+	// headerNASReasons carries the reason codes a mail answers, for machines (a mail rule, a
+	// ticketing system): the text says the same in words and never shows a code.
+	headerNASReasons = mail.Header("X-NAS-Reasons")
 )
 
 // BuildMessage turns an outbox row into a go-mail message: From, To, Subject, Date, the fixed
 // Message-ID (so that a retry sends the same message), In-Reply-To and References for
 // threading (RFC 5322 section 3.6.4), "Auto-Submitted: auto-replied" (RFC 3834 section 5) and
 // "X-Auto-Response-Suppress: All" so that auto-responders do not answer the bot, the
-// X-NAS-Reference tag, and a text/plain body with o.HTML as a text/html alternative when set.
+// X-NAS-Reference tag, X-NAS-Reasons with the reason codes, and a text/plain body with o.HTML as a text/html alternative when set.
 //
 // An error means the row can never be sent as it is (a recipient that is not one plain address,
 // a tag with a line break).
@@ -73,6 +76,9 @@ func BuildMessage(o domain.Outgoing) (*mail.Msg, error) {
 		}
 		m.SetGenHeader(headerNASReference, o.Tag)
 	}
+	if codes := reasonCodes(o.Reasons); codes != "" {
+		m.SetGenHeader(headerNASReasons, codes)
+	}
 	m.SetUserAgent("nasbot")
 
 	m.SetBodyString(mail.TypeTextPlain, o.Text)
@@ -80,6 +86,18 @@ func BuildMessage(o domain.Outgoing) (*mail.Msg, error) {
 		m.AddAlternativeString(mail.TypeTextHTML, o.HTML)
 	}
 	return m, nil
+}
+
+// reasonCodes joins the codes that are codes (lower case letters, digits and underscores, as
+// domain/reason.go spells them), so nothing else can reach a header.
+func reasonCodes(rs []string) string {
+	var ok []string
+	for _, r := range rs {
+		if r != "" && strings.Trim(r, "abcdefghijklmnopqrstuvwxyz0123456789_") == "" {
+			ok = append(ok, r)
+		}
+	}
+	return strings.Join(ok, ", ")
 }
 
 // plainRecipient reports whether to is one addr-spec with a dot-atom local part (RFC 5322

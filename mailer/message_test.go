@@ -87,6 +87,26 @@ func TestBuildMessageInputs(t *testing.T) {
 				t.Errorf("Subject = %q, %v", got, err)
 			}
 		}},
+		{name: "reason codes go in X-NAS-Reasons", edit: func(o *domain.Outgoing) {
+			o.Reasons = []string{"unknown_account", "site_account_limit"}
+		}, check: func(t *testing.T, h gomail.Header) {
+			if got := h.Get("X-NAS-Reasons"); got != "unknown_account, site_account_limit" {
+				t.Errorf("X-NAS-Reasons = %q", got)
+			}
+		}},
+		{name: "no reasons, no X-NAS-Reasons", edit: func(o *domain.Outgoing) { o.Reasons = nil },
+			check: func(t *testing.T, h gomail.Header) {
+				if h.Has("X-NAS-Reasons") {
+					t.Errorf("X-NAS-Reasons = %q on a mail with no reasons", h.Get("X-NAS-Reasons"))
+				}
+			}},
+		{name: "only codes reach X-NAS-Reasons", edit: func(o *domain.Outgoing) {
+			o.Reasons = []string{"auth_failed", "x\r\nBcc: y@z", "Not A Code"}
+		}, check: func(t *testing.T, h gomail.Header) {
+			if got := h.Get("X-NAS-Reasons"); got != "auth_failed" || h.Has("Bcc") {
+				t.Errorf("X-NAS-Reasons = %q, Bcc %q", got, h.Get("Bcc"))
+			}
+		}},
 		{name: "empty message-id", edit: func(o *domain.Outgoing) { o.MessageID = "" }, wantErr: true},
 		{name: "message-id with a space", edit: func(o *domain.Outgoing) { o.MessageID = "<a b@c>" }, wantErr: true},
 		{name: "bad references are left out, and the reply still goes", edit: func(o *domain.Outgoing) {

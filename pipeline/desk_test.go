@@ -108,7 +108,7 @@ func TestDeskRerunsEditedRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	replies, _ := f.store.RepliesFor(context.Background(), res.ID)
-	if len(replies) != 2 || !strings.Contains(replies[1].Text, "done") {
+	if len(replies) != 2 || !strings.Contains(replies[1].Text, domain.OutcomeWord(domain.Done)) {
 		t.Fatalf("rerun reply: %+v", replies)
 	}
 }

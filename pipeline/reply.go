@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,9 @@ type outgoingMail struct {
 	to       string
 	data     templates.Message
 	fresh    bool // not threaded under the mail it is about, and under a subject of its own
+	// reasons are the mail's own reason codes (a refusal's, a notice's), for the X-NAS-Reasons
+	// header; each request's come from data.Requests.
+	reasons []domain.Reason
 }
 
 func (w *work) mailData() templates.Message {
@@ -32,9 +36,10 @@ func (w *work) mailData() templates.Message {
 func replyMail(w *work) outgoingMail {
 	d := w.mailData()
 	for i, r := range w.res.Requests {
-		d.Requests = append(d.Requests, templates.Request{What: describe(w.msg.Requests[i]),
+		req := w.msg.Requests[i]
+		d.Requests = append(d.Requests, templates.Request{What: describe(req), Line: req.Line, Row: req.Row,
 			Outcome: string(r.Outcome), Summary: r.Summary, Reasons: reasonStrings(r.Reasons),
-			Listing: templates.NewListing(r.Listing, w.now)})
+			Ignored: req.Unused, Listing: templates.NewListing(r.Listing, w.now)})
 	}
 	return outgoingMail{template: templates.Reply, to: w.replyTo, data: d}
 }
@@ -42,7 +47,7 @@ func replyMail(w *work) outgoingMail {
 func unparseableMail(w *work) outgoingMail {
 	d := w.mailData()
 	d.Unrecognised = w.msg.Unrecognised
-	return outgoingMail{template: templates.Unparseable, to: w.replyTo, data: d}
+	return outgoingMail{template: templates.Unparseable, to: w.replyTo, data: d, reasons: []domain.Reason{ReasonUnparseable}}
 }
 
 // noticeMail tells a genuine shared mailbox that unproven mail claimed to come from it. It says
@@ -52,22 +57,23 @@ func unparseableMail(w *work) outgoingMail {
 func noticeMail(w *work) outgoingMail {
 	d := templates.Message{Tag: w.res.Tag, Subject: templates.NoticeSubject, Organisation: w.site.DisplayName(),
 		Mailbox: w.site.Mailbox, Arrived: w.stored.ReceivedAt.UTC().Format("2 January 2006 at 15:04 UTC")}
-	return outgoingMail{template: templates.Notice, to: w.site.Mailbox, data: d, fresh: true}
+	return outgoingMail{template: templates.Notice, to: w.site.Mailbox, data: d, fresh: true,
+		reasons: []domain.Reason{domain.AuthFailed}}
 }
 
 func refusalMail(w *work) outgoingMail {
 	d := w.mailData()
 	switch w.msg.Refusal {
 	case domain.TooLarge:
-		d.Failure = "it is larger than we accept."
+		d.Failure = "Your email is larger than we can accept."
 	case domain.TooManyRequests:
-		d.Failure = fmt.Sprintf("it holds %d requests, and we accept at most %d in one email.",
+		d.Failure = fmt.Sprintf("Your email has %d requests, but we can only take %d in one email.",
 			len(w.msg.Requests), w.p.maxRequests())
 		d.MaxRequests = w.p.maxRequests()
 	default:
-		d.Failure = string(w.msg.Refusal)
+		d.Failure = domain.ReasonWord(w.msg.Refusal) // never the code itself
 	}
-	return outgoingMail{template: templates.Refusal, to: w.replyTo, data: d}
+	return outgoingMail{template: templates.Refusal, to: w.replyTo, data: d, reasons: []domain.Reason{w.msg.Refusal}}
 }
 
 // maxRequests is the most requests one email may carry (parser.Options.MaxRequests).
@@ -104,6 +110,7 @@ func (w *work) reply(m outgoingMail) error {
 		Tag:       w.res.Tag,
 		Text:      text,
 		HTML:      html,
+		Reasons:   mailReasons(m),
 	}
 	env := &w.msg.Envelope
 	if m.fresh {
@@ -125,8 +132,29 @@ func (w *work) reply(m outgoingMail) error {
 	return nil
 }
 
-// render fills a mail template, as text and as its HTML alternative.
+// mailReasons are the reason codes a mail answers, each once, for the X-NAS-Reasons header.
+func mailReasons(m outgoingMail) []string {
+	var out []string
+	add := func(r string) {
+		if r != "" && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	for _, r := range m.reasons {
+		add(string(r))
+	}
+	for _, r := range m.data.Requests {
+		for _, c := range r.Reasons {
+			add(c)
+		}
+	}
+	return out
+}
+
+// render fills a mail template, as text and as its HTML alternative, with its data put through
+// the echo rules (safeMessage) first: every mail the bot writes passes here.
 func (p *Pipeline) render(template string, data templates.Message) (text, html string, err error) {
+	data = safeMessage(data)
 	if text, err = p.templates.Render(template, data); err != nil {
 		return "", "", err
 	}
@@ -216,7 +244,7 @@ var (
 
 // replySubject is "Re: <subject> [NAS-000123]": one Re:, never stacked, and one tag, ours.
 func replySubject(subject, tag string) string {
-	s := tagPattern.ReplaceAllString(subject, "")
+	s := tagPattern.ReplaceAllString(safeText(subject, maxEcho), "")
 	s = strings.TrimSpace(replyPrefix.ReplaceAllString(s, ""))
 	if s == "" {
 		s = "Your request"
@@ -224,11 +252,13 @@ func replySubject(subject, tag string) string {
 	return "Re: " + s + " [" + tag + "]"
 }
 
-// describe names a request the way its sender would: "Add user Jane Smith".
+// describe names a request by its glossary name and what it is about: "Add user Jane Smith",
+// whichever of the accepted words ("New user", "Create account") the sender wrote. An unknown
+// request keeps the sender's word, so they can see which one we did not know.
 func describe(r domain.Request) string {
-	what := r.Word
-	if what == "" {
-		what = string(r.Type)
+	what := domain.RequestName(r.Type)
+	if r.Type == domain.Unknown && strings.TrimSpace(r.Word) != "" {
+		return what + " \"" + strings.TrimSpace(r.Word) + "\""
 	}
 	switch {
 	case r.Type == domain.AddUser && r.Name != "":

@@ -145,7 +145,7 @@ func TestTooManyRequests(t *testing.T) {
 			if len(replies) != 1 {
 				t.Fatalf("%d replies", len(replies))
 			}
-			asks := strings.Contains(replies[0].Text, "several emails, each with at most 50 requests")
+			asks := strings.Contains(replies[0].Text, "several emails, with at most 50 in each")
 			if tt.want == domain.Rejected && (len(cases) != 0 || !asks) {
 				t.Fatalf("cases %v; reply:\n%s", cases, replies[0].Text)
 			}

@@ -19,11 +19,12 @@ const (
 	OutboxDropped = "dropped" // staff decided it never goes
 )
 
-const outboxColumns = `id, message_id, from_addr, to_addr, subject, in_reply_to, refs, tag, body_text, body_html, attempts`
+const outboxColumns = `id, message_id, from_addr, to_addr, subject, in_reply_to, refs, tag, body_text, body_html, attempts, reasons`
 
 type outboxRow struct {
 	domain.Outgoing
-	Refs string `db:"refs"`
+	Refs        string `db:"refs"`
+	ReasonCodes string `db:"reasons"`
 }
 
 // Enqueue writes a reply to the outbox in the message's transaction; it goes out after commit,
@@ -39,10 +40,10 @@ func (t *Tx) Enqueue(messageRef int64, o domain.Outgoing, held bool, now time.Ti
 	}
 	var id int64
 	err := get(t.ctx, t.tx, &id, `INSERT INTO outbox (message, message_id, from_addr, to_addr, subject, in_reply_to,
-		refs, tag, body_text, body_html, state, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		refs, tag, body_text, body_html, state, next_attempt_at, created_at, reasons)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		ref, o.MessageID, o.From, o.To, o.Subject, o.InReplyTo, strings.Join(o.References, " "), o.Tag,
-		o.Text, o.HTML, state, now.UTC(), now.UTC())
+		o.Text, o.HTML, state, now.UTC(), now.UTC(), strings.Join(o.Reasons, " "))
 	if err != nil {
 		return 0, fmt.Errorf("store: enqueue reply: %w", err)
 	}
@@ -88,6 +89,7 @@ func outgoing(rows []outboxRow) []domain.Outgoing {
 	for i, r := range rows {
 		out[i] = r.Outgoing
 		out[i].References = strings.Fields(r.Refs)
+		out[i].Reasons = strings.Fields(r.ReasonCodes)
 	}
 	return out
 }

@@ -56,10 +56,15 @@ type AccountChange struct {
 
 // Request is one request's outcome in a reply.
 type Request struct {
-	What    string   // "Add user Callum Reid"
-	Outcome string   // done, rejected, review
-	Summary string   // what was done or why not, in plain words
-	Reasons []string // reason codes, for machines
+	What    string // "Add user Callum Reid"
+	Line    int    // the line of the email its "Request:" line is on; 0 for a spreadsheet row
+	Row     int    // the spreadsheet row, for a request from an attached CSV
+	Outcome string // done, rejected, review
+	Summary string // what was done or why not, in plain words
+	// Reasons are reason codes, for machines: the X-NAS-Reasons header carries them, and the
+	// text shows the glossary's sentence for each (advice), never the code.
+	Reasons []string
+	Ignored []string // the names of the fields we did not use ("Date of birth")
 	Listing *Listing // the site's accounts, for a list_accounts request
 }
 

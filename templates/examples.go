@@ -9,12 +9,13 @@ func Examples() map[string]Message {
 		f(&m)
 		return m
 	}
-	done := Request{What: "Add user Jane Smith", Outcome: "done",
+	done := Request{What: "Add user Jane Smith", Line: 3, Outcome: "done",
 		Summary: "Created the NHSmail account jane.smith@nhs.net for Jane Smith. The temporary password has been sent by text message to their mobile (07*** ***123)."}
-	rejected := Request{What: "Leaver john.doe@nhs.net", Outcome: "rejected",
-		Summary: "We cannot find an NHSmail account john.doe@nhs.net.", Reasons: []string{"unknown_account"}}
-	review := Request{What: "Add user Sam Lee", Outcome: "review",
-		Summary: "Riverside Pharmacy, Ashford already has 10 NHSmail accounts. NAS staff will look at adding Sam Lee and reply to you.",
+	rejected := Request{What: "Leaver john.doe@nhs.net", Line: 11, Outcome: "rejected",
+		Summary: "There is no NHSmail account john.doe@nhs.net, so nothing was changed.", Reasons: []string{"unknown_account"},
+		Ignored: []string{"Date of birth"}}
+	review := Request{What: "Add user Sam Lee", Row: 2, Outcome: "review",
+		Summary: "Riverside Pharmacy, Ashford already has 10 NHSmail accounts. The NAS team will look at adding Sam Lee and reply to you.",
 		Reasons: []string{"site_account_limit"}}
 	return map[string]Message{
 		"reply-all-done":    with(func(m *Message) { m.Requests = []Request{done} }),
@@ -56,9 +57,9 @@ func Examples() map[string]Message {
 			m.Subject = NoticeSubject
 			m.Arrived, m.Mailbox = "4 December 2026 at 16:40 UTC", "pharmacy.fa123@nhs.net"
 		}),
-		"refusal-too-large": with(func(m *Message) { m.Failure = "it is larger than we accept." }),
+		"refusal-too-large": with(func(m *Message) { m.Failure = "Your email is larger than we can accept." }),
 		"refusal-too-many": with(func(m *Message) {
-			m.Failure = "it holds 51 requests, and we accept at most 50 in one email."
+			m.Failure = "Your email has 51 requests, but we can only take 50 in one email."
 			m.MaxRequests = 50
 		}),
 		"decision-approved": with(func(m *Message) {

@@ -10,8 +10,11 @@ import (
 	htmltemplate "html/template"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"text/template"
+
+	"nasbot/domain"
 )
 
 //go:embed mail/*.tmpl
@@ -53,7 +56,7 @@ func New(overrideDir string) (*Renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	html, err := htmltemplate.ParseFS(embedded, "mail/"+htmlName)
+	html, err := htmltemplate.New(htmlName).Funcs(funcs).ParseFS(embedded, "mail/"+htmlName)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
@@ -100,6 +103,39 @@ func (r *Renderer) RenderHTML(name string, data Message) (string, error) {
 	return b.String(), nil
 }
 
-var funcs = template.FuncMap{
-	"inc": func(i int) int { return i + 1 },
+// funcs give templates their words from the glossary (domain/glossary.go), so a template never
+// spells an outcome or a request name of its own.
+var funcs = map[string]any{
+	"inc":          func(i int) int { return i + 1 },
+	"outcome":      func(o string) string { return domain.OutcomeWord(domain.Outcome(o)) },
+	"requestNames": RequestNames,
+	"advice":       Advice,
+}
+
+// RequestNames lists the request types an owner can send, by their glossary names, in the
+// guide's order.
+func RequestNames() []string {
+	var names []string
+	for _, t := range guideOrder {
+		names = append(names, domain.RequestName(t))
+	}
+	return names
+}
+
+// guideOrder is the order of the guide's sections.
+var guideOrder = []domain.RequestType{domain.AddUser, domain.AddToMailbox, domain.RemoveFromMailbox,
+	domain.ChangeRole, domain.Leaver, domain.Joiner, domain.ChangeName, domain.PasswordReset,
+	domain.CloseMailbox, domain.RegisterMailbox, domain.ODSChange}
+
+// Advice is what the owner can do about a request's reasons: the glossary's sentence for each,
+// once each. Codes without words are left out, never shown.
+func Advice(reasons []string) string {
+	var out []string
+	for _, r := range reasons {
+		w := domain.ReasonWord(domain.Reason(r))
+		if w != "" && !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
 }
