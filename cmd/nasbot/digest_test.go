@@ -63,9 +63,9 @@ func TestDigestReachesStaff(t *testing.T) {
 
 	text := textBody(t, waitForMail(t, servers, staff, 30*time.Second))
 	day := noon.Format("Monday 2 January 2006")
-	for _, want := range []string{"Yesterday, " + day + ", the NAS request service received 2 emails",
-		"Requests done with no staff involved:         1", "Emails from senders we could not confirm:     1",
-		"of the 1 open cases", "The desk: https://desk.nas.test/"} {
+	for _, want := range []string{"did yesterday, " + day + ".", "Emails received: 2",
+		"Requests we did with no help: 1", "Emails from senders we could not confirm: 1",
+		"Cases waiting now: 1.", "The desk: https://desk.nas.test/"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the digest lacks %q:\n%s", want, text)
 		}
