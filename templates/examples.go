@@ -1,5 +1,7 @@
 package templates
 
+import "nasbot/domain"
+
 // Examples returns example data for every mail template, one per situation each template must
 // handle: `nasbot templates check` and the golden tests render them all.
 func Examples() map[string]Message {
@@ -12,11 +14,11 @@ func Examples() map[string]Message {
 	done := Request{What: "Add user Jane Smith", Line: 3, Outcome: "done",
 		Summary: "Created the NHSmail account jane.smith@nhs.net for Jane Smith. The temporary password has been sent by text message to their mobile (07*** ***123)."}
 	rejected := Request{What: "Leaver john.doe@nhs.net", Line: 11, Outcome: "rejected",
-		Summary: "There is no NHSmail account john.doe@nhs.net, so nothing was changed.", Reasons: []string{"unknown_account"},
+		Summary: "There is no NHSmail account john.doe@nhs.net, so nothing was changed.", Reasons: []string{string(domain.UnknownAccount)},
 		Ignored: []string{"Date of birth"}}
 	review := Request{What: "Add user Sam Lee", Row: 2, Outcome: "review",
 		Summary: "Riverside Pharmacy, Ashford already has 10 NHSmail accounts. The NAS team will look at adding Sam Lee and reply to you.",
-		Reasons: []string{"site_account_limit"}}
+		Reasons: []string{string(domain.SiteAccountLimit)}}
 	return map[string]Message{
 		"reply-all-done":    with(func(m *Message) { m.Requests = []Request{done} }),
 		"reply-partly-done": with(func(m *Message) { m.Requests = []Request{done, rejected, review} }),
@@ -49,7 +51,7 @@ func Examples() map[string]Message {
 				DeskURL: "https://nas-desk.example/"}
 		}),
 		"reply-capped": with(func(m *Message) { m.Requests = []Request{done}; m.Capped = true }),
-		"unparseable": with(func(m *Message) {
+		"unparseable-format-lesson": with(func(m *Message) {
 			m.Unrecognised = []string{"Name Jane Smith", "Mob 07*** ***123"}
 			m.GuideURL = "https://nas.example/guide"
 		}),

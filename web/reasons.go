@@ -12,9 +12,9 @@ import (
 // and of the cases no message caused: the lifecycle jobs' reports (lifecycle.MailboxDormant,
 // lifecycle.LastOwner) and a text that could not be sent (store.TextFailedReason).
 const (
-	reasonUnparseable    = "unparseable"
-	reasonReplyHeld      = "reply_held"
-	reasonMailboxDormant = "mailbox_dormant"
+	reasonUnparseable    = string(domain.ReasonUnparseable)
+	reasonReplyHeld      = string(domain.ReplyHeld)
+	reasonMailboxDormant = string(domain.MailboxDormant)
 	reasonLastOwner      = string(domain.LastOwner)
 	reasonTextFailed     = string(store.TextFailedReason)
 )
