@@ -422,7 +422,7 @@ func addCasesNoMessageCaused(t *testing.T, st *store.Store) (dormant, textFailed
 	ctx := context.Background()
 	err := st.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		dormant, err = tx.ReportMailbox("V10423", reasonMailboxDormant, "the shared mailbox dental.v10423@nhs.net (V10423) "+
+		dormant, err = tx.ReportMailbox("V10423", domain.MailboxDormant, "the shared mailbox dental.v10423@nhs.net (V10423) "+
 			"last sent an email on 2025-08-01: no email for over 6 months, so it is eligible for deletion. "+
 			"Nothing was deleted: decide with the site whether to keep it.", testNow.Add(-30*time.Hour))
 		if err != nil {
