@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -33,19 +32,6 @@ func htmlToText(src string) string {
 	w.node(doc, look{fontPx: rootFontPx, color: black, bg: white})
 	w.w.endLine(false)
 	return w.w.String()
-}
-
-// look is what a node inherits that decides whether its text can be seen.
-type look struct {
-	invisible bool    // visibility:hidden
-	fontPx    float64 // computed font size
-	color     rgba    // text colour
-	bg        rgba    // the opaque background behind the node
-}
-
-// readable reports whether text drawn with this look can be seen.
-func (l look) readable() bool {
-	return !l.invisible && l.fontPx >= minFontPx && l.color.a > 0.1 && contrast(l.color, l.bg) >= minContrast
 }
 
 type htmlWalker struct {
@@ -193,110 +179,6 @@ func (hw *htmlWalker) link(n *html.Node, l look) {
 		!strings.Contains(strings.ToLower(w.line.String()[start:]), strings.ToLower(mailto)) {
 		w.text(" <" + mailto + ">")
 	}
-}
-
-// style computes an element's look from its parent's, its presentational attributes and its CSS.
-// shown is false when the element and all it holds are not rendered: the hidden attribute,
-// display:none, mso-hide:all (Outlook), or opacity near 0.
-func (hw *htmlWalker) style(n *html.Node, parent look) (look, bool) {
-	l := parent
-	if hw.matches -= len(hw.rules) * hw.depth; hw.matches < 0 {
-		return l, false
-	}
-	d := cascade(n, hw.rules)
-	if _, hidden := attr(n, "hidden"); hidden {
-		if v, ok := d["display"]; !ok || ident(v.value) == "none" {
-			return l, false
-		}
-	}
-	if v, ok := d["display"]; ok && ident(v.value) == "none" {
-		return l, false
-	}
-	if v, ok := d["mso-hide"]; ok && ident(v.value) == "all" {
-		return l, false
-	}
-	if v, ok := d["opacity"]; ok {
-		if o, ok := number(v.value); ok && o <= 0.1 {
-			return l, false
-		}
-	}
-	if boxHidden(d, l.fontPx) {
-		return l, false
-	}
-	if v, ok := d["visibility"]; ok {
-		switch ident(v.value) {
-		case "hidden", "collapse":
-			l.invisible = true
-		case "visible":
-			l.invisible = false
-		}
-	}
-	if v, ok := d["font-size"]; ok {
-		if px, ok := fontSize(v.value, parent.fontPx); ok {
-			l.fontPx = px
-		}
-	} else if v, ok := d["font"]; ok {
-		if px, ok := shorthandFontSize(v.value, parent.fontPx); ok {
-			l.fontPx = px
-		}
-	} else if v, ok := attr(n, "size"); ok && n.Data == "font" {
-		if px, ok := fontSizeAttr(v, parent.fontPx); ok {
-			l.fontPx = px
-		}
-	}
-	colourSet := false
-	for _, prop := range []string{"-webkit-text-fill-color", "color"} { // WebKit's fill wins
-		if v, ok := d[prop]; ok && !colourSet {
-			if c, ok := colour(v.value); ok {
-				l.color, colourSet = c, true
-			}
-		}
-	}
-	if !colourSet {
-		if n.Data == "font" || n.Data == "body" {
-			key := "color"
-			if n.Data == "body" {
-				key = "text" // <body text=…>, the page's text colour
-			}
-			if v, ok := attr(n, key); ok {
-				if c, ok := attrColour(v); ok {
-					l.color = c
-				}
-			}
-		} else if _, ok := attr(n, "href"); ok && n.Data == "a" {
-			l.color = linkBlue
-		}
-	}
-	bg, bgSet := rgba{}, false
-	if v, ok := d["background-color"]; ok {
-		bg, bgSet = colour(v.value)
-	} else if v, ok := d["background"]; ok {
-		bg, bgSet = shorthandColour(v.value)
-	}
-	if !bgSet {
-		if v, ok := attr(n, "bgcolor"); ok {
-			bg, bgSet = attrColour(v)
-		}
-	}
-	if bgSet && bg.a > 0 {
-		l.bg = bg.over(parent.bg)
-	}
-	return l, true
-}
-
-// fontSizeAttr reads <font size>, 1 to 7 or relative to 3 ("+1", "-2"), as the HTML rendering
-// section maps it to CSS sizes.
-func fontSizeAttr(v string, parent float64) (float64, bool) {
-	v = strings.TrimSpace(v)
-	n, err := strconv.Atoi(strings.TrimPrefix(v, "+"))
-	if err != nil {
-		return parent, false
-	}
-	if strings.HasPrefix(v, "+") || strings.HasPrefix(v, "-") {
-		n += 3
-	}
-	sizes := [...]float64{10, 10, 13, 16, 18, 24, 32, 48}
-	return sizes[max(1, min(7, n))], true
 }
 
 func isBlock(tag string) bool {
