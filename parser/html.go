@@ -59,24 +59,31 @@ func skipped(tag string) bool {
 	return false
 }
 
+// node writes what a reader sees of n and all it holds.
 func (hw *htmlWalker) node(n *html.Node, parent look) {
 	switch n.Type {
 	case html.TextNode:
-		// Blank text is kept even when unreadable: Outlook's spacer paragraphs, a &nbsp; in a tiny
-		// or white font, still make the blank line that ends a block.
-		if parent.readable() || strings.TrimSpace(strings.ReplaceAll(n.Data, "\u00a0", " ")) == "" {
-			hw.w.text(n.Data)
-		}
-		return
+		hw.textNode(n, parent)
 	case html.DocumentNode:
 		hw.children(n, parent)
-		return
 	case html.ElementNode:
-	default:
-		return // comments, doctype
+		hw.element(n, parent)
 	}
-	tag := n.Data
-	if skipped(tag) {
+	// Comments and the doctype show nothing.
+}
+
+// textNode writes a text node when it can be read. Blank text is kept even when unreadable:
+// Outlook's spacer paragraphs, a &nbsp; in a tiny or white font, still make the blank line that
+// ends a block.
+func (hw *htmlWalker) textNode(n *html.Node, l look) {
+	if l.readable() || strings.TrimSpace(strings.ReplaceAll(n.Data, "\u00a0", " ")) == "" {
+		hw.w.text(n.Data)
+	}
+}
+
+// element writes an element that is rendered, with the look it gives its content.
+func (hw *htmlWalker) element(n *html.Node, parent look) {
+	if skipped(n.Data) {
 		return
 	}
 	hw.depth++
@@ -86,62 +93,80 @@ func (hw *htmlWalker) node(n *html.Node, parent look) {
 		return
 	}
 	w := &hw.w
-	switch tag {
+	switch n.Data {
 	case "br":
-		if hw.cells > 0 {
-			w.space()
-		} else {
-			w.endLine(true)
-		}
-		return
+		hw.lineBreak()
 	case "td", "th":
 		w.cell()
 		hw.cells++
 		hw.children(n, l)
 		hw.cells--
-		return
 	case "blockquote":
-		w.endLine(false)
-		w.quote++
-		hw.children(n, l)
-		w.endLine(false)
-		w.quote--
-		return
+		hw.indented(n, l, &w.quote)
 	case "pre":
-		w.endLine(false)
-		w.pre++
-		hw.children(n, l)
-		w.endLine(false)
-		w.pre--
-		return
+		hw.indented(n, l, &w.pre)
 	case "a":
 		hw.link(n, l)
-		return
 	case "details":
-		// A closed <details> shows only its <summary> (HTML section 4.11.1).
-		if _, open := attr(n, "open"); !open {
-			for c := n.FirstChild; c != nil; c = c.NextSibling {
-				if c.Type == html.ElementNode && c.Data == "summary" {
-					hw.node(c, l)
-					break
-				}
-			}
-			return
-		}
+		hw.details(n, l)
 	case "dialog":
-		if _, open := attr(n, "open"); !open {
-			return
+		if _, open := attr(n, "open"); open {
+			hw.flow(n, l)
 		}
 	case "tr", "table":
-		hw.block()
-		saved := hw.cells
-		hw.cells = 0
-		hw.children(n, l)
-		hw.cells = saved
-		w.endLine(false)
+		hw.table(n, l)
+	default:
+		hw.flow(n, l)
+	}
+}
+
+// lineBreak writes a <br>: a line end, even of an empty line; inside a table cell, a space.
+func (hw *htmlWalker) lineBreak() {
+	if hw.cells > 0 {
+		hw.w.space()
+	} else {
+		hw.w.endLine(true)
+	}
+}
+
+// indented writes a <blockquote> or a <pre> on lines of their own, with depth (the writer's
+// quote or pre level) raised while their content is written.
+func (hw *htmlWalker) indented(n *html.Node, l look, depth *int) {
+	hw.w.endLine(false)
+	*depth++
+	hw.children(n, l)
+	hw.w.endLine(false)
+	*depth--
+}
+
+// details writes a <details>: a closed one shows only its <summary> (HTML section 4.11.1).
+func (hw *htmlWalker) details(n *html.Node, l look) {
+	if _, open := attr(n, "open"); open {
+		hw.flow(n, l)
 		return
 	}
-	if isBlock(tag) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.Data == "summary" {
+			hw.node(c, l)
+			return
+		}
+	}
+}
+
+// table writes a <table> or <tr> on lines of its own; a table nested in a cell starts its cells
+// afresh.
+func (hw *htmlWalker) table(n *html.Node, l look) {
+	hw.block()
+	saved := hw.cells
+	hw.cells = 0
+	hw.children(n, l)
+	hw.cells = saved
+	hw.w.endLine(false)
+}
+
+// flow writes an element in the flow of text, a block one on lines of its own.
+func (hw *htmlWalker) flow(n *html.Node, l look) {
+	if isBlock(n.Data) {
 		hw.block()
 		hw.children(n, l)
 		hw.block()
