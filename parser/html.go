@@ -21,7 +21,7 @@ import (
 // text under opacity near 0, boxes clipped to nothing or moved off the page (boxHidden), and
 // what a closed <details> or <dialog> holds. Styles come from style attributes and from the mail's own
 // <style> sheets (css.go), with inheritance: a hidden ancestor hides its descendants, and
-// font-size, colour and visibility are inherited unless an element sets its own.
+// font-size, colour and visibility are inherited unless an element sets its own (look.go).
 func htmlToText(src string) string {
 	doc, err := html.Parse(strings.NewReader(src))
 	if err != nil {
