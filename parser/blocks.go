@@ -62,31 +62,59 @@ type block struct {
 //     decided"), in a block, outside one or in the signature: when two name different
 //     addresses, requestedByConflict is set.
 func scanText(lines []string) scan {
-	// Lines are normalised as the cut search reaches them (it looks a few lines ahead), so the
-	// footer and quoted history below the cut cost nothing.
-	norm := make([]string, len(lines))
+	norm, hard := normaliseToHardCut(lines)
+	soft := softCutBefore(norm, hard)
+	info := classifyLines(norm[:hard])
+
+	var br blockReader
+	for i, li := range info[:soft] {
+		br.line(i, li)
+	}
+	br.closeBlock()
+
+	var out scan
+	out.requestedBy = mailRequester(requesterCandidates(br.outside, br.blocks, info[soft:]))
+	out.requestedByConflict = requestedByConflict(info)
+	out.requests = blockRequests(br.blocks, lines, out.requestedBy)
+	if len(out.requests) == 0 {
+		out.unrecognised = unrecognisedLines(info[:soft], norm, lines)
+	}
+	return out
+}
+
+// normaliseToHardCut normalises the lines and finds the first hard cut (len(lines) when there is
+// none). Lines are normalised as the cut search reaches them (it looks a few lines ahead), so the
+// footer and quoted history below the cut cost nothing; norm is empty past that point.
+func normaliseToHardCut(lines []string) (norm []string, hard int) {
+	norm = make([]string, len(lines))
 	normalised := 0
-	hard := len(lines)
 	for i := range lines {
 		for ; normalised <= i+cutLookahead && normalised < len(lines); normalised++ {
 			norm[normalised] = normLine(lines[normalised])
 		}
 		if hardCut(norm, i) {
-			hard = i
-			break
+			return norm, i
 		}
 	}
-	soft := hard
+	return norm, len(lines)
+}
+
+// softCutBefore finds the first soft cut (sign-off, signature) above the hard cut; blocks are
+// read only above it.
+func softCutBefore(norm []string, hard int) int {
 	for i := 0; i < hard; i++ {
 		if softCut(norm, i) {
-			soft = i
-			break
+			return i
 		}
 	}
+	return hard
+}
 
-	info := make([]lineInfo, hard)
-	for i := 0; i < hard; i++ {
-		l := norm[i]
+// classifyLines tells each normalised line's kind once, so the block reader, the requester
+// search and the unrecognised list all read the same fields.
+func classifyLines(norm []string) []lineInfo {
+	info := make([]lineInfo, len(norm))
+	for i, l := range norm {
 		switch {
 		case l == "":
 			info[i].kind = lineBlank
@@ -100,104 +128,139 @@ func scanText(lines []string) scan {
 			}
 		}
 	}
+	return info
+}
 
-	var (
-		out      scan
-		blocks   []*block
-		cur      *block
-		blankGap bool             // a blank line since the current block's last line
-		outside  []*domain.Person // the mail's Requested by lines outside blocks, in order
-	)
-	closeBlock := func() {
-		if cur != nil {
-			blocks = append(blocks, cur)
-			cur = nil
+// blockReader reads the lines above the soft cut one at a time, gathering the request blocks
+// and the `Requested by:` lines that stand outside them.
+type blockReader struct {
+	blocks   []*block
+	cur      *block
+	blankGap bool             // a blank line since the current block's last line
+	outside  []*domain.Person // the mail's Requested by lines outside blocks, in order
+}
+
+// closeBlock ends the current block, if any.
+func (br *blockReader) closeBlock() {
+	if br.cur != nil {
+		br.blocks = append(br.blocks, br.cur)
+		br.cur = nil
+	}
+}
+
+// line reads line i: a blank line may end the block at the next line that is not a field, a
+// quoted line always ends it.
+func (br *blockReader) line(i int, li lineInfo) {
+	switch li.kind {
+	case lineBlank:
+		if br.cur != nil {
+			br.blankGap = true
+		}
+	case lineQuoted:
+		br.closeBlock()
+	case lineText:
+		br.text(i)
+	case lineField:
+		br.field(i, li)
+	}
+}
+
+// text reads a line that is not a field: after a blank line it ends the block; right under the
+// block's fields it is kept in the block's Source and otherwise ignored.
+func (br *blockReader) text(i int) {
+	if br.cur == nil {
+		return
+	}
+	if br.blankGap {
+		br.closeBlock()
+		return
+	}
+	br.cur.last = i
+}
+
+// field reads a field line: `Request:` starts a block, `Requested by:` is the block's or the
+// mail's, any other field belongs to the current block, if any.
+func (br *blockReader) field(i int, li lineInfo) {
+	switch li.id {
+	case fieldRequest:
+		br.closeBlock()
+		// An empty "Request:" is a block of unknown type (requests.md "Readings decided").
+		br.cur = &block{first: i, last: i, word: li.value}
+		br.blankGap = false
+	case fieldRequestedBy:
+		br.requestedBy(i, parsePerson(li.value))
+	default:
+		if br.cur != nil {
+			br.cur.fields = append(br.cur.fields, kv{name: li.name, value: li.value, id: li.id})
+			br.cur.last = i
+			br.blankGap = false
 		}
 	}
-	for i := 0; i < soft; i++ {
-		li := info[i]
-		switch li.kind {
-		case lineBlank:
-			if cur != nil {
-				blankGap = true
-			}
-		case lineQuoted:
-			closeBlock()
-		case lineText:
-			if cur == nil {
-				continue
-			}
-			if blankGap {
-				closeBlock()
-				continue
-			}
-			cur.last = i
-		case lineField:
-			switch li.id {
-			case fieldRequest:
-				closeBlock()
-				// An empty "Request:" is a block of unknown type (requests.md "Readings decided").
-				cur = &block{first: i, last: i, word: li.value}
-				blankGap = false
-			case fieldRequestedBy:
-				p := parsePerson(li.value)
-				if cur != nil && !blankGap {
-					// Among the block's fields: the block's own, and the block goes on.
-					cur.requestedBy = p
-					cur.last = i
-					continue
-				}
-				if p != nil {
-					outside = append(outside, p)
-				}
-				closeBlock()
-			default:
-				if cur != nil {
-					cur.fields = append(cur.fields, kv{name: li.name, value: li.value, id: li.id})
-					cur.last = i
-					blankGap = false
-				}
-			}
-		}
-	}
-	closeBlock()
+}
 
+// requestedBy reads a `Requested by:` line: among the block's fields (no blank line between) it
+// is the block's own and the block goes on; anywhere else it is the mail's and ends the block.
+func (br *blockReader) requestedBy(i int, p *domain.Person) {
+	if br.cur != nil && !br.blankGap {
+		br.cur.requestedBy = p
+		br.cur.last = i
+		return
+	}
+	if p != nil {
+		br.outside = append(br.outside, p)
+	}
+	br.closeBlock()
+}
+
+// requesterCandidates lists who may be the mail's Requested by, in order of precedence: the
+// lines outside the blocks, then the blocks' own from the last block up, then the signature's
+// (the lines between the soft and the hard cut).
+func requesterCandidates(outside []*domain.Person, blocks []*block, signature []lineInfo) []*domain.Person {
 	candidates := outside
 	for j := len(blocks) - 1; j >= 0; j-- {
 		if blocks[j].requestedBy != nil {
 			candidates = append(candidates, blocks[j].requestedBy)
 		}
 	}
-	for i := soft; i < hard; i++ {
-		if info[i].kind == lineField && info[i].id == fieldRequestedBy {
-			if p := parsePerson(info[i].value); p != nil {
+	for _, li := range signature {
+		if li.kind == lineField && li.id == fieldRequestedBy {
+			if p := parsePerson(li.value); p != nil {
 				candidates = append(candidates, p)
 			}
 		}
 	}
-	out.requestedBy = mailRequester(candidates)
-	out.requestedByConflict = requestedByConflict(info)
+	return candidates
+}
 
+// blockRequests builds each block's request, with its place in the body and its Requested by
+// (the mail's when the block has none of its own).
+func blockRequests(blocks []*block, lines []string, mailsOwn *domain.Person) []domain.Request {
+	var reqs []domain.Request
 	for _, b := range blocks {
 		r := buildRequest(b.word, b.fields)
 		r.Line = b.first + 1
 		r.Source = append([]string(nil), lines[b.first:b.last+1]...)
 		r.RequestedBy = b.requestedBy
 		if r.RequestedBy == nil {
-			r.RequestedBy = out.requestedBy
+			r.RequestedBy = mailsOwn
 		}
-		out.requests = append(out.requests, r)
+		reqs = append(reqs, r)
 	}
+	return reqs
+}
 
-	if len(out.requests) == 0 {
-		for i := 0; i < soft && len(out.unrecognised) < maxUnrecognised; i++ {
-			li := info[i]
-			if li.kind == lineField && li.id == fieldRequestedBy {
-				continue
-			}
-			if li.kind == lineField || li.kind == lineText && strings.Contains(norm[i], ":") {
-				out.unrecognised = append(out.unrecognised, clipLine(strings.TrimSpace(lines[i])))
-			}
+// unrecognisedLines picks, from the lines above the soft cut, those that look like an attempt at
+// a field (a field nasbot does not take as a request, or text with a colon), for the reply that
+// teaches the format. `Requested by:` lines are left out: they were understood.
+func unrecognisedLines(info []lineInfo, norm, lines []string) []string {
+	var out []string
+	for i := 0; i < len(info) && len(out) < maxUnrecognised; i++ {
+		li := info[i]
+		if li.kind == lineField && li.id == fieldRequestedBy {
+			continue
+		}
+		if li.kind == lineField || li.kind == lineText && strings.Contains(norm[i], ":") {
+			out = append(out, clipLine(strings.TrimSpace(lines[i])))
 		}
 	}
 	return out

@@ -258,53 +258,64 @@ func decodeQP(raw []byte) []byte {
 	out := make([]byte, 0, len(raw))
 	keep := 0 // out[:keep] holds decoded escapes that trailing-blank removal must not touch
 	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch c {
+		switch c := raw[i]; c {
 		case '\n':
-			n := len(out)
-			if n > 0 && out[n-1] == '\r' {
-				n--
-			}
-			m := n
-			for m > keep && (out[m-1] == ' ' || out[m-1] == '\t') {
-				m--
-			}
-			if m < n {
-				out = append(out[:m], out[n:]...)
-			}
-			out = append(out, '\n')
+			out = endQPLine(out, keep)
 			keep = len(out)
-			continue
 		case '=':
+			if end := softBreakEnd(raw, i); end >= 0 {
+				i = end
+				continue
+			}
+			if i+2 < len(raw) && isHex(raw[i+1]) && isHex(raw[i+2]) {
+				out = append(out, unhex(raw[i+1])<<4|unhex(raw[i+2]))
+				i += 2
+				keep = len(out)
+				continue
+			}
+			out = append(out, c)
 		default:
 			out = append(out, c)
-			continue
 		}
-		// Soft line break: "=" then optional blanks then CRLF or LF (or the end).
-		j := i + 1
-		for j < len(raw) && (raw[j] == ' ' || raw[j] == '\t') {
-			j++
-		}
-		if j == len(raw) {
-			break
-		}
-		if raw[j] == '\n' {
-			i = j
-			continue
-		}
-		if j+1 < len(raw) && raw[j] == '\r' && raw[j+1] == '\n' {
-			i = j + 1
-			continue
-		}
-		if i+2 < len(raw) && isHex(raw[i+1]) && isHex(raw[i+2]) {
-			out = append(out, unhex(raw[i+1])<<4|unhex(raw[i+2]))
-			i += 2
-			keep = len(out)
-			continue
-		}
-		out = append(out, c)
 	}
 	return out
+}
+
+// endQPLine ends a decoded line at an encoded line break: the blanks at the end of the encoded
+// line are dropped (rule 3), but not those that escapes produced (out[:keep]), and a CR before
+// the break stays.
+func endQPLine(out []byte, keep int) []byte {
+	n := len(out)
+	if n > 0 && out[n-1] == '\r' {
+		n--
+	}
+	m := n
+	for m > keep && (out[m-1] == ' ' || out[m-1] == '\t') {
+		m--
+	}
+	if m < n {
+		out = append(out[:m], out[n:]...)
+	}
+	return append(out, '\n')
+}
+
+// softBreakEnd reads the "=" at raw[i] as a soft line break (rule 5): "=", optional blanks, then
+// LF, CRLF or the end of the input. It returns the index of the break's last byte, or -1 when
+// the "=" starts no soft break.
+func softBreakEnd(raw []byte, i int) int {
+	j := i + 1
+	for j < len(raw) && (raw[j] == ' ' || raw[j] == '\t') {
+		j++
+	}
+	switch {
+	case j == len(raw):
+		return len(raw) - 1
+	case raw[j] == '\n':
+		return j
+	case j+1 < len(raw) && raw[j] == '\r' && raw[j+1] == '\n':
+		return j + 1
+	}
+	return -1
 }
 
 func isHex(c byte) bool {

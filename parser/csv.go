@@ -20,26 +20,8 @@ import (
 func csvRequests(data []byte, reqs []domain.Request) (_ []domain.Request, header string, ok bool) {
 	text := textString(data)
 	reqs = slices.Grow(reqs, strings.Count(text, "\n"))
-	text = strings.TrimLeft(text, "\r\n")
-	first, rest, _ := strings.Cut(text, "\n")
-	first = strings.TrimRight(first, "\r")
-	comma := csvDelimiter(first)
-	if sep, ok := strings.CutPrefix(strings.ToLower(first), "sep="); ok && utf8.RuneCountInString(sep) == 1 {
-		// Excel's "sep=;" line names the delimiter.
-		comma, _ = utf8.DecodeRuneInString(sep)
-		text = rest
-		first, _, _ = strings.Cut(text, "\n")
-		first = strings.TrimRight(first, "\r")
-	}
-	r := csv.NewReader(strings.NewReader(text))
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
-	r.TrimLeadingSpace = true
-	r.ReuseRecord = true
-	r.Comma = comma
-	if !validComma(comma) {
-		r.Comma = ','
-	}
+	text, first, comma := csvHeaderLine(text)
+	r := newCSVReader(text, comma)
 
 	var cols []kv // column names and what they are
 	reqCol := -1
@@ -61,55 +43,94 @@ func csvRequests(data []byte, reqs []domain.Request) (_ []domain.Request, header
 			}
 			break
 		}
+		if allBlank(rec) {
+			continue
+		}
 		if cols == nil {
-			if allBlank(rec) {
-				continue
-			}
-			for i, c := range rec {
-				c = strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))
-				id := fieldID(c)
-				if id == fieldRequest && reqCol < 0 {
-					reqCol = i
-				}
-				cols = append(cols, kv{name: c, id: id})
-			}
-			if reqCol < 0 {
+			if cols, reqCol = csvColumns(rec); reqCol < 0 {
 				return reqs, first, false
 			}
 			continue
 		}
-		if allBlank(rec) {
-			continue
-		}
 		row++
-		word := ""
-		fields = fields[:0]
-		for i, v := range rec {
-			v = strings.TrimSpace(v)
-			if i >= len(cols) {
-				if v != "" {
-					fields = append(fields, kv{name: "column " + itoa(i+1), value: v})
-				}
-				continue
-			}
-			if i == reqCol {
-				word = v
-				continue
-			}
-			if v == "" {
-				continue
-			}
-			fields = append(fields, kv{name: cols[i].name, value: v, id: cols[i].id})
-		}
+		var word string
+		word, fields = csvRow(rec, cols, reqCol, fields[:0])
 		req := buildRequest(word, fields)
 		req.Row = row
 		req.Source = []string{strings.TrimRight(text[start:offset], "\r\n")}
 		reqs = append(reqs, req)
 	}
-	if cols == nil {
-		return reqs, first, false
+	return reqs, first, cols != nil
+}
+
+// csvHeaderLine finds the header row and the delimiter: the one the header row uses, or the one
+// Excel's "sep=;" line names, which is then dropped from the text the rows are read from.
+func csvHeaderLine(text string) (rows, header string, comma rune) {
+	text = strings.TrimLeft(text, "\r\n")
+	first, rest, _ := strings.Cut(text, "\n")
+	first = strings.TrimRight(first, "\r")
+	comma = csvDelimiter(first)
+	if sep, ok := strings.CutPrefix(strings.ToLower(first), "sep="); ok && utf8.RuneCountInString(sep) == 1 {
+		comma, _ = utf8.DecodeRuneInString(sep)
+		text = rest
+		first, _, _ = strings.Cut(text, "\n")
+		first = strings.TrimRight(first, "\r")
 	}
-	return reqs, first, true
+	return text, first, comma
+}
+
+// newCSVReader reads records leniently, as Excel writes them: rows of any length, stray quotes,
+// blanks after the delimiter. A delimiter encoding/csv cannot take falls back to a comma.
+func newCSVReader(text string, comma rune) *csv.Reader {
+	r := csv.NewReader(strings.NewReader(text))
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	r.TrimLeadingSpace = true
+	r.ReuseRecord = true
+	r.Comma = comma
+	if !validComma(comma) {
+		r.Comma = ','
+	}
+	return r
+}
+
+// csvColumns reads the header row: each column's name and field, and the index of the first
+// request column (-1 when there is none).
+func csvColumns(rec []string) (cols []kv, reqCol int) {
+	reqCol = -1
+	for i, c := range rec {
+		c = strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))
+		id := fieldID(c)
+		if id == fieldRequest && reqCol < 0 {
+			reqCol = i
+		}
+		cols = append(cols, kv{name: c, id: id})
+	}
+	return cols, reqCol
+}
+
+// csvRow reads one row as a `Request:` word and its fields, appended to fields. Empty cells are
+// missing fields; a value past the header's columns is kept as "column N", to be listed as not
+// used.
+func csvRow(rec []string, cols []kv, reqCol int, fields []kv) (word string, _ []kv) {
+	for i, v := range rec {
+		v = strings.TrimSpace(v)
+		if i >= len(cols) {
+			if v != "" {
+				fields = append(fields, kv{name: "column " + itoa(i+1), value: v})
+			}
+			continue
+		}
+		if i == reqCol {
+			word = v
+			continue
+		}
+		if v == "" {
+			continue
+		}
+		fields = append(fields, kv{name: cols[i].name, value: v, id: cols[i].id})
+	}
+	return word, fields
 }
 
 // csvDelimiter picks the delimiter the header row uses: a comma unless the row has none and has

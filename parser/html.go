@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -22,7 +21,7 @@ import (
 // text under opacity near 0, boxes clipped to nothing or moved off the page (boxHidden), and
 // what a closed <details> or <dialog> holds. Styles come from style attributes and from the mail's own
 // <style> sheets (css.go), with inheritance: a hidden ancestor hides its descendants, and
-// font-size, colour and visibility are inherited unless an element sets its own.
+// font-size, colour and visibility are inherited unless an element sets its own (look.go).
 func htmlToText(src string) string {
 	doc, err := html.Parse(strings.NewReader(src))
 	if err != nil {
@@ -33,19 +32,6 @@ func htmlToText(src string) string {
 	w.node(doc, look{fontPx: rootFontPx, color: black, bg: white})
 	w.w.endLine(false)
 	return w.w.String()
-}
-
-// look is what a node inherits that decides whether its text can be seen.
-type look struct {
-	invisible bool    // visibility:hidden
-	fontPx    float64 // computed font size
-	color     rgba    // text colour
-	bg        rgba    // the opaque background behind the node
-}
-
-// readable reports whether text drawn with this look can be seen.
-func (l look) readable() bool {
-	return !l.invisible && l.fontPx >= minFontPx && l.color.a > 0.1 && contrast(l.color, l.bg) >= minContrast
 }
 
 type htmlWalker struct {
@@ -73,24 +59,31 @@ func skipped(tag string) bool {
 	return false
 }
 
+// node writes what a reader sees of n and all it holds.
 func (hw *htmlWalker) node(n *html.Node, parent look) {
 	switch n.Type {
 	case html.TextNode:
-		// Blank text is kept even when unreadable: Outlook's spacer paragraphs, a &nbsp; in a tiny
-		// or white font, still make the blank line that ends a block.
-		if parent.readable() || strings.TrimSpace(strings.ReplaceAll(n.Data, "\u00a0", " ")) == "" {
-			hw.w.text(n.Data)
-		}
-		return
+		hw.textNode(n, parent)
 	case html.DocumentNode:
 		hw.children(n, parent)
-		return
 	case html.ElementNode:
-	default:
-		return // comments, doctype
+		hw.element(n, parent)
 	}
-	tag := n.Data
-	if skipped(tag) {
+	// Comments and the doctype show nothing.
+}
+
+// textNode writes a text node when it can be read. Blank text is kept even when unreadable:
+// Outlook's spacer paragraphs, a &nbsp; in a tiny or white font, still make the blank line that
+// ends a block.
+func (hw *htmlWalker) textNode(n *html.Node, l look) {
+	if l.readable() || strings.TrimSpace(strings.ReplaceAll(n.Data, "\u00a0", " ")) == "" {
+		hw.w.text(n.Data)
+	}
+}
+
+// element writes an element that is rendered, with the look it gives its content.
+func (hw *htmlWalker) element(n *html.Node, parent look) {
+	if skipped(n.Data) {
 		return
 	}
 	hw.depth++
@@ -100,62 +93,80 @@ func (hw *htmlWalker) node(n *html.Node, parent look) {
 		return
 	}
 	w := &hw.w
-	switch tag {
+	switch n.Data {
 	case "br":
-		if hw.cells > 0 {
-			w.space()
-		} else {
-			w.endLine(true)
-		}
-		return
+		hw.lineBreak()
 	case "td", "th":
 		w.cell()
 		hw.cells++
 		hw.children(n, l)
 		hw.cells--
-		return
 	case "blockquote":
-		w.endLine(false)
-		w.quote++
-		hw.children(n, l)
-		w.endLine(false)
-		w.quote--
-		return
+		hw.indented(n, l, &w.quote)
 	case "pre":
-		w.endLine(false)
-		w.pre++
-		hw.children(n, l)
-		w.endLine(false)
-		w.pre--
-		return
+		hw.indented(n, l, &w.pre)
 	case "a":
 		hw.link(n, l)
-		return
 	case "details":
-		// A closed <details> shows only its <summary> (HTML section 4.11.1).
-		if _, open := attr(n, "open"); !open {
-			for c := n.FirstChild; c != nil; c = c.NextSibling {
-				if c.Type == html.ElementNode && c.Data == "summary" {
-					hw.node(c, l)
-					break
-				}
-			}
-			return
-		}
+		hw.details(n, l)
 	case "dialog":
-		if _, open := attr(n, "open"); !open {
-			return
+		if _, open := attr(n, "open"); open {
+			hw.flow(n, l)
 		}
 	case "tr", "table":
-		hw.block()
-		saved := hw.cells
-		hw.cells = 0
-		hw.children(n, l)
-		hw.cells = saved
-		w.endLine(false)
+		hw.table(n, l)
+	default:
+		hw.flow(n, l)
+	}
+}
+
+// lineBreak writes a <br>: a line end, even of an empty line; inside a table cell, a space.
+func (hw *htmlWalker) lineBreak() {
+	if hw.cells > 0 {
+		hw.w.space()
+	} else {
+		hw.w.endLine(true)
+	}
+}
+
+// indented writes a <blockquote> or a <pre> on lines of their own, with depth (the writer's
+// quote or pre level) raised while their content is written.
+func (hw *htmlWalker) indented(n *html.Node, l look, depth *int) {
+	hw.w.endLine(false)
+	*depth++
+	hw.children(n, l)
+	hw.w.endLine(false)
+	*depth--
+}
+
+// details writes a <details>: a closed one shows only its <summary> (HTML section 4.11.1).
+func (hw *htmlWalker) details(n *html.Node, l look) {
+	if _, open := attr(n, "open"); open {
+		hw.flow(n, l)
 		return
 	}
-	if isBlock(tag) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.Data == "summary" {
+			hw.node(c, l)
+			return
+		}
+	}
+}
+
+// table writes a <table> or <tr> on lines of its own; a table nested in a cell starts its cells
+// afresh.
+func (hw *htmlWalker) table(n *html.Node, l look) {
+	hw.block()
+	saved := hw.cells
+	hw.cells = 0
+	hw.children(n, l)
+	hw.cells = saved
+	hw.w.endLine(false)
+}
+
+// flow writes an element in the flow of text, a block one on lines of its own.
+func (hw *htmlWalker) flow(n *html.Node, l look) {
+	if isBlock(n.Data) {
 		hw.block()
 		hw.children(n, l)
 		hw.block()
@@ -193,110 +204,6 @@ func (hw *htmlWalker) link(n *html.Node, l look) {
 		!strings.Contains(strings.ToLower(w.line.String()[start:]), strings.ToLower(mailto)) {
 		w.text(" <" + mailto + ">")
 	}
-}
-
-// style computes an element's look from its parent's, its presentational attributes and its CSS.
-// shown is false when the element and all it holds are not rendered: the hidden attribute,
-// display:none, mso-hide:all (Outlook), or opacity near 0.
-func (hw *htmlWalker) style(n *html.Node, parent look) (look, bool) {
-	l := parent
-	if hw.matches -= len(hw.rules) * hw.depth; hw.matches < 0 {
-		return l, false
-	}
-	d := cascade(n, hw.rules)
-	if _, hidden := attr(n, "hidden"); hidden {
-		if v, ok := d["display"]; !ok || ident(v.value) == "none" {
-			return l, false
-		}
-	}
-	if v, ok := d["display"]; ok && ident(v.value) == "none" {
-		return l, false
-	}
-	if v, ok := d["mso-hide"]; ok && ident(v.value) == "all" {
-		return l, false
-	}
-	if v, ok := d["opacity"]; ok {
-		if o, ok := number(v.value); ok && o <= 0.1 {
-			return l, false
-		}
-	}
-	if boxHidden(d, l.fontPx) {
-		return l, false
-	}
-	if v, ok := d["visibility"]; ok {
-		switch ident(v.value) {
-		case "hidden", "collapse":
-			l.invisible = true
-		case "visible":
-			l.invisible = false
-		}
-	}
-	if v, ok := d["font-size"]; ok {
-		if px, ok := fontSize(v.value, parent.fontPx); ok {
-			l.fontPx = px
-		}
-	} else if v, ok := d["font"]; ok {
-		if px, ok := shorthandFontSize(v.value, parent.fontPx); ok {
-			l.fontPx = px
-		}
-	} else if v, ok := attr(n, "size"); ok && n.Data == "font" {
-		if px, ok := fontSizeAttr(v, parent.fontPx); ok {
-			l.fontPx = px
-		}
-	}
-	colourSet := false
-	for _, prop := range []string{"-webkit-text-fill-color", "color"} { // WebKit's fill wins
-		if v, ok := d[prop]; ok && !colourSet {
-			if c, ok := colour(v.value); ok {
-				l.color, colourSet = c, true
-			}
-		}
-	}
-	if !colourSet {
-		if n.Data == "font" || n.Data == "body" {
-			key := "color"
-			if n.Data == "body" {
-				key = "text" // <body text=…>, the page's text colour
-			}
-			if v, ok := attr(n, key); ok {
-				if c, ok := attrColour(v); ok {
-					l.color = c
-				}
-			}
-		} else if _, ok := attr(n, "href"); ok && n.Data == "a" {
-			l.color = linkBlue
-		}
-	}
-	bg, bgSet := rgba{}, false
-	if v, ok := d["background-color"]; ok {
-		bg, bgSet = colour(v.value)
-	} else if v, ok := d["background"]; ok {
-		bg, bgSet = shorthandColour(v.value)
-	}
-	if !bgSet {
-		if v, ok := attr(n, "bgcolor"); ok {
-			bg, bgSet = attrColour(v)
-		}
-	}
-	if bgSet && bg.a > 0 {
-		l.bg = bg.over(parent.bg)
-	}
-	return l, true
-}
-
-// fontSizeAttr reads <font size>, 1 to 7 or relative to 3 ("+1", "-2"), as the HTML rendering
-// section maps it to CSS sizes.
-func fontSizeAttr(v string, parent float64) (float64, bool) {
-	v = strings.TrimSpace(v)
-	n, err := strconv.Atoi(strings.TrimPrefix(v, "+"))
-	if err != nil {
-		return parent, false
-	}
-	if strings.HasPrefix(v, "+") || strings.HasPrefix(v, "-") {
-		n += 3
-	}
-	sizes := [...]float64{10, 10, 13, 16, 18, 24, 32, 48}
-	return sizes[max(1, min(7, n))], true
 }
 
 func isBlock(tag string) bool {

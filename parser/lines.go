@@ -59,43 +59,59 @@ func stripBullet(s string) string {
 	case '•', '·', '◦', '▪', '▫', '‣', '●', '○', '■', '□', '➢', '►', '▶', '§', '\uf0b7', '\uf0a7':
 		return strings.TrimSpace(s[n:])
 	case 'o':
-		// Outlook's plain-text rendering of a second-level bullet: "o" and a tab or spaces.
-		if len(s) > 2 && (s[1] == ' ' || s[1] == '\t') {
-			rest := strings.TrimSpace(s[1:])
-			if r2, _ := utf8.DecodeRuneInString(rest); unicode.IsUpper(r2) {
-				return rest
-			}
-		}
-		return s
+		return stripOutlookBullet(s)
 	case '(':
-		// (1) Name: …
-		i := 1
-		for i < len(s) && i <= 3 && isDigit(s[i]) {
-			i++
-		}
-		if i > 1 && i < len(s) && s[i] == ')' {
-			return strings.TrimSpace(s[i+1:])
-		}
-		return s
+		return stripParenNumber(s)
 	}
 	if isDigit(s[0]) {
-		// 1. Name: …  /  1) Name: …  /  12.Name: …
-		i := 0
-		for i < len(s) && i < 3 && isDigit(s[i]) {
-			i++
+		return stripNumber(s)
+	}
+	return s
+}
+
+// stripOutlookBullet removes Outlook's plain-text rendering of a second-level bullet: "o" and a
+// tab or spaces, then a capital letter as list items start with (a lone "o" in prose is left).
+func stripOutlookBullet(s string) string {
+	if len(s) > 2 && (s[1] == ' ' || s[1] == '\t') {
+		rest := strings.TrimSpace(s[1:])
+		if r2, _ := utf8.DecodeRuneInString(rest); unicode.IsUpper(r2) {
+			return rest
 		}
-		if i < len(s) && (s[i] == '.' || s[i] == ')') {
-			rest := s[i+1:]
-			if rest == "" {
-				return s
-			}
-			if rest[0] == ' ' || rest[0] == '\t' {
-				return strings.TrimSpace(rest)
-			}
-			if r2, _ := utf8.DecodeRuneInString(rest); unicode.IsLetter(r2) {
-				return rest
-			}
-		}
+	}
+	return s
+}
+
+// stripParenNumber removes "(1) " numbering, of up to three digits.
+func stripParenNumber(s string) string {
+	i := 1
+	for i < len(s) && i <= 3 && isDigit(s[i]) {
+		i++
+	}
+	if i > 1 && i < len(s) && s[i] == ')' {
+		return strings.TrimSpace(s[i+1:])
+	}
+	return s
+}
+
+// stripNumber removes "1. ", "1) " or "12.Name" numbering, of up to three digits: after the
+// dot or bracket comes a blank or a letter, so "1.5 days" and "2)" alone stay.
+func stripNumber(s string) string {
+	i := 0
+	for i < len(s) && i < 3 && isDigit(s[i]) {
+		i++
+	}
+	if i == len(s) || s[i] != '.' && s[i] != ')' {
+		return s
+	}
+	rest := s[i+1:]
+	if rest == "" {
+		return s
+	}
+	if rest[0] == ' ' || rest[0] == '\t' {
+		return strings.TrimSpace(rest)
+	}
+	if r2, _ := utf8.DecodeRuneInString(rest); unicode.IsLetter(r2) {
+		return rest
 	}
 	return s
 }
@@ -106,34 +122,10 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // full-width "："), a tab, "=" and a dash with blanks around it ("Name - value", en and em dashes
 // too); the first one in the line wins. A colon or tab makes a field of any name that looks like
 // one (so unknown names can be listed as not used); "=" and dashes only of names nasbot knows,
-// since prose is full of dashes. known reports whether the name is one of nasbot's.
+// since prose is full of dashes. ok reports whether the line is a field; id is fieldUnknown when
+// the name is not one of nasbot's.
 func splitField(s string) (name, value string, id field, ok bool) {
-	sep, sepLen, loose := -1, 0, false
-scan:
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ':', '\t':
-			sep, sepLen = i, 1
-			break scan
-		case '=':
-			sep, sepLen, loose = i, 1, true
-			break scan
-		case 0xEF: // "：" U+FF1A is EF BC 9A
-			if strings.HasPrefix(s[i:], "：") {
-				sep, sepLen = i, len("：")
-				break scan
-			}
-		case ' ':
-			rest := s[i+1:]
-			for _, d := range []string{"- ", "– ", "— ", "-\t"} {
-				if strings.HasPrefix(rest, d) {
-					sep, sepLen, loose = i, 1+len(d), true
-					break scan
-				}
-			}
-		}
-	}
-	if sep > 0 {
+	if sep, sepLen, loose := fieldSeparator(s); sep > 0 {
 		name = cleanName(s[:sep])
 		value = cleanValue(s[sep+sepLen:])
 		id = fieldID(name)
@@ -144,8 +136,37 @@ scan:
 			return name, value, fieldUnknown, true
 		}
 	}
-	// "Name- Jane", "Name -Jane", "Mobile–07700 900123": a dash next to a blank, right after a
-	// known name.
+	return knownNameDash(s)
+}
+
+// fieldSeparator finds the first separator in s: its index (-1 when there is none), its length,
+// and loose, true for "=" and spaced dashes, which only known names may use.
+func fieldSeparator(s string) (sep, sepLen int, loose bool) {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ':', '\t':
+			return i, 1, false
+		case '=':
+			return i, 1, true
+		case 0xEF: // "：" U+FF1A is EF BC 9A
+			if strings.HasPrefix(s[i:], "：") {
+				return i, len("："), false
+			}
+		case ' ':
+			rest := s[i+1:]
+			for _, d := range []string{"- ", "– ", "— ", "-\t"} {
+				if strings.HasPrefix(rest, d) {
+					return i, 1 + len(d), true
+				}
+			}
+		}
+	}
+	return -1, 0, false
+}
+
+// knownNameDash reads "Name- Jane", "Name -Jane", "Mobile–07700 900123": a dash next to a blank,
+// right after a known name, where mail writers left out one of the dash's blanks.
+func knownNameDash(s string) (name, value string, id field, ok bool) {
 	for i := 1; i < len(s) && i <= maxFieldName+1; {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if (r == '-' || r == '–' || r == '—') && (s[i-1] == ' ' || i+n < len(s) && s[i+n] == ' ') {

@@ -23,38 +23,63 @@ func buildRequest(word string, fields []kv) domain.Request {
 	w, ok := lookupWord(word)
 	if !ok {
 		r.Type = domain.Unknown
-		detail := fmt.Sprintf("%q is not a request nasbot knows. Write one of the request types in the guide, such as \"Request: Add user\".", word)
-		if strings.TrimSpace(word) == "" {
-			detail = "The Request line does not say what is being asked for. Write the request type after it, such as \"Request: Add user\"."
-		}
-		r.Problems = append(r.Problems, domain.Problem{Reason: domain.UnknownRequest, Field: "request", Detail: detail})
+		r.Problems = append(r.Problems, unknownWordProblem(word))
 		return r
 	}
 	r.Type = w.typ
 	if w.typ == domain.ODSChange {
 		// Always answered with the ODS helpdesk pointer: the fields are read only for the ODS code.
-		for _, f := range fields {
-			if f.id == fieldODS && r.ODS == "" {
-				r.ODS, _ = readODS(f.value)
-			}
-		}
+		r.ODS = firstODS(fields)
 		return r
 	}
 	spec := specs[w.typ]
-	// In a request about an existing account, Email means the account, unless Account is there.
-	emailIsAccount, hasAccount := !spec.reads(fieldEmail) && spec.reads(fieldAccount), false
+	fr := readFields(&r, spec, fields)
+	if w.role != "" {
+		roleFromWord(&r, &fr, word, w.role)
+	}
+	r.Problems = append(r.Problems, missingFields(spec, w.typ, fr)...)
+	return r
+}
+
+// unknownWordProblem names a `Request:` word nasbot does not know, or an empty one.
+func unknownWordProblem(word string) domain.Problem {
+	detail := fmt.Sprintf("%q is not a request nasbot knows. Write one of the request types in the guide, such as \"Request: Add user\".", word)
+	if strings.TrimSpace(word) == "" {
+		detail = "The Request line does not say what is being asked for. Write the request type after it, such as \"Request: Add user\"."
+	}
+	return domain.Problem{Reason: domain.UnknownRequest, Field: "request", Detail: detail}
+}
+
+// firstODS is the first ODS field's code that reads as one, or "".
+func firstODS(fields []kv) string {
 	for _, f := range fields {
-		if f.id == fieldAccount && f.value != "" {
-			hasAccount = true
+		if f.id != fieldODS {
+			continue
+		}
+		if ods, ok := readODS(f.value); ok {
+			return ods
 		}
 	}
-	var set, bad [fieldCount]bool
+	return ""
+}
+
+// fieldsRead says, for each field, whether a value was taken (set) or refused with a Problem
+// (bad). Either way a field is read once, the first time it has a value; a repeat is not used.
+type fieldsRead struct {
+	set, bad [fieldCount]bool
+}
+
+// readFields stores the values of the fields the request type reads into r; the others, and
+// repeats, are listed in r.Unused, and values that do not read become Problems.
+func readFields(r *domain.Request, spec typeSpec, fields []kv) fieldsRead {
+	emailIsAccount := emailMeansAccount(spec, fields)
+	var fr fieldsRead
 	for _, f := range fields {
 		id := f.id
-		if id == fieldEmail && emailIsAccount && !hasAccount {
+		if id == fieldEmail && emailIsAccount {
 			id = fieldAccount
 		}
-		if id == fieldUnknown || !spec.reads(id) || set[id] || bad[id] {
+		if id == fieldUnknown || !spec.reads(id) || fr.set[id] || fr.bad[id] {
 			if f.value != "" || id == fieldUnknown {
 				r.Unused = append(r.Unused, f.name)
 			}
@@ -63,34 +88,56 @@ func buildRequest(word string, fields []kv) domain.Request {
 		if f.value == "" {
 			continue // an empty field is a missing one
 		}
-		if p, ok := setField(&r, id, f.value); !ok {
+		if p, ok := setField(r, id, f.value); !ok {
 			r.Problems = append(r.Problems, p)
-			bad[id] = true
+			fr.bad[id] = true
 			continue
 		}
-		set[id] = true
+		fr.set[id] = true
 	}
-	if w.role != "" {
-		// "Make owner" / "Make member": the word gives the role; a Role field may only agree.
-		if set[fieldRole] && r.Role != w.role {
-			r.Problems = append(r.Problems, domain.Problem{
-				Reason: domain.InvalidField, Field: "role",
-				Detail: fmt.Sprintf("%q asks for the %s role but the Role field says %s. Remove the Role line or make them agree.", word, w.role, r.Role),
-			})
-			bad[fieldRole] = true
+	return fr
+}
+
+// emailMeansAccount reports whether Email names the account: in a request about an existing
+// account (the type reads Account, not Email), unless an Account field with a value is there.
+func emailMeansAccount(spec typeSpec, fields []kv) bool {
+	if spec.reads(fieldEmail) || !spec.reads(fieldAccount) {
+		return false
+	}
+	for _, f := range fields {
+		if f.id == fieldAccount && f.value != "" {
+			return false
 		}
-		r.Role = w.role
-		set[fieldRole] = true
 	}
+	return true
+}
+
+// roleFromWord applies the role of "Make owner" / "Make member": the word gives the role; a Role
+// field may only agree.
+func roleFromWord(r *domain.Request, fr *fieldsRead, word string, role domain.Role) {
+	if fr.set[fieldRole] && r.Role != role {
+		r.Problems = append(r.Problems, domain.Problem{
+			Reason: domain.InvalidField, Field: "role",
+			Detail: fmt.Sprintf("%q asks for the %s role but the Role field says %s. Remove the Role line or make them agree.", word, role, r.Role),
+		})
+		fr.bad[fieldRole] = true
+	}
+	r.Role = role
+	fr.set[fieldRole] = true
+}
+
+// missingFields names each field the type needs that was neither given nor refused already.
+func missingFields(spec typeSpec, typ domain.RequestType, fr fieldsRead) []domain.Problem {
+	var missing []domain.Problem
 	for _, f := range spec.required {
-		if !set[f] && !bad[f] {
-			r.Problems = append(r.Problems, domain.Problem{
+		if !fr.set[f] && !fr.bad[f] {
+			missing = append(missing, domain.Problem{
 				Reason: domain.MissingField, Field: fieldInfo[f].canon,
-				Detail: fmt.Sprintf("The %s field is missing: a %s request needs it.", fieldInfo[f].label, typeLabel(w.typ)),
+				Detail: fmt.Sprintf("The %s field is missing: a %s request needs it.", fieldInfo[f].label, typeLabel(typ)),
 			})
 		}
 	}
-	return r
+	return missing
 }
 
 // setField stores one value, normalised, or says what is wrong with it.
