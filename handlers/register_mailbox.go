@@ -35,30 +35,9 @@ func registerMailbox(r *request) (domain.Decision, error) {
 	req := r.req
 	name, town := strings.TrimSpace(req.OrganisationName), strings.TrimSpace(req.Town)
 	ods := strings.ToUpper(strings.TrimSpace(req.ODS))
-	switch {
-	case ods == "":
-		return missing("", "ods_code", "The request gives no ODS code for the new shared mailbox, so nothing was changed."), nil
-	case !odsShape.MatchString(ods):
-		return invalid("", "ods_code", fmt.Sprintf("%q is not an ODS code (letters, digits and dashes, 3 to 12 "+
-			"characters), so nothing was changed.", req.ODS)), nil
-	case name == "":
-		return missing("", "organisation_name", "The request needs the Organisation name for the shared mailbox's "+
-			"display name, so nothing was changed."), nil
-	case town == "":
-		return missing("", "town", "The request needs the Town for the shared mailbox's display name, so nothing "+
-			"was changed."), nil
+	if d := displayNameProblem(req, ods, name, town); d != nil {
+		return *d, nil
 	}
-	if n := utf8.RuneCountInString(name); n > maxOrganisationName {
-		return rejected("", domain.NameTooLong, fmt.Sprintf("The organisation name %q has %d characters; a shared "+
-			"mailbox's name can have at most %d. Please send the request again with a shorter name (as you "+
-			"would like it to appear in the NHS Directory).", name, n, maxOrganisationName)), nil
-	}
-	if n := utf8.RuneCountInString(town); n > maxTown {
-		return rejected("", domain.NameTooLong, fmt.Sprintf("The town %q has %d characters; a shared mailbox's "+
-			"town can have at most %d. Please send the request again with a shorter form of the town.",
-			town, n, maxTown)), nil
-	}
-
 	org, known, err := r.dir.Organisation(ods)
 	if err != nil {
 		return domain.Decision{}, fmt.Errorf("handlers: organisation %s: %w", ods, err)
@@ -67,17 +46,8 @@ func registerMailbox(r *request) (domain.Decision, error) {
 	if known && sector == "" {
 		sector = org.Sector
 	}
-	switch {
-	case sector == "":
-		return missing("", "sector", "The request gives no Sector for the new shared mailbox, so nothing was changed."), nil
-	case known && sector != org.Sector:
-		return invalid("", "sector", fmt.Sprintf("The request says the sector is %s, but the directory lists %s as "+
-			"a %s, so nothing was changed. Please check the ODS code and sector.",
-			sectorWords(sector), ods, sectorWords(org.Sector))), nil
-	case known && org.Mailbox != "" && org.Status != domain.StatusClosed:
-		return rejected("", domain.MailboxExists, fmt.Sprintf("The ODS code %s already has a shared mailbox, %s, "+
-			"and a site has only one, so nothing was changed. Its owners can give people access to it.",
-			ods, org.Mailbox)), nil
+	if d := codeProblem(ods, sector, org, known); d != nil {
+		return *d, nil
 	}
 
 	// The first owner: a new account at the new site, always linked as an owner.
@@ -98,24 +68,9 @@ func registerMailbox(r *request) (domain.Decision, error) {
 	if d, err := r.mailboxInUse(mailbox, org, known); err != nil || d != nil {
 		return deref(d), err
 	}
-	checked := r.ctx.approved(domain.NewMailboxReview) || r.ctx.approved(domain.ODSUnknown) ||
-		r.ctx.approved(domain.SiteAccountLimit)
-	if !known && !checked {
-		return review("", domain.ODSUnknown, fmt.Sprintf("The ODS code %s is not in the NHSmail directory yet. "+
-			"A new code can take up to a month to reach it, so the NAS team will check and register the "+
-			"shared mailbox when it arrives.", ods)), nil
+	if d, err := r.registerReview(mailbox, ods, org, known); err != nil || d != nil {
+		return deref(d), err
 	}
-	if !checked {
-		full, err := r.siteFull(ods)
-		if err != nil {
-			return domain.Decision{}, err
-		}
-		if full {
-			return review("", domain.SiteAccountLimit, siteFullSummary(req.Name, org)), nil
-		}
-		return review("", domain.NewMailboxReview, newMailboxSummary(mailbox, ods, org, known)), nil
-	}
-
 	return done("", fmt.Sprintf("The shared mailbox %s (%s, %s) is registered for ODS code %s. Its first owner "+
 		"is %s, with the new NHSmail account %s; the temporary password has been sent by text message to "+
 		"their mobile (%s).", mailbox, name, town, ods, req.Name, nu.address, domain.MaskMobile(nu.mobile)),
@@ -123,6 +78,81 @@ func registerMailbox(r *request) (domain.Decision, error) {
 		domain.CreateAccount{Address: nu.address, Name: req.Name, Mobile: nu.mobile, ODS: ods, Role: domain.RoleOwner},
 		domain.SendTemporaryPassword{Address: nu.address},
 	), nil
+}
+
+// displayNameProblem refuses what the sender must fix before anything is looked up: a missing
+// or malformed ODS code, a missing name or town, and a display name past the guide's lengths.
+func displayNameProblem(req domain.Request, ods, name, town string) *domain.Decision {
+	var d domain.Decision
+	switch {
+	case ods == "":
+		d = missing("", "ods_code", "The request gives no ODS code for the new shared mailbox, so nothing was changed.")
+	case !odsShape.MatchString(ods):
+		d = invalid("", "ods_code", fmt.Sprintf("%q is not an ODS code (letters, digits and dashes, 3 to 12 "+
+			"characters), so nothing was changed.", req.ODS))
+	case name == "":
+		d = missing("", "organisation_name", "The request needs the Organisation name for the shared mailbox's "+
+			"display name, so nothing was changed.")
+	case town == "":
+		d = missing("", "town", "The request needs the Town for the shared mailbox's display name, so nothing "+
+			"was changed.")
+	case utf8.RuneCountInString(name) > maxOrganisationName:
+		d = rejected("", domain.NameTooLong, fmt.Sprintf("The organisation name %q has %d characters; a shared "+
+			"mailbox's name can have at most %d. Please send the request again with a shorter name (as you "+
+			"would like it to appear in the NHS Directory).", name, utf8.RuneCountInString(name), maxOrganisationName))
+	case utf8.RuneCountInString(town) > maxTown:
+		d = rejected("", domain.NameTooLong, fmt.Sprintf("The town %q has %d characters; a shared mailbox's "+
+			"town can have at most %d. Please send the request again with a shorter form of the town.",
+			town, utf8.RuneCountInString(town), maxTown))
+	default:
+		return nil
+	}
+	return &d
+}
+
+// codeProblem refuses a sector that is missing or not the code's, and a code whose shared
+// mailbox is active (a site has one).
+func codeProblem(ods string, sector domain.Sector, org domain.Organisation, known bool) *domain.Decision {
+	var d domain.Decision
+	switch {
+	case sector == "":
+		d = missing("", "sector", "The request gives no Sector for the new shared mailbox, so nothing was changed.")
+	case known && sector != org.Sector:
+		d = invalid("", "sector", fmt.Sprintf("The request says the sector is %s, but the directory lists %s as "+
+			"a %s, so nothing was changed. Please check the ODS code and sector.",
+			sectorWords(sector), ods, sectorWords(org.Sector)))
+	case known && org.Mailbox != "" && org.Status != domain.StatusClosed:
+		d = rejected("", domain.MailboxExists, fmt.Sprintf("The ODS code %s already has a shared mailbox, %s, "+
+			"and a site has only one, so nothing was changed. Its owners can give people access to it.",
+			ods, org.Mailbox))
+	default:
+		return nil
+	}
+	return &d
+}
+
+// registerReview sends the new mailbox to staff unless a member of staff approved it: an unknown
+// code, a site already full, and otherwise every new mailbox (new_mailbox_review). An approval of
+// any of the three is the person's check.
+func (r *request) registerReview(mailbox, ods string, org domain.Organisation, known bool) (*domain.Decision, error) {
+	if r.ctx.approved(domain.NewMailboxReview) || r.ctx.approved(domain.ODSUnknown) || r.ctx.approved(domain.SiteAccountLimit) {
+		return nil, nil
+	}
+	if !known {
+		d := review("", domain.ODSUnknown, fmt.Sprintf("The ODS code %s is not in the NHSmail directory yet. "+
+			"A new code can take up to a month to reach it, so the NAS team will check and register the "+
+			"shared mailbox when it arrives.", ods))
+		return &d, nil
+	}
+	full, err := r.siteFull(ods)
+	if err != nil {
+		return nil, err
+	}
+	d := review("", domain.NewMailboxReview, newMailboxSummary(mailbox, ods, org, known))
+	if full {
+		d = review("", domain.SiteAccountLimit, siteFullSummary(r.req.Name, org))
+	}
+	return &d, nil
 }
 
 // mailboxInUse sends to staff a new mailbox whose address an account, an alias or another site
