@@ -3,11 +3,11 @@ package domain
 import "strings"
 
 // NormaliseMobile reads a UK mobile number as people write it and returns it as the 11 digits
-// the directory stores ("07700900123"), as requests.md "Readings decided" says: spaces (tabs and
+// the directory stores ("07700900123"), as docs/spec/requests.md "Readings decided" says: spaces (tabs and
 // non-breaking spaces too), dashes, dots and brackets are separators; a comment in brackets after
 // the number ("07700 900123 (personal)") is ignored; the international forms "+44 7…", "0044 7…",
 // "44 7…" and "+44 (0) 7…" become "07…". The result must be 07 followed by 9 digits in Ofcom's
-// mobile ranges (rules.md): 071–075, 077–079 and 07624. 070 (personal numbers) and the rest of
+// mobile ranges (docs/spec/rules.md): 071–075, 077–079 and 07624. 070 (personal numbers) and the rest of
 // 076 (pagers) are not mobiles. Anything else in the value (a word, a slash, a second number)
 // makes it no number: ok is false, and the string empty.
 func NormaliseMobile(s string) (string, bool) {

@@ -1,6 +1,6 @@
 package domain
 
-// Reason is a stable reason code (spec/rules.md, spec/verification.md). Never rename one.
+// Reason is a stable reason code (docs/spec/rules.md, docs/spec/verification.md). Never rename one.
 type Reason string
 
 // Reason codes, each with what it means. Add new ones at the end of their group; never rename one.
@@ -37,7 +37,7 @@ const (
 	NotOwner            Reason = "not_owner"             // Requested by names no active owner of the site (or is missing)
 	MailboxExists       Reason = "mailbox_exists"        // register_mailbox for a code whose shared mailbox is active
 
-	// Safety rules added after review (spec/rules.md).
+	// Safety rules added after review (docs/spec/rules.md).
 	MailboxClosed    Reason = "mailbox_closed"     // the sending shared mailbox is closed: it is no longer a sender
 	AddressReserved  Reason = "address_reserved"   // a person's new address would have a shared mailbox's form: staff decide
 	AddressInUse     Reason = "address_in_use"     // register_mailbox for an address an account or alias holds: staff decide
@@ -53,7 +53,7 @@ const (
 // Outcome is what became of one request.
 type Outcome string
 
-// Outcomes of spec/dryrun.md.
+// Outcomes of docs/spec/dryrun.md.
 const (
 	Done     Outcome = "done"     // applied
 	Rejected Outcome = "rejected" // the sender must fix it
@@ -63,7 +63,7 @@ const (
 // Verdict is what became of a whole message.
 type Verdict string
 
-// Verdicts of spec/dryrun.md.
+// Verdicts of docs/spec/dryrun.md.
 const (
 	Processed   Verdict = "processed"
 	Unverified  Verdict = "unverified"

@@ -6,7 +6,7 @@ package domain
 // RequestType names one kind of NAS request, as it appears in the dryrun JSON.
 type RequestType string
 
-// The request types of spec/requests.md.
+// The request types of docs/spec/requests.md.
 const (
 	AddUser           RequestType = "add_user"
 	AddToMailbox      RequestType = "add_to_mailbox"
@@ -36,7 +36,7 @@ const (
 // Sector is the kind of organisation a site is.
 type Sector string
 
-// Sectors of spec/rules.md.
+// Sectors of docs/spec/rules.md.
 const (
 	Pharmacy  Sector = "pharmacy"
 	DAC       Sector = "dac"
@@ -101,7 +101,7 @@ type Request struct {
 func (r *Request) HasProblems() bool { return len(r.Problems) > 0 }
 
 // OwnerOnly reports whether the request needs a `Requested by:` line naming an active owner of the
-// sending site (rules.md "Who may ask for what"): change_role, close_mailbox, password_reset and
+// sending site (docs/spec/rules.md "Who may ask for what"): change_role, close_mailbox, password_reset and
 // register_mailbox always, and any request that gives the Owner role. It is the one list of them:
 // the parser marks owner-only requests whose Requested by lines disagree, the handlers check the
 // owner.

@@ -54,7 +54,7 @@ func (r *request) account() (domain.Account, *domain.Decision, error) {
 }
 
 // leftSite refuses a request about a leaver: a leaver belongs to no site until a joiner request
-// brings it back (spec/rules.md "Safety rules added after review").
+// brings it back (docs/spec/rules.md "Safety rules added after review").
 func (r *request) leftSite(acct domain.Account) domain.Decision {
 	return rejected(r.req.Account, domain.NotInOrganisation, fmt.Sprintf(
 		"%s has been marked as a leaver and no longer belongs to any site, so nothing was changed. "+

@@ -8,7 +8,7 @@ import (
 	"nasbot/domain"
 )
 
-// addUser creates a new account at the sending site (spec/rules.md "Accounts"): a UK mobile no other
+// addUser creates a new account at the sending site (docs/spec/rules.md "Accounts"): a UK mobile no other
 // account holds, linked as the request says (mandatory for pharmacy, DAC and optometry), a
 // first.last address numbered on a clash, and a temporary password by text message. An eleventh
 // account goes to NAS staff.

@@ -29,7 +29,7 @@ func TestAddUser(t *testing.T) {
 			want{outcome: domain.Done, account: "lily.adams@nhs.net", checkEffects: true,
 				effects: created("lily.adams@nhs.net", "Lily Adams", "07700900601", "FA111", domain.RoleMember)}},
 
-		// New addresses (spec/rules.md "Accounts", README reading 11).
+		// New addresses (docs/spec/rules.md "Accounts", README reading 11).
 		{"clash with an address takes 2", oak, addUserReq("Tom Baker", "07700900601"),
 			want{outcome: domain.Done, account: "tom.baker2@nhs.net"}},
 		{"clash with an alias takes 2", castle, addUserReq("Mary Jones", "07700900601"),
@@ -64,7 +64,7 @@ func TestAddUser(t *testing.T) {
 		{"ash first", oak, addUserReq("Æsa Brontë", "07700900601"),
 			want{outcome: domain.Done, account: "aesa.bronte@nhs.net"}},
 
-		// Reserved addresses (spec/rules.md "Safety rules added after review").
+		// Reserved addresses (docs/spec/rules.md "Safety rules added after review").
 		{"a name that gives a pharmacy mailbox's address", oak, addUserReq("Pharmacy Smith", "07700900601"),
 			want{outcome: domain.Review, reasons: reasons(domain.AddressReserved), account: "pharmacy.smith@nhs.net", checkEffects: true}},
 		{"digits are dropped, and a short last word is not ODS-shaped", oak, addUserReq("Pharmacy Fa999", "07700900601"),

@@ -14,14 +14,14 @@ import (
 // maxAddressNumber bounds the search for a free numbered address (jane.smith2, jane.smith3 …).
 const maxAddressNumber = 10000
 
-// Why a name gives no address; both are invalid_field, field name (spec/requests.md "Readings decided").
+// Why a name gives no address; both are invalid_field, field name (docs/spec/requests.md "Readings decided").
 var (
 	errOneWord   = errors.New("name has only one word")
 	errNoLetters = errors.New("name has a first or last word with no letters")
 )
 
 // addressLocal is the local part of a new address, "first.last", from the first and last words of
-// the name folded to ASCII letters (spec/rules.md "Accounts"; Zoë Brontë gives zoe.bronte, O'Neill
+// the name folded to ASCII letters (docs/spec/rules.md "Accounts"; Zoë Brontë gives zoe.bronte, O'Neill
 // oneill). An address needs both: a one-word name, or a first or last word with no letter that
 // folds to ASCII, gives none.
 func addressLocal(name string) (string, error) {
@@ -37,7 +37,7 @@ func addressLocal(name string) (string, error) {
 }
 
 // reservedAddress matches the shared-mailbox form: a sector, a dot and an ODS-shaped code
-// (letters, digits and '-', 3 to 12 characters, as spec/requests.md reads ODS codes).
+// (letters, digits and '-', 3 to 12 characters, as docs/spec/requests.md reads ODS codes).
 var reservedAddress = regexp.MustCompile(`^(` + sectorPrefixes() + `)\.[a-z0-9-]{3,12}@`)
 
 func sectorPrefixes() string {
@@ -49,7 +49,7 @@ func sectorPrefixes() string {
 }
 
 // reserved reports whether an address has the shared-mailbox form, which is never given to a
-// person (spec/rules.md "Safety rules added after review": a personal account must not take
+// person (docs/spec/rules.md "Safety rules added after review": a personal account must not take
 // pharmacy.<code>@nhs.net before that site registers it).
 func reserved(address string) bool { return reservedAddress.MatchString(strings.ToLower(address)) }
 

@@ -19,7 +19,7 @@ type handler struct {
 	newODS bool
 }
 
-// registry chooses the handler by request type (spec/requests.md). A type missing from it is
+// registry chooses the handler by request type (docs/spec/requests.md). A type missing from it is
 // answered unknown_request.
 var registry = map[domain.RequestType]handler{
 	domain.AddUser:           {decide: addUser},
@@ -49,7 +49,7 @@ type request struct {
 	self *domain.Account
 }
 
-// Decide applies the NAS rules (spec/rules.md) to one parsed request. It is pure: it reads the
+// Decide applies the NAS rules (docs/spec/rules.md) to one parsed request. It is pure: it reads the
 // directory through dir, takes the time from ctx.Now, and returns a Decision whose Effects the
 // store applies. Rejected and review decisions carry no Effects. The error is only ever the
 // directory's.
@@ -58,7 +58,7 @@ func Decide(ctx Context, req domain.Request, dir Directory) (domain.Decision, er
 	if err != nil {
 		return domain.Decision{}, err
 	}
-	// An old address (an alias) is reported as the account's current one (spec/requests.md "Readings
+	// An old address (an alias) is reported as the account's current one (docs/spec/requests.md "Readings
 	// decided"); add_user's and register_mailbox's Account is a new address, not looked up.
 	if d.Account != "" && req.Type != domain.AddUser && req.Type != domain.RegisterMailbox {
 		if acct, ok, err := dir.Account(strings.ToLower(d.Account)); err != nil {
@@ -98,7 +98,7 @@ func decide(ctx Context, req domain.Request, dir Directory) (domain.Decision, er
 	// On the desk, a site closed since the mail came has no owner left (closing removes every
 	// link): the owner was checked when the mail came.
 	deskClosed := ctx.Desk && r.site.Status == domain.StatusClosed
-	// Who must be an owner is domain.Request.OwnerOnly's to say (spec/rules.md "Who may ask").
+	// Who must be an owner is domain.Request.OwnerOnly's to say (docs/spec/rules.md "Who may ask").
 	if req.OwnerOnly() && r.self == nil && !deskClosed {
 		owner, err := isActiveOwner(dir, r.site.ODS, req.RequestedBy)
 		if err != nil {
@@ -154,7 +154,7 @@ func sender(ctx Context, req domain.Request, dir Directory, h handler) (*request
 }
 
 // closedSender refuses every request from a shared mailbox that has been closed: it is no
-// longer a sender (spec/verification.md "Sites that have closed"), whatever it asks, so nothing in
+// longer a sender (docs/spec/verification.md "Sites that have closed"), whatever it asks, so nothing in
 // the mail is read further. The site is read afresh, so requests after a close_mailbox in the
 // same email are refused too.
 func closedSender(ctx Context, req domain.Request, dir Directory) (*domain.Decision, error) {
@@ -306,7 +306,7 @@ func rejected(account string, reason domain.Reason, summary string) domain.Decis
 }
 
 // invalid refuses a request for a field whose value cannot be used; the field is named, as the
-// parser names its own (spec/requests.md "Readings decided": every invalid_field names its field).
+// parser names its own (docs/spec/requests.md "Readings decided": every invalid_field names its field).
 func invalid(account, field, summary string) domain.Decision {
 	d := rejected(account, domain.InvalidField, summary)
 	d.Field = field

@@ -1,4 +1,4 @@
-// Package handlers applies the NAS rules (spec/rules.md) to one parsed request. Handlers are pure:
+// Package handlers applies the NAS rules (docs/spec/rules.md) to one parsed request. Handlers are pure:
 // they read the directory through the small Directory interface, take the time from Context, and
 // return a domain.Decision whose Effects the store applies. They never send mail or write.
 package handlers

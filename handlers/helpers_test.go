@@ -128,7 +128,7 @@ func check(t *testing.T, got domain.Decision, w want) {
 	if !strings.EqualFold(got.Account, w.account) {
 		t.Errorf("account = %q, want %q", got.Account, w.account)
 	}
-	// Every missing_field and invalid_field names its field (spec/requests.md "Readings decided").
+	// Every missing_field and invalid_field names its field (docs/spec/requests.md "Readings decided").
 	namesField := slices.Contains(got.Reasons, domain.MissingField) || slices.Contains(got.Reasons, domain.InvalidField)
 	if (namesField || w.field != "") && got.Field != w.field {
 		t.Errorf("field = %q, want %q", got.Field, w.field)

@@ -7,7 +7,7 @@ import (
 )
 
 // listAccounts answers an access review: the site's accounts, their roles, status and last
-// sign-in, and the old addresses that forward to them (spec/requests.md, list_accounts). It
+// sign-in, and the old addresses that forward to them (docs/spec/requests.md, list_accounts). It
 // changes nothing, and only a site's shared mailbox may ask: a personal account is refused
 // not_shared_mailbox, like any request that is not about itself.
 func listAccounts(r *request) (domain.Decision, error) {

@@ -23,7 +23,7 @@ var odsShape = regexp.MustCompile(`^[A-Z0-9-]{3,12}$`)
 // registerMailbox asks for a new ODS code's shared mailbox (normally a community pharmacy's new
 // contractor), <sector>.<ods>@<domain>, with its first owner made as add_user makes an account. It
 // comes from an existing site's shared mailbox, whose owner asks; the block's ODS code is the new
-// one. It never completes on its own (spec/rules.md "Safety rules added after review"): otherwise a
+// one. It never completes on its own (docs/spec/rules.md "Safety rules added after review"): otherwise a
 // site could register another contractor's known code and make itself its owner.
 //
 // Checks run from what the sender must fix (rejected: missing fields, the display name's length,

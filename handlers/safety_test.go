@@ -9,7 +9,7 @@ import (
 // rose is a social care provider whose ODS code, 1-2000000001, has a dash and ten digits.
 const rose = "care.1-2000000001@nhs.net"
 
-// The safety rules added after review (spec/rules.md) and the readings that go with them, on the
+// The safety rules added after review (docs/spec/rules.md) and the readings that go with them, on the
 // edges the other tables do not reach.
 func TestSafetyRules(t *testing.T) {
 	runCases(t, []ruleCase{

@@ -79,7 +79,7 @@ func Inactivity(accts []store.LifecycleAccount, now time.Time) []Action {
 }
 
 // lastOwnerReports reports each site where deleting an owner leaves the shared mailbox without
-// an active owner (spec/rules.md: every shared mailbox keeps at least one owner). The deletion
+// an active owner (docs/spec/rules.md: every shared mailbox keeps at least one owner). The deletion
 // goes ahead, as the rules say; staff find a new owner. Statuses are taken after the actions.
 func lastOwnerReports(accts []store.LifecycleAccount, actions []Action) []Action {
 	status := map[string]string{} // address → status after the actions ("" when deleted)

@@ -1,4 +1,4 @@
-// Package lifecycle runs the NAS's scheduled account and mailbox jobs (spec/rules.md "Leavers
+// Package lifecycle runs the NAS's scheduled account and mailbox jobs (docs/spec/rules.md "Leavers
 // and joiners", "Sites, sectors and shared mailboxes"; the NAS guide's password and leaver pages):
 //
 //   - leavers: a leaver is deleted 30 days after being marked, unless a joiner request made it

@@ -40,7 +40,7 @@ type block struct {
 	requestedBy *domain.Person
 }
 
-// scanText finds the request blocks in the body text (spec/requests.md "Shape").
+// scanText finds the request blocks in the body text (docs/spec/requests.md "Shape").
 //
 // The sender's own text ends at the first hard cut (quoted or forwarded history, the NHSmail
 // footer); blocks are read only before the first soft cut (sign-off, "-- " signature) and never
@@ -58,7 +58,7 @@ type block struct {
 //     signature (after the sign-off, before any quoted history) still counts. A line that names
 //     an address is taken before one that gives only a name, wherever they stand.
 //   - Every request without its own gets the mail's.
-//   - Every `Requested by:` line before the quoted history counts (requests.md "Readings
+//   - Every `Requested by:` line before the quoted history counts (docs/spec/requests.md "Readings
 //     decided"), in a block, outside one or in the signature: when two name different
 //     addresses, requestedByConflict is set.
 func scanText(lines []string) scan {
@@ -184,7 +184,7 @@ func (br *blockReader) field(i int, li lineInfo) {
 	switch li.id {
 	case fieldRequest:
 		br.closeBlock()
-		// An empty "Request:" is a block of unknown type (requests.md "Readings decided").
+		// An empty "Request:" is a block of unknown type (docs/spec/requests.md "Readings decided").
 		br.cur = &block{first: i, last: i, word: li.value}
 		br.blankGap = false
 	case fieldRequestedBy:

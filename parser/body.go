@@ -366,7 +366,7 @@ func lenientBase64(raw []byte) []byte {
 
 // text turns the walk's findings into Message.Text: the text/plain parts joined when the
 // message has any, even blank ones; the HTML parts reduced to text only when it has none
-// (requests.md "Readings decided": one body is read, never a mix). Line ends become "\n".
+// (docs/spec/requests.md "Readings decided": one body is read, never a mix). Line ends become "\n".
 func (b *body) text() string {
 	var s string
 	if len(b.plain) > 0 {

@@ -15,7 +15,7 @@ import (
 )
 
 // The CSS a mail's HTML carries, read only as far as it decides whether a reader can see the
-// text (requests.md "Readings decided": hidden text is not read). Declarations are read with
+// text (docs/spec/requests.md "Readings decided": hidden text is not read). Declarations are read with
 // github.com/tdewolff/parse's CSS parser, selectors of <style> sheets matched with
 // github.com/andybalholm/cascadia, and the cascade (CSS Cascading 4, section 6) is kept to what
 // matters here: !important, then inline over sheet, then specificity, then order.
@@ -540,7 +540,7 @@ const minContrast = 1.25
 // Font sizes, in CSS pixels.
 const (
 	rootFontPx = 16 // the browser default, which mail clients keep
-	// minFontPx: text smaller than this cannot be read (requests.md: font-size 0 or 1px).
+	// minFontPx: text smaller than this cannot be read (docs/spec/requests.md: font-size 0 or 1px).
 	minFontPx = 2
 )
 

@@ -11,7 +11,7 @@ import (
 	"nasbot/domain"
 )
 
-// csvRequests reads a bulk-request CSV attachment (spec/requests.md): a header row naming the
+// csvRequests reads a bulk-request CSV attachment (docs/spec/requests.md): a header row naming the
 // columns (request,name,mobile,email,account,linked,role, in any order and case; the same field
 // synonyms as in the body; unknown columns are listed as not used) and one request a row.
 // The requests are appended to reqs. Excel's habits are tolerated: a byte-order mark, Windows-1252 text, ";" or tab as the

@@ -67,7 +67,7 @@ func onWrote(norm []string, i int) bool {
 }
 
 // outlookHeader matches the header block Outlook (and Gmail's forward) puts above quoted or
-// forwarded mail, as requests.md "Readings decided" says: a "From:" line followed within
+// forwarded mail, as docs/spec/requests.md "Readings decided" says: a "From:" line followed within
 // outlookSpan lines by "Sent:" (or "Date:") and by "Subject:", whatever lies between (long To
 // and Cc lists wrap over many lines), with or without a rule above.
 func outlookHeader(norm []string, i int) bool {

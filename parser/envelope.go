@@ -33,7 +33,7 @@ func ParseEnvelope(raw []byte) domain.Envelope {
 }
 
 // singletons are the fields RFC 5322 section 3.6 allows once that decide what the message is
-// (spec/verification.md): with two of one, two programs may each read a different one.
+// (docs/spec/verification.md): with two of one, two programs may each read a different one.
 var singletons = []string{"From", "Sender", "Message-Id", "Date", "Subject", "To", "Content-Type", "Mime-Version",
 	"Content-Transfer-Encoding"}
 

@@ -50,7 +50,7 @@ var fieldInfo = [...]struct{ canon, label string }{
 	fieldReason:            {"reason", "Reason"},
 }
 
-// aliases maps a folded field name (see key) to the field. spec/requests.md names the required
+// aliases maps a folded field name (see key) to the field. docs/spec/requests.md names the required
 // synonyms; the rest are what people write when they don't have the guide to hand.
 var aliases = map[string]field{
 	"request":     fieldRequest,
@@ -136,7 +136,7 @@ type requestWord struct {
 	role domain.Role // the role "Make owner" / "Make member" implies
 }
 
-// requestWords maps the folded `Request:` words of spec/requests.md to request types, and
+// requestWords maps the folded `Request:` words of docs/spec/requests.md to request types, and
 // nothing else. Articles are dropped before the lookup ("Add a user"), see wordKey.
 var requestWords = map[string]requestWord{
 	"adduser":       {typ: domain.AddUser},
@@ -199,7 +199,7 @@ func wordKey(s string) string {
 	return key(strings.Join(kept, " "))
 }
 
-// lookupWord finds the request type of a `Request:` word (requests.md "Readings decided"): what
+// lookupWord finds the request type of a `Request:` word (docs/spec/requests.md "Readings decided"): what
 // follows a colon, a dash or a comma is ignored ("Leaver: please action", "Add user - urgent");
 // what stands before must be the request words, in any case and spacing, with articles
 // ignored. Any other word, and nothing at all, is no request type.
@@ -217,7 +217,7 @@ type typeSpec struct {
 	optional []field
 }
 
-// specs follows the request table of spec/requests.md. Every type may also carry `ODS code:`
+// specs follows the request table of docs/spec/requests.md. Every type may also carry `ODS code:`
 // (register_mailbox needs it: it is the new site's code).
 var specs = map[domain.RequestType]typeSpec{
 	domain.AddUser:           {required: []field{fieldName, fieldMobile, fieldEmail}, optional: []field{fieldLinked, fieldRole}},
@@ -253,7 +253,7 @@ func (s typeSpec) reads(f field) bool {
 	return false
 }
 
-// sectors are the words of the sector table in rules.md, the only values Sector takes: each
+// sectors are the words of the sector table in docs/spec/rules.md, the only values Sector takes: each
 // sector's name and the words the table gives it.
 var sectors = map[string]domain.Sector{
 	"pharmacy":                      domain.Pharmacy,

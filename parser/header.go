@@ -48,7 +48,7 @@ func (h *header) refuse(format string, args ...any) {
 // readHeader splits raw into header fields and body (RFC 5322 section 2.2), strictly: it is the
 // one reader of the header that every later stage (verification, the loop guard, the reply)
 // works from, and it must see the header the MTA saw. Two programs that read one header two ways
-// are a way in: the MTA checks one From, the bot acts on another (spec/verification.md, "One
+// are a way in: the MTA checks one From, the bot acts on another (docs/spec/verification.md, "One
 // reading of the header, or none"). So where readers disagree, or could, it reads on as an MTA
 // does and records a problem, and the message is proven by nothing:
 //

@@ -14,7 +14,7 @@ import (
 // quoted history is recognised; a mailto link whose text does not show its address gets
 // " <address>" after it.
 //
-// Text a reader cannot see is not read (requests.md "Readings decided"): <head>, <style>,
+// Text a reader cannot see is not read (docs/spec/requests.md "Readings decided"): <head>, <style>,
 // <script>, <template>, comments, elements with the hidden attribute, display:none or
 // mso-hide:all, text under visibility:hidden, text smaller than 2px (font-size 0 or 1px), text
 // coloured like its background (white or near-white with no background set: the page is white),

@@ -39,7 +39,7 @@ func TestHTMLToText(t *testing.T) {
 	}
 }
 
-// TestHiddenHTML: text a reader cannot see is not read (requests.md "Readings decided").
+// TestHiddenHTML: text a reader cannot see is not read (docs/spec/requests.md "Readings decided").
 func TestHiddenHTML(t *testing.T) {
 	const shown = "<p>Request: Leaver</p>"
 	tests := []struct{ name, html, want string }{

@@ -8,7 +8,7 @@ import (
 )
 
 // The look of an element: the part of CSS's cascade and inheritance, and of HTML's
-// presentational attributes, that decides whether a reader can see its text (requests.md
+// presentational attributes, that decides whether a reader can see its text (docs/spec/requests.md
 // "Readings decided"). htmlToText walks the tree; this file says, for each element, whether it
 // is rendered and how its text would be drawn. css.go reads the declarations.
 

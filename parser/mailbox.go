@@ -9,7 +9,7 @@ import (
 // oneMailbox reads a From or Sender value as exactly one mailbox (RFC 5322 section 3.6.2), or
 // says, for staff, why it cannot. It is strict where parseAddressList is lenient: a value that
 // could be read as two mailboxes, or as one of two, is no mailbox at all, since the MTA that
-// checked the sender may have read the other (spec/verification.md, "One reading of the
+// checked the sender may have read the other (docs/spec/verification.md, "One reading of the
 // header"). The address must also be one that can be written back into a reply as it is: a
 // quoted local part may hold "@" and ",", and would send the reply to someone else.
 func oneMailbox(v string) (domain.Address, string) {

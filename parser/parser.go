@@ -1,5 +1,5 @@
 // Package parser turns a raw request email into a domain.Message: the envelope the verify stage
-// reads, the decoded text body, the attachments, and the request blocks (spec/requests.md) with
+// reads, the decoded text body, the attachments, and the request blocks (docs/spec/requests.md) with
 // their values normalised and their problems named.
 //
 // It is pure (no I/O, no clock) and lenient, since real mail is messy: every header field is read
@@ -15,7 +15,7 @@ import (
 	"nasbot/domain"
 )
 
-// Options are the limits of spec/rules.md's "too large" and "too many requests"; zero values
+// Options are the limits of docs/spec/rules.md's "too large" and "too many requests"; zero values
 // take the defaults.
 type Options struct {
 	// MaxSize is the largest raw message read in full, in bytes (default 10 MiB). A larger one has
@@ -112,7 +112,7 @@ func parse(m *domain.Message, raw []byte, opts Options) {
 }
 
 // markRequestedByConflict rejects each owner-only request (domain.Request.OwnerOnly) of a mail
-// whose `Requested by:` lines name different addresses (requests.md "Readings decided"): which
+// whose `Requested by:` lines name different addresses (docs/spec/requests.md "Readings decided"): which
 // owner asked cannot be told. The other requests need no owner and go ahead.
 func markRequestedByConflict(reqs []domain.Request) {
 	for i := range reqs {

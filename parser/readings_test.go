@@ -7,7 +7,7 @@ import (
 	"nasbot/domain"
 )
 
-// TestDecidedReadings holds one case per value reading of requests.md "Readings decided": the
+// TestDecidedReadings holds one case per value reading of docs/spec/requests.md "Readings decided": the
 // request words, yes/no and role values, empty optional fields, the role a request word implies,
 // addresses, ODS codes, sectors and mobiles.
 func TestDecidedReadings(t *testing.T) {

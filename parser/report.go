@@ -17,7 +17,7 @@ const maxForwardDepth = 3
 
 // reportIn reports whether any part among atts is a report, looking inside forwarded messages
 // (message/rfc822) too: a bounce forwarded to the NAS is still a bounce, and must not be
-// answered (spec/rules.md, the RFC 3834 signals).
+// answered (docs/spec/rules.md, the RFC 3834 signals).
 func reportIn(atts []domain.Attachment, depth int) bool {
 	for _, a := range atts {
 		if reportTypes[a.ContentType] {

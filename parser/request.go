@@ -16,7 +16,7 @@ type kv struct {
 }
 
 // buildRequest turns a `Request:` word and its fields into a domain.Request, checking each value
-// and which fields the type needs (spec/requests.md). It never fails: what is wrong becomes a
+// and which fields the type needs (docs/spec/requests.md). It never fails: what is wrong becomes a
 // Problem, and the other blocks of the mail still go ahead.
 func buildRequest(word string, fields []kv) domain.Request {
 	r := domain.Request{Word: word}
@@ -239,7 +239,7 @@ func typeLabel(t domain.RequestType) string {
 	return string(t)
 }
 
-// yesNoValues and roleValues are the listed values of requests.md, lower case.
+// yesNoValues and roleValues are the listed values of docs/spec/requests.md, lower case.
 var (
 	yesNoValues = map[string]bool{"yes": true, "y": true, "true": true, "no": false, "n": false, "false": false}
 	roleValues  = map[string]domain.Role{"owner": domain.RoleOwner, "member": domain.RoleMember}
@@ -249,7 +249,7 @@ var (
 // are not read.
 func parseYesNo(v string) (bool, bool) { return listedValue(v, yesNoValues) }
 
-// listedValue reads a value that must be one of a list (requests.md "Readings decided"): the
+// listedValue reads a value that must be one of a list (docs/spec/requests.md "Readings decided"): the
 // first word, with its trailing punctuation dropped, must be a listed value in any case, and no
 // later word may be one too. So "Member." and "Yes please" are read, while "Owner/member",
 // "Owner member" and "yes or no" are not.
@@ -273,7 +273,7 @@ func listedValue[T any](v string, values map[string]T) (T, bool) {
 
 func isPunct(r rune) bool { return unicode.IsPunct(r) || unicode.IsSymbol(r) }
 
-// readODS reads an ODS code as requests.md decides: letters, digits and "-", 3 to 12 characters,
+// readODS reads an ODS code as docs/spec/requests.md decides: letters, digits and "-", 3 to 12 characters,
 // any case (a social care provider's "1-2000000001" is one), stored upper case. Spaces inside,
 // or any other character, make it no code.
 func readODS(v string) (string, bool) {

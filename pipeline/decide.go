@@ -38,7 +38,7 @@ func (w *work) decide() (Result, error) {
 		Reasons: []domain.Reason{}, Requests: []RequestResult{}, Sender: Sender{Kind: SenderUnknown}}
 
 	// A copy of something decided before is a duplicate even when it is also automatic
-	// (spec/rules.md); only proven mail has claimed a Message-ID or a signature.
+	// (docs/spec/rules.md); only proven mail has claimed a Message-ID or a signature.
 	if seen, err := w.tx.SeenBefore(w.stored.ID, env.MessageID, w.stored.SHA256, w.proof.Signatures); err != nil {
 		return Result{}, err
 	} else if seen {
@@ -144,7 +144,7 @@ func (w *work) unverified() (Result, error) {
 	return w.finish()
 }
 
-// refused answers mail that breaks a limit. Too many requests is still processed (spec/requests.md
+// refused answers mail that breaks a limit. Too many requests is still processed (docs/spec/requests.md
 // "Readings decided"): each request is listed and rejected, none applied, and the reply asks for
 // several emails; a mail too large to read is refused whole.
 func (w *work) refused() (Result, error) {

@@ -8,7 +8,7 @@ import (
 
 // automatic reports whether a message must never be answered: auto-submitted mail, bounces and
 // reports, out-of-office notes, list mail and mail from daemon addresses (RFC 3834 section 2,
-// and the signals of spec/rules.md, each enough on its own). Answering any of them risks a mail
+// and the signals of docs/spec/rules.md, each enough on its own). Answering any of them risks a mail
 // loop; ignoring a real request by mistake costs a polite resend.
 func automatic(m *domain.Message) (domain.Reason, bool) {
 	env := &m.Envelope

@@ -53,7 +53,7 @@ func unparseableMail(w *work) outgoingMail {
 // noticeMail tells a genuine shared mailbox that unproven mail claimed to come from it. It says
 // when it arrived, the mailbox claimed and the reference, and nothing the sender wrote (no
 // subject, no body, no name, no link): the notice goes out under the NAS's name, and would
-// otherwise carry the attacker's words to the real owners (spec/verification.md).
+// otherwise carry the attacker's words to the real owners (docs/spec/verification.md).
 func noticeMail(w *work) outgoingMail {
 	d := templates.Message{Tag: w.res.Tag, Subject: templates.NoticeSubject, Organisation: w.site.DisplayName(),
 		Mailbox: w.site.Mailbox, Arrived: w.stored.ReceivedAt.UTC().Format("2 January 2006 at 15:04 UTC")}

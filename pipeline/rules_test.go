@@ -12,7 +12,7 @@ import (
 	"nasbot/store"
 )
 
-// The safety rules added after review (spec/rules.md), through the pipeline and its store.
+// The safety rules added after review (docs/spec/rules.md), through the pipeline and its store.
 
 const registerFT9P4 = `Request: Register shared mailbox
 ODS code: FT9P4

@@ -9,7 +9,7 @@ import (
 )
 
 // How far a proven message's Date may stand from its arrival before staff must look: signed mail
-// sent again passes DKIM (spec/verification.md, "Replays"), and a request written weeks ago may
+// sent again passes DKIM (docs/spec/verification.md, "Replays"), and a request written weeks ago may
 // have been overtaken ("make X owner" after X was demoted).
 const (
 	maxMessageAge   = domain.StaleAfterDays * 24 * time.Hour

@@ -1,5 +1,5 @@
 // Temporary passwords: the ones the NAS sends by text message after a new account or a password
-// reset (spec/rules.md "Password reset and unlock"). A temporary password
+// reset (docs/spec/rules.md "Password reset and unlock"). A temporary password
 // follows the NHSmail policy: at least 10 characters (we make 14), no spaces, and never the
 // user's first or last name. It is used once, at the first login, so it is also easy to type
 // from a phone: no characters that look alike (0/O, 1/l/I).

@@ -1,6 +1,6 @@
 // Package sms sends the NAS's text messages: a new temporary password goes by text to the mobile
 // number on record, never to a number taken from an email, and never into an email or a log
-// (spec/rules.md "Password reset and unlock"; the NAS guide: "temporary passwords are sent via a
+// (docs/spec/rules.md "Password reset and unlock"; the NAS guide: "temporary passwords are sent via a
 // text message").
 //
 // A Sender delivers one text: Notify (GOV.UK Notify's REST API) in production, File for the demo

@@ -12,7 +12,7 @@ import (
 	"nasbot/domain"
 )
 
-// The CSV columns of spec/dryrun.md ("Directory files").
+// The CSV columns of docs/spec/dryrun.md ("Directory files").
 var (
 	organisationsHeader = []string{"ods_code", "sector", "name", "town", "shared_mailbox", "status"}
 	accountsHeader      = []string{"email", "name", "mobile", "ods_code", "status", "role", "last_login"}

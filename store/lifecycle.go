@@ -106,7 +106,7 @@ func (t *Tx) ScheduleDeletion(address string, deleteAfter time.Time) (ok bool, e
 // DeleteAccount deletes an account whose status is still status and whose deletion date has
 // come, and keeps its address reserved for ever: the address (and every alias that pointed at
 // it) becomes an alias with an empty target. Lookups then find no account there, AddressTaken
-// still says taken, so the address is never given to anyone else (spec/rules.md). Texts still
+// still says taken, so the address is never given to anyone else (docs/spec/rules.md). Texts still
 // queued for it are cancelled. The mobile number is freed with the row.
 func (t *Tx) DeleteAccount(address, status string, now time.Time) (ok bool, err error) {
 	address = strings.ToLower(address)

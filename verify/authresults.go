@@ -194,7 +194,7 @@ func isTrusted(id string, trusted []string) bool {
 
 // aligned reports DKIM strict alignment (RFC 7489 §3.1.1) of a signing domain with the From
 // domain: the same domain. Relaxed alignment would let a signature by any subdomain (run, maybe,
-// by someone else: spec/verification.md) prove an @nhs.net From.
+// by someone else: docs/spec/verification.md) prove an @nhs.net From.
 func aligned(sd, from string) bool {
 	return sd == from
 }

@@ -8,7 +8,7 @@ import (
 
 // alignedSignatures returns the b= values (RFC 6376 section 3.5), blanks removed, of the
 // DKIM-Signature fields whose d= is the From domain. A signed message sent again still passes
-// DKIM, so these identify it (spec/verification.md, "Replays"); every aligned one is kept, since
+// DKIM, so these identify it (docs/spec/verification.md, "Replays"); every aligned one is kept, since
 // a replay may carry a forged signature beside the genuine one that passed.
 func alignedSignatures(headers []domain.HeaderField, want string) []string {
 	var sigs []string

@@ -1,5 +1,5 @@
 // Package verify decides whether a request email provably comes from the mailbox its From names
-// (spec/verification.md). Anyone can write any From, so the stage trusts only:
+// (docs/spec/verification.md). Anyone can write any From, so the stage trusts only:
 //
 //   - Authentication-Results (RFC 8601) written by the NAS's own receiving MTA: an authserv-id in
 //     Config.TrustedAuthServIDs, standing above the topmost Received header field;

@@ -53,7 +53,7 @@ func cmdMigrate(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// cmdDirectory imports or exports organisations.csv and accounts.csv (spec/dryrun.md).
+// cmdDirectory imports or exports organisations.csv and accounts.csv (docs/spec/dryrun.md).
 func cmdDirectory(args []string, stdout, stderr io.Writer) int {
 	if len(args) != 2 || (args[0] != "import" && args[0] != "export") {
 		fmt.Fprintln(stderr, "usage: nasbot directory import|export DIR")

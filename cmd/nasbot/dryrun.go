@@ -18,7 +18,7 @@ import (
 	"nasbot/verify"
 )
 
-// dryrunOutput is one line of `nasbot dryrun` (spec/dryrun.md): a contract read by outside tests.
+// dryrunOutput is one line of `nasbot dryrun` (docs/spec/dryrun.md): a contract read by outside tests.
 type dryrunOutput struct {
 	File      string                   `json:"file"`
 	MessageID string                   `json:"message_id"`

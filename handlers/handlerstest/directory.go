@@ -1,6 +1,6 @@
 // Package handlerstest is an in-memory NAS directory for tests of the rules and of anything that
 // drives them (the pipeline). It implements handlers.Directory, loads the dryrun directory files
-// (organisations.csv, accounts.csv; spec/dryrun.md) or Go literals, and applies a Decision's
+// (organisations.csv, accounts.csv; docs/spec/dryrun.md) or Go literals, and applies a Decision's
 // Effects the way the store does, so sequences of requests can be tested without a database.
 package handlerstest
 

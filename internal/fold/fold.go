@@ -14,7 +14,7 @@ import (
 
 // special maps the lower-case letters that Unicode decomposition leaves without an ASCII form
 // (they are letters of their own, not letters with accents) to the letters people write for
-// them (spec/requests.md "Readings decided": Łukasz → lukasz, Søren → soren, Straße → strasse).
+// them (docs/spec/requests.md "Readings decided": Łukasz → lukasz, Søren → soren, Straße → strasse).
 var special = map[rune]string{
 	'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'ł': "l", 'đ': "d", 'ð': "d", 'þ': "th",
 	'ı': "i", 'ħ': "h", 'ŧ': "t", 'ŀ': "l", 'ĸ': "k", 'ŋ': "ng", 'ə': "e", 'ɨ': "i",

@@ -6,7 +6,7 @@ import (
 	"nasbot/internal/fold"
 )
 
-// The readings of spec/requests.md ("Accented and other letters in names") and the cases the two
+// The readings of docs/spec/requests.md ("Accented and other letters in names") and the cases the two
 // old tables disagreed on.
 func TestLetters(t *testing.T) {
 	tests := []struct{ name, in, want string }{
