@@ -16,6 +16,12 @@ type dialect struct {
 	goose  goose.Dialect // migration dialect
 	// types fill the {{…}} slots of the migration files.
 	types *strings.Replacer
+	// skipLocked ends a SELECT that claims rows other workers may hold: PostgreSQL's replicas
+	// skip each other's claims instead of waiting; SQLite runs one transaction at a time anyway.
+	skipLocked string
+	// xactLock takes a lock named by its argument until the transaction ends ("" for none:
+	// SQLite's transactions already run one at a time).
+	xactLock string
 }
 
 var (
@@ -27,6 +33,8 @@ var (
 			"{{TIME}}", "TIMESTAMPTZ",
 			"{{BLOB}}", "BYTEA",
 		),
+		skipLocked: " FOR UPDATE SKIP LOCKED",
+		xactLock:   `SELECT pg_advisory_xact_lock(hashtext(?))`,
 	}
 	sqliteDialect = dialect{
 		driver: "sqlite",

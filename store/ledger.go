@@ -262,10 +262,7 @@ func (t *Tx) Message(id int64) (StoredMessage, error) {
 // already or another worker holds it (PostgreSQL's SKIP LOCKED lets replicas share the work
 // without waiting on each other; SQLite runs one transaction at a time anyway).
 func (t *Tx) ClaimMessage(id int64) (ok bool, err error) {
-	q := `SELECT state FROM messages WHERE id = ?`
-	if t.tx.DriverName() == postgresDialect.driver {
-		q += ` FOR UPDATE SKIP LOCKED`
-	}
+	q := `SELECT state FROM messages WHERE id = ?` + t.d.skipLocked
 	var state string
 	err = get(t.ctx, t.tx, &state, q, id)
 	switch {

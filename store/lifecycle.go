@@ -254,11 +254,7 @@ func (s *Store) AuditBy(ctx context.Context, actor string, since time.Time) ([]A
 // once) take turns until the transaction ends, so the second reads what the first did and
 // decides nothing twice. SQLite needs nothing: its transactions already run one at a time.
 func (t *Tx) LockLifecycleJob(job string) error {
-	if t.tx.DriverName() != postgresDialect.driver {
-		return nil
-	}
-	_, err := t.tx.ExecContext(t.ctx, `SELECT pg_advisory_xact_lock(hashtext('nasbot.lifecycle:' || $1))`, job)
-	if err != nil {
+	if err := t.lock("nasbot.lifecycle:" + job); err != nil {
 		return fmt.Errorf("store: lock lifecycle job %s: %w", job, err)
 	}
 	return nil

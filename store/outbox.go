@@ -59,13 +59,9 @@ const sendLease = time.Minute
 // not due again for sendLease unless MarkSent or MarkFailed says otherwise. On PostgreSQL,
 // replicas skip each other's claims (SKIP LOCKED) instead of waiting.
 func (s *Store) PendingReplies(ctx context.Context, limit int, now time.Time) ([]domain.Outgoing, error) {
-	lock := ""
-	if s.IsPostgres() {
-		lock = "FOR UPDATE SKIP LOCKED"
-	}
 	var rows []outboxRow
 	err := sel(ctx, s.db, &rows, `UPDATE outbox SET next_attempt_at = ?
-		WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ? `+lock+`)
+		WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`+s.dialect.skipLocked+`)
 		RETURNING `+outboxColumns, now.Add(sendLease).UTC(), now.UTC(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending replies: %w", err)

@@ -173,6 +173,7 @@ func exec(ctx context.Context, q dbtx, query string, args ...any) (sql.Result, e
 type Tx struct {
 	ctx context.Context
 	tx  *sqlx.Tx
+	d   dialect
 }
 
 // InTx runs fn in one transaction, committed when fn returns nil and rolled back otherwise.
@@ -181,7 +182,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(&Tx{ctx: ctx, tx: sqlTx}); err != nil {
+	if err := fn(&Tx{ctx: ctx, tx: sqlTx, d: s.dialect}); err != nil {
 		sqlTx.Rollback()
 		return err
 	}
@@ -195,14 +196,19 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 // messages decided at once cannot both take a site's last place or remove its last owner.
 // SQLite needs nothing: its transactions already run one at a time.
 func (t *Tx) LockSite(ods string) error {
-	if t.tx.DriverName() != postgresDialect.driver {
-		return nil
-	}
-	_, err := t.tx.ExecContext(t.ctx, `SELECT pg_advisory_xact_lock(hashtext('nasbot.site:' || $1))`, strings.ToUpper(ods))
-	if err != nil {
+	if err := t.lock("nasbot.site:" + strings.ToUpper(ods)); err != nil {
 		return fmt.Errorf("store: lock site %s: %w", ods, err)
 	}
 	return nil
+}
+
+// lock takes the named lock until the transaction ends, where the dialect has such locks.
+func (t *Tx) lock(name string) error {
+	if t.d.xactLock == "" {
+		return nil
+	}
+	_, err := exec(t.ctx, t.tx, t.d.xactLock, name)
+	return err
 }
 
 // IsConflict reports whether err is a unique-constraint failure: a concurrent transaction took
