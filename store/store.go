@@ -10,9 +10,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"strings"
-	"testing/fstest"
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // PostgreSQL driver
@@ -123,25 +123,47 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// renderMigrations fills the dialect's column types into the embedded migration files.
+// renderMigrations is the embedded migration files as goose reads them, with the dialect's
+// column types filled in as each file is opened.
 func (s *Store) renderMigrations() (fs.FS, error) {
-	out := fstest.MapFS{}
-	err := fs.WalkDir(migrationFiles, "migrations", func(path string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		b, err := migrationFiles.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		out[e.Name()] = &fstest.MapFile{Data: []byte(s.dialect.types.Replace(string(b)))}
-		return nil
-	})
+	dir, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("store: read migrations: %w", err)
 	}
-	return out, nil
+	return renderedFS{dir: dir, types: s.dialect.types}, nil
 }
+
+// renderedFS is a folder of migration files whose {{…}} slots are filled when a file is opened.
+type renderedFS struct {
+	dir   fs.FS
+	types *strings.Replacer
+}
+
+func (r renderedFS) Open(name string) (fs.File, error) {
+	f, err := r.dir.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	info, err := f.Stat()
+	if err != nil || info.IsDir() {
+		return f, err // the folder itself, listed as it is
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, err
+	}
+	return &renderedFile{Reader: strings.NewReader(r.types.Replace(string(b))), info: info}, nil
+}
+
+// renderedFile is one filled-in migration file.
+type renderedFile struct {
+	*strings.Reader
+	info fs.FileInfo
+}
+
+func (f *renderedFile) Stat() (fs.FileInfo, error) { return f.info, nil }
+func (f *renderedFile) Close() error               { return nil }
 
 // dbtx is what both *sqlx.DB and *sqlx.Tx offer; reads are written once against it.
 type dbtx interface {
