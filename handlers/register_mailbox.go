@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -16,9 +15,6 @@ const (
 	maxTown             = domain.MaxTown
 )
 
-// odsShape is an ODS code as requests read it: letters, digits and '-', 3 to 12 characters (a
-// social care provider's code, 1-2000000001, is one).
-var odsShape = regexp.MustCompile(`^[A-Z0-9-]{3,12}$`)
 
 // registerMailbox asks for a new ODS code's shared mailbox (normally a community pharmacy's new
 // contractor), <sector>.<ods>@<domain>, with its first owner made as add_user makes an account. It
@@ -87,7 +83,7 @@ func displayNameProblem(req domain.Request, ods, name, town string) *domain.Deci
 	switch {
 	case ods == "":
 		d = missing("", "ods_code", "The request gives no ODS code for the new shared mailbox, so nothing was changed.")
-	case !odsShape.MatchString(ods):
+	case !validODS(ods):
 		d = invalid("", "ods_code", fmt.Sprintf("%q is not an ODS code (letters, digits and dashes, 3 to 12 "+
 			"characters), so nothing was changed.", req.ODS))
 	case name == "":
@@ -180,4 +176,10 @@ func newMailboxSummary(mailbox, ods string, org domain.Organisation, known bool)
 	return fmt.Sprintf("Every new shared mailbox is checked by the NAS team before it is made, so the shared "+
 		"mailbox %s for ODS code %s is waiting for them.%s They will reply to you once it is registered, or "+
 		"if they need anything.", mailbox, ods, again)
+}
+
+// validODS reports an ODS code of the decided form (domain.NormaliseODS).
+func validODS(ods string) bool {
+	_, ok := domain.NormaliseODS(ods)
+	return ok
 }

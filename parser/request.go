@@ -273,22 +273,8 @@ func listedValue[T any](v string, values map[string]T) (T, bool) {
 
 func isPunct(r rune) bool { return unicode.IsPunct(r) || unicode.IsSymbol(r) }
 
-// readODS reads an ODS code as docs/spec/requests.md decides: letters, digits and "-", 3 to 12 characters,
-// any case (a social care provider's "1-2000000001" is one), stored upper case. Spaces inside,
-// or any other character, make it no code.
-func readODS(v string) (string, bool) {
-	s := strings.TrimSpace(v)
-	if len(s) < 3 || len(s) > 12 {
-		return "", false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return "", false
-		}
-	}
-	return strings.ToUpper(s), true
-}
+// readODS reads an ODS code (domain.NormaliseODS).
+func readODS(v string) (string, bool) { return domain.NormaliseODS(v) }
 
 func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
 
