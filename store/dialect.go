@@ -26,6 +26,7 @@ var (
 			"{{ID}}", "BIGSERIAL PRIMARY KEY",
 			"{{TIME}}", "TIMESTAMPTZ",
 			"{{BLOB}}", "BYTEA",
+			"{{SEARCH_INDEX}}", postgresSearchIndex,
 		),
 	}
 	sqliteDialect = dialect{
@@ -36,6 +37,7 @@ var (
 			"{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT",
 			"{{TIME}}", "TIMESTAMP",
 			"{{BLOB}}", "BLOB",
+			"{{SEARCH_INDEX}}", sqliteSearchIndex,
 		),
 	}
 )

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"nasbot/domain"
 	"nasbot/store"
 )
 
@@ -17,7 +18,7 @@ import (
 var templateFiles embed.FS
 
 // pageNames are the pages; each is parsed once with the layout (templates/layout.html).
-var pageNames = []string{"login", "queue", "case", "replies", "organisation", "account", "staff", "error"}
+var pageNames = []string{"login", "queue", "case", "replies", "organisation", "account", "staff", "error", "message", "search"}
 
 // pages holds every page's template, parsed once at start-up.
 var pages = parsePages()
@@ -100,10 +101,13 @@ var funcs = template.FuncMap{
 		}
 		return t.In(loc).Format("Mon 2 Jan 2006 15:04")
 	},
-	"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"age":        func(since, now time.Time) string { return humanAge(now.Sub(since)) },
-	"reasonText": reasonText,
-	"caseSource": caseSource,
+	"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"age":         func(since, now time.Time) string { return humanAge(now.Sub(since)) },
+	"reasonText":  reasonText,
+	"requestName": func(t string) string { return domain.RequestName(domain.RequestType(t)) },
+	"outcomeWord": func(o string) string { return domain.OutcomeWord(domain.Outcome(o)) },
+	"proofWords":  verificationWords,
+	"caseSource":  caseSource,
 	"reasonLabel": func(r string) string {
 		if r == "" {
 			return "(none)"

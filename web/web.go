@@ -185,6 +185,8 @@ func newServer(cfg Config, st *store.Store, desk Desk, log *slog.Logger) (*serve
 	mux.Handle("POST /exceptions/{id}/reparse", s.staff(s.reparse))
 	mux.Handle("POST /exceptions/{id}/assign", s.staff(s.assign))
 	mux.Handle("POST /exceptions/{id}/note", s.staff(s.note))
+	mux.Handle("GET /messages/{ref}", s.staff(s.messagePage))
+	mux.Handle("GET /search", s.staff(s.searchPage))
 	mux.Handle("GET /messages/{id}/raw", s.staff(s.rawMessage))
 	mux.Handle("GET /messages/{id}/attachments/{n}", s.staff(s.attachment))
 

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"nasbot/store"
+)
+
+// The desk as the NAS's helpdesk (issue 16), in headless Chromium: every message found by its
+// reference, a person's name or an ODS code, processed mail included; sites found by name and
+// by their shared mailbox's address.
+
+// signIn signs the admin in from the sign-in page.
+func signIn(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	do(t, ctx, "sign in",
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), adminEmail),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Click(chromedp.CSS("form.stack button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("table.queue")))
+}
+
+// headerSearch types q into the search box every page has in its header, and waits for sel.
+func headerSearch(t *testing.T, ctx context.Context, q, sel string) {
+	t.Helper()
+	do(t, ctx, "search for "+q,
+		chromedp.Clear(chromedp.CSS("header form[role=search] input[name=q]")),
+		chromedp.SendKeys(chromedp.CSS("header form[role=search] input[name=q]"), q),
+		chromedp.Submit(chromedp.CSS("header form[role=search]")),
+		chromedp.WaitVisible(chromedp.CSS(sel)))
+}
+
+func location(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func TestBrowserFindMessages(t *testing.T) {
+	chrome := chromiumPath(t)
+	ld := newLiveDesk(t)
+	ctx, _ := newBrowser(t, chrome)
+	shots := screenshotDir(t)
+	base := ld.srv.URL
+	signIn(t, ctx, base)
+
+	processed := store.Tag(ld.msgs["08-processed-add-user.eml"])
+	// By its reference, as a caller reads it out: straight to the message, which the bot
+	// decided on its own (no case).
+	headerSearch(t, ctx, strings.ToLower(processed), "#requests")
+	if loc := location(t, ctx); !strings.HasSuffix(loc, "/messages/"+processed) {
+		t.Errorf("reference search landed on %s", loc)
+	}
+	wantText(t, text(t, ctx, "h1"), processed, "New dispenser starting Monday")
+	wantText(t, text(t, ctx, "#requests + *"), "Add user", "Done", "Priya Nandakumar")
+	wantText(t, text(t, ctx, "main"), "No case: the bot decided this message on its own", "Proven", "pharmacy.fq7k2@nhs.net")
+	screenshot(t, ctx, shots, "message.png")
+
+	// By a person's name in a request, and by the site's ODS code.
+	for _, q := range []string{"Priya Nandakumar", "fq7k2"} {
+		headerSearch(t, ctx, q, "table.messages")
+		wantText(t, text(t, ctx, "table.messages"), processed)
+	}
+	screenshot(t, ctx, shots, "search.png")
+	do(t, ctx, "open the message from the results",
+		chromedp.Click(chromedp.CSS(`table.messages a[href="/messages/`+processed+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#requests")))
+
+	// Sites by name and by their shared mailbox's address.
+	headerSearch(t, ctx, "Elm House", "table.sites")
+	do(t, ctx, "open the site found by name",
+		chromedp.Click(chromedp.CSS(`table.sites a[href="/organisations/VN4417"]`)),
+		chromedp.WaitVisible(chromedp.CSS("table.accounts")))
+	wantText(t, text(t, ctx, "h1"), "Elm House Care Home")
+	headerSearch(t, ctx, "dental.v10423@nhs.net", "table.sites")
+	wantText(t, text(t, ctx, "table.sites"), "Brookside Dental", "Ludlow")
+	// The site's page lists everything it sent, processed mail included.
+	do(t, ctx, "the site's messages", chromedp.Navigate(base+"/organisations/FQ7K2"), chromedp.WaitVisible(chromedp.CSS("table.messages")))
+	wantText(t, text(t, ctx, "table.messages"), processed)
+}
