@@ -13,6 +13,7 @@ import (
 	"nasbot/parser"
 	"nasbot/store"
 	"nasbot/templates"
+	"nasbot/verify"
 )
 
 // Overridable lists the rules whose review NAS staff may approve past. Verification
@@ -108,28 +109,115 @@ func refuse(w *work, c store.CaseUnderWork, staff, reason string) error {
 	return w.reply(decisionMail(w, req, dec, "refused", reason))
 }
 
-// Reparse reads a stored message that could not be read again (after a parser change, say) and
-// decides it afresh, verification included.
-func (d *Desk) Reparse(ctx context.Context, messageID int64, staff string) error {
+// ReparsePlan is what parsing a message again would decide, beside what was decided.
+type ReparsePlan struct {
+	Before, After Result
+	// Changed is false when the verdict, its reasons and every request's type, outcome and
+	// reasons would stay the same: then re-parsing changes nothing and answers nobody.
+	Changed bool
+}
+
+// errDryRun rolls back a decision made only to be shown.
+var errDryRun = errors.New("dry run")
+
+// ReparsePreview decides a stored unreadable message again with today's parser, in a
+// transaction that is rolled back: nothing is written, sent or closed.
+func (d *Desk) ReparsePreview(ctx context.Context, messageID int64) (ReparsePlan, error) {
 	m, err := d.p.store.Message(ctx, messageID)
 	if err != nil {
-		return err
+		return ReparsePlan{}, err
 	}
 	if m.Verdict != string(domain.Unparseable) {
-		return ErrNotReparsable
+		return ReparsePlan{}, ErrNotReparsable
+	}
+	plan := ReparsePlan{Before: Result{ID: m.ID, Tag: m.Tag(), Verdict: domain.Verdict(m.Verdict), Reasons: store.SplitReasons(m.Reasons)}}
+	rows, err := d.p.store.MessageRequests(ctx, messageID)
+	if err != nil {
+		return plan, err
+	}
+	for _, r := range rows {
+		plan.Before.Requests = append(plan.Before.Requests, RequestResult{Type: domain.RequestType(r.Type), Line: r.Line,
+			Row: r.Row, Outcome: domain.Outcome(r.Outcome), Reasons: store.SplitReasons(r.Reasons), Account: r.Account, Summary: r.Summary})
+	}
+	msg := parser.Parse(m.Raw, d.p.cfg.Parse)
+	proof, err := verify.Verify(&msg.Envelope, m.Raw, senderLinks{ctx, d.p.store}, d.p.cfg.Verify)
+	if err != nil {
+		return plan, err
 	}
 	err = d.p.store.InTx(ctx, func(tx *store.Tx) error {
 		now := d.p.now()
-		if err := tx.Audit(staff, "reparse", m.Tag(), "", now); err != nil {
+		if err := tx.ReopenMessage(messageID, now); err != nil {
+			return err
+		}
+		m.State = store.MessageNew
+		w := &work{p: d.p, tx: tx, stored: m, msg: msg, proof: proof, now: now}
+		if plan.After, err = w.decide(); err != nil {
+			return err
+		}
+		return errDryRun
+	})
+	if !errors.Is(err, errDryRun) {
+		return plan, err
+	}
+	plan.Changed = !sameOutcome(plan.Before, plan.After)
+	return plan, nil
+}
+
+// sameOutcome reports whether two decisions of one message would tell its sender the same.
+func sameOutcome(a, b Result) bool {
+	if a.Verdict != b.Verdict || !slices.Equal(a.Reasons, b.Reasons) || len(a.Requests) != len(b.Requests) {
+		return false
+	}
+	for i, r := range a.Requests {
+		o := b.Requests[i]
+		if r.Type != o.Type || r.Outcome != o.Outcome || !slices.Equal(r.Reasons, o.Reasons) {
+			return false
+		}
+	}
+	return true
+}
+
+// Reparse reads a stored message that could not be read again (after a parser change, say) and
+// decides it afresh, verification included, when that changes its outcome. When it would not,
+// nothing changes (the case, its number and the reply already sent stay) and the history says
+// so: the sender is never sent the same answer twice. changed says which it was.
+func (d *Desk) Reparse(ctx context.Context, messageID int64, staff string) (changed bool, err error) {
+	plan, err := d.ReparsePreview(ctx, messageID)
+	if err != nil {
+		return false, err
+	}
+	err = d.p.store.InTx(ctx, func(tx *store.Tx) error {
+		now := d.p.now()
+		if !plan.Changed {
+			return tx.Audit(staff, "reparse", plan.Before.Tag, "the outcome would not change: nothing done, no reply sent", now)
+		}
+		if err := tx.Audit(staff, "reparse", plan.Before.Tag, "", now); err != nil {
+			return err
+		}
+		if err := tx.ReindexMessage(messageID); err != nil {
 			return err
 		}
 		return tx.ReopenMessage(messageID, now)
 	})
-	if err != nil {
-		return err
+	if err != nil || !plan.Changed {
+		return false, err
 	}
 	_, err = d.p.Process(ctx, messageID)
-	return err
+	return err == nil, err
+}
+
+// Reopen opens a closed case again, with the staff member's note in its history.
+func (d *Desk) Reopen(ctx context.Context, exceptionID int64, staff, note string) error {
+	return d.p.store.InTx(ctx, func(tx *store.Tx) error {
+		c, err := tx.CaseForUpdate(exceptionID)
+		if err != nil {
+			return err
+		}
+		if err := tx.ReopenException(exceptionID); err != nil {
+			return err
+		}
+		return tx.Audit(staff, "reopen", c.Tag(), note, d.p.now())
+	})
 }
 
 // ReleaseReply sends a held or parked reply.
@@ -199,6 +287,9 @@ func (d *Desk) redecide(ctx context.Context, exceptionID int64, staff, action, r
 		}
 		fields, _ := json.Marshal(req)
 		if err := w.tx.SetRequestOutcome(*c.RequestRef, dec, string(fields)); err != nil {
+			return err
+		}
+		if err := w.tx.ReindexMessage(c.MessageRef); err != nil { // staff may have corrected a name
 			return err
 		}
 		if err := w.tx.ResolveException(exceptionID, w.now); err != nil {

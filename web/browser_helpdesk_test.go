@@ -87,3 +87,74 @@ func TestBrowserFindMessages(t *testing.T) {
 	do(t, ctx, "the site's messages", chromedp.Navigate(base+"/organisations/FQ7K2"), chromedp.WaitVisible(chromedp.CSS("table.messages")))
 	wantText(t, text(t, ctx, "table.messages"), processed)
 }
+
+func TestBrowserCaseLifecycle(t *testing.T) {
+	chrome := chromiumPath(t)
+	ld := newLiveDesk(t)
+	ctx, _ := newBrowser(t, chrome)
+	shots := screenshotDir(t)
+	base := ld.srv.URL
+	bg := context.Background()
+	signIn(t, ctx, base)
+
+	// Approve with no note typed: the outcome heads the closed case, with who closed it, and
+	// the live guidance ("10 of 10", "waiting") is gone.
+	do(t, ctx, "open an over-limit case",
+		chromedp.Navigate(base+"/?reason=site_account_limit"),
+		chromedp.Click(chromedp.CSS("table.queue tbody tr:first-child td.ref a")),
+		chromedp.WaitVisible(chromedp.CSS("form.approve")))
+	caseURL := location(t, ctx)
+	do(t, ctx, "approve without a note",
+		chromedp.Click(chromedp.CSS("form.approve button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash-ok")))
+	wantText(t, text(t, ctx, ".closed-outcome"), "Approved", adminEmail, "Done")
+	if page := text(t, ctx, "main"); strings.Contains(page, "waiting") || strings.Contains(page, "10 of 10") {
+		t.Errorf("a closed case shows live guidance:\n%s", page)
+	}
+	screenshot(t, ctx, shots, "case-closed.png")
+
+	// Reopen it: back in the queue, open, with the reopening in its history.
+	do(t, ctx, "reopen",
+		chromedp.SendKeys(chromedp.CSS("#reopen-note"), "The owner phoned: the trainee starts later."),
+		chromedp.Click(chromedp.CSS("form.reopen button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash-ok")))
+	wantText(t, text(t, ctx, ".flash-ok"), "Reopened")
+	wantText(t, text(t, ctx, "ol.history"), "reopen", "the trainee starts later")
+	if loc := location(t, ctx); loc != caseURL {
+		t.Errorf("after reopening: at %s, want %s", loc, caseURL)
+	}
+	open, err := ld.st.Queue(bg, store.QueueFilter{Reason: "site_account_limit"})
+	if err != nil || len(open) != 2 {
+		t.Errorf("open over-limit cases after reopening: %d %v, want 2", len(open), err)
+	}
+
+	// Re-parse the free-text mail: the preview says nothing would change, and confirming sends
+	// no second identical reply and keeps the case (and its number).
+	msg := ld.msgs["04-free-text-script.eml"]
+	before, err := ld.st.MessageReplies(bg, msg)
+	if err != nil || len(before) != 1 {
+		t.Fatalf("replies before: %d %v", len(before), err)
+	}
+	do(t, ctx, "open the unreadable mail's case",
+		chromedp.Navigate(base+"/?reason=unparseable"),
+		chromedp.Click(chromedp.CSS("table.queue tbody tr:first-child td.ref a")),
+		chromedp.WaitVisible(chromedp.CSS(`a[href$="/reparse"]`)))
+	unreadableCase := location(t, ctx)
+	do(t, ctx, "preview the re-parse",
+		chromedp.Click(chromedp.CSS(`a[href$="/reparse"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".reparse-confirm")))
+	wantText(t, text(t, ctx, ".reparse-confirm"), "Nothing would change", "no second reply")
+	screenshot(t, ctx, shots, "reparse-preview.png")
+	do(t, ctx, "confirm",
+		chromedp.Click(chromedp.CSS(".reparse-confirm button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash-ok")))
+	wantText(t, text(t, ctx, ".flash-ok"), "no reply was sent")
+	if loc := location(t, ctx); loc != unreadableCase {
+		t.Errorf("after re-parsing: at %s, want the same case %s", loc, unreadableCase)
+	}
+	after, err := ld.st.MessageReplies(bg, msg)
+	if err != nil || len(after) != 1 {
+		t.Errorf("replies after re-parsing: %d %v, want still the one", len(after), err)
+	}
+	wantText(t, text(t, ctx, "ol.history"), "reparse", "the outcome would not change")
+}

@@ -32,6 +32,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"nasbot/domain"
+	"nasbot/pipeline"
 	"nasbot/store"
 )
 
@@ -45,8 +46,14 @@ type Desk interface {
 	Refuse(ctx context.Context, exceptionID int64, staff, reason string) error
 	// Rerun decides the request again, with the fields staff edited, through the handlers.
 	Rerun(ctx context.Context, exceptionID int64, staff string, edited domain.Request) error
-	// Reparse parses the stored raw message again (only for unparseable mail).
-	Reparse(ctx context.Context, messageID int64, staff string) error
+	// ReparsePreview says what parsing the stored raw message again would decide, changing
+	// nothing (only for unparseable mail).
+	ReparsePreview(ctx context.Context, messageID int64) (pipeline.ReparsePlan, error)
+	// Reparse parses the stored raw message again and decides it afresh when that changes its
+	// outcome; otherwise it changes nothing and sends nothing. changed says which.
+	Reparse(ctx context.Context, messageID int64, staff string) (changed bool, err error)
+	// Reopen opens a closed case again, with an optional note in its history.
+	Reopen(ctx context.Context, exceptionID int64, staff, note string) error
 	// ReleaseReply sends a parked or held reply.
 	ReleaseReply(ctx context.Context, outboxID int64, staff string) error
 	// DropReply discards a parked or held reply.
@@ -182,7 +189,9 @@ func newServer(cfg Config, st *store.Store, desk Desk, log *slog.Logger) (*serve
 	mux.Handle("POST /exceptions/{id}/approve", s.staff(s.approve))
 	mux.Handle("POST /exceptions/{id}/refuse", s.staff(s.refuse))
 	mux.Handle("POST /exceptions/{id}/rerun", s.staff(s.rerun))
+	mux.Handle("GET /exceptions/{id}/reparse", s.staff(s.reparsePreview))
 	mux.Handle("POST /exceptions/{id}/reparse", s.staff(s.reparse))
+	mux.Handle("POST /exceptions/{id}/reopen", s.staff(s.reopen))
 	mux.Handle("POST /exceptions/{id}/assign", s.staff(s.assign))
 	mux.Handle("POST /exceptions/{id}/note", s.staff(s.note))
 	mux.Handle("GET /messages/{ref}", s.staff(s.messagePage))
