@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"nasbot/domain"
@@ -369,4 +370,149 @@ func decisionMail(w *work, req domain.Request, dec domain.Decision, verdict, sta
 	d.Requests = []templates.Request{{What: describe(req), Outcome: string(dec.Outcome), Summary: dec.Summary,
 		Reasons: reasonStrings(dec.Reasons)}}
 	return outgoingMail{template: templates.Decision, to: w.replyTo, data: d}
+}
+
+// Errors of the desk's work on a message rather than a case.
+var (
+	ErrNotAnswerable = errors.New("the sender was not proven, or the mail is not one to answer, so the desk does not write to it")
+	ErrNotASite      = errors.New("the sender is neither a site's shared mailbox nor an account in the directory, so there is no site to act for")
+	ErrEmptyReply    = errors.New("the reply is empty")
+)
+
+// messageWork loads a decided message to act on outside any case, with its sender as recorded.
+// Only a proven sender is written to or acted for: never the victim of a forged From.
+func (d *Desk) messageWork(tx *store.Tx, messageID int64) (*work, error) {
+	m, err := tx.Message(messageID)
+	if err != nil {
+		return nil, err
+	}
+	switch domain.Verdict(m.Verdict) {
+	case "", domain.Unverified, domain.Ignored:
+		return nil, ErrNotAnswerable
+	}
+	w := &work{p: d.p, tx: tx, stored: m, msg: parser.Parse(m.Raw, d.p.cfg.Parse), now: d.p.now()}
+	w.res = Result{ID: m.ID, Tag: m.Tag()}
+	w.proof = domain.Verification{Verified: true, From: m.Sender}
+	if err := w.identifySender(); err != nil {
+		return nil, err
+	}
+	if w.replyTo == "" {
+		return nil, ErrNotAnswerable
+	}
+	return w, nil
+}
+
+// StaffReply sends the message's sender a reply a member of staff wrote, threaded under the
+// message (In-Reply-To, References, the tagged subject), through the outbox. It returns the
+// outbox row.
+func (d *Desk) StaffReply(ctx context.Context, messageID int64, staff, text string) (int64, error) {
+	if strings.TrimSpace(text) == "" {
+		return 0, ErrEmptyReply
+	}
+	var id int64
+	err := d.p.store.InTx(ctx, func(tx *store.Tx) error {
+		w, err := d.messageWork(tx, messageID)
+		if err != nil {
+			return err
+		}
+		n, err := tx.ReplyCount(messageID)
+		if err != nil {
+			return err
+		}
+		env := &w.msg.Envelope
+		out := domain.Outgoing{
+			MessageID:  fmt.Sprintf("<%s.%d@%s>", strings.ToLower(w.res.Tag), n+1, d.p.host()),
+			From:       d.p.cfg.NASAddress,
+			To:         w.replyTo,
+			Subject:    replySubject(env.Subject, w.res.Tag),
+			InReplyTo:  env.MessageID,
+			References: append([]string{}, env.References...),
+			Tag:        w.res.Tag,
+			Text:       text,
+		}
+		if env.MessageID != "" {
+			out.References = append(out.References, env.MessageID)
+		}
+		if id, err = tx.Enqueue(messageID, out, false, w.now); err != nil {
+			return err
+		}
+		return tx.Audit(staff, "reply", w.res.Tag, fmt.Sprintf("outbox %d to %s", id, out.To), w.now)
+	})
+	return id, err
+}
+
+// RequestOnBehalf decides a request staff made from a message (a free-text mail, say) for the
+// site that sent it, through the same handlers, transaction and outbox as a request in mail,
+// recorded as made by that member of staff. The message's cases about the whole message are
+// closed: this was their handling. The sender is answered with the outcome.
+func (d *Desk) RequestOnBehalf(ctx context.Context, messageID int64, staff string, req domain.Request) (domain.Decision, error) {
+	var dec domain.Decision
+	err := d.p.store.InTx(ctx, func(tx *store.Tx) error {
+		w, err := d.messageWork(tx, messageID)
+		if err != nil {
+			return err
+		}
+		if w.site == nil && w.acct == nil {
+			return ErrNotASite
+		}
+		if err := w.lockSenderSite(); err != nil {
+			return err
+		}
+		hctx := handlers.Context{Now: w.now, Site: w.site, SenderAccount: w.acct, Domain: d.p.cfg.Domain, Desk: true}
+		if dec, err = handlers.Decide(hctx, req, tx); err != nil {
+			return err
+		}
+		for _, e := range dec.Effects {
+			if err := tx.Apply(e, w.now); err != nil {
+				return err
+			}
+		}
+		return d.recordOnBehalf(w, staff, req, dec)
+	})
+	return dec, err
+}
+
+// recordOnBehalf records a request staff made, its case when it needs review, the history, and
+// the answer to the sender.
+func (d *Desk) recordOnBehalf(w *work, staff string, req domain.Request, dec domain.Decision) error {
+	tx, id := w.tx, w.stored.ID
+	seq, err := tx.NextRequestSeq(id)
+	if err != nil {
+		return err
+	}
+	fields, _ := json.Marshal(req)
+	reqID, err := tx.AddRequest(id, store.DecidedRequest{Seq: seq, Type: req.Type, Outcome: dec.Outcome,
+		Reasons: dec.Reasons, Account: dec.Account, Summary: dec.Summary, Fields: string(fields)})
+	if err != nil {
+		return err
+	}
+	if dec.Outcome == domain.Review {
+		if err := tx.OpenException(id, reqID, firstReason(dec.Reasons), dec.Summary, w.now); err != nil {
+			return err
+		}
+	}
+	closed, err := tx.CloseMessageCases(id, w.now)
+	if err != nil {
+		return err
+	}
+	for _, c := range closed {
+		if err := tx.Audit(staff, "close", w.res.Tag, fmt.Sprintf("case %d: a request was made from this mail", c.ExceptionID), w.now); err != nil {
+			return err
+		}
+	}
+	site := ""
+	if w.site != nil {
+		site = " for " + w.site.ODS
+	}
+	detail := fmt.Sprintf("%s %s%s, made by staff on the sender's behalf: %s", req.Type, dec.Outcome, site, dec.Summary)
+	if err := tx.Audit(staff, "request on behalf", w.res.Tag, detail, w.now); err != nil {
+		return err
+	}
+	if err := tx.ReindexMessage(id); err != nil {
+		return err
+	}
+	data := w.mailData()
+	data.Requests = []templates.Request{{What: describe(req), Outcome: string(dec.Outcome), Summary: dec.Summary,
+		Reasons: reasonStrings(dec.Reasons)}}
+	return w.reply(outgoingMail{template: templates.Reply, to: w.replyTo, data: data})
 }

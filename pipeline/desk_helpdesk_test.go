@@ -3,6 +3,8 @@ package pipeline_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"nasbot/domain"
@@ -97,5 +99,77 @@ func TestReopenAClosedCase(t *testing.T) {
 	hist, _ := f.store.History(ctx, res.Tag)
 	if len(hist) == 0 || hist[len(hist)-1].Action != "reopen" || hist[len(hist)-1].Detail != "phoned back" {
 		t.Errorf("history: %+v", hist)
+	}
+}
+
+func freeTextMail() string {
+	return mail(mailOpts{from: "pharmacy.fq7k2@nhs.net", subject: "new locum", id: "locum@nhs.net", trusted: true,
+		body: "Hi, please can you add our new locum Sam Jones, mobile 07700 900642, thanks\n"})
+}
+
+func TestStaffReplyIsThreadedUnderTheMail(t *testing.T) {
+	f := newFixture(t, pipeline.Config{})
+	ctx := context.Background()
+	res := f.deliver(freeTextMail())
+	desk := pipeline.NewDesk(f.p)
+	id, err := desk.StaffReply(ctx, res.ID, "staff@nas.test", "Hello,\n\nWhat is Sam's current email address?\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	replies, _ := f.store.RepliesFor(ctx, res.ID)
+	last := replies[len(replies)-1]
+	if len(replies) != 2 || last.ID != id || last.To != "pharmacy.fq7k2@nhs.net" || last.InReplyTo != "<locum@nhs.net>" ||
+		!slices.Contains(last.References, "<locum@nhs.net>") || last.Subject != "Re: new locum ["+res.Tag+"]" ||
+		!strings.Contains(last.Text, "current email address") || last.MessageID == replies[0].MessageID {
+		t.Errorf("staff reply: %+v", last)
+	}
+	if _, err := desk.StaffReply(ctx, res.ID, "staff@nas.test", "  "); !errors.Is(err, pipeline.ErrEmptyReply) {
+		t.Errorf("empty reply: %v", err)
+	}
+	// A forged sender is never written to.
+	spoof := f.deliver(mail(mailOpts{from: "pharmacy.fq7k2@nhs.net", subject: "x", id: "forged@nhs.net", body: "Hi\n"}))
+	if _, err := desk.StaffReply(ctx, spoof.ID, "staff@nas.test", "Hello"); !errors.Is(err, pipeline.ErrNotAnswerable) {
+		t.Errorf("reply to unproven mail: %v", err)
+	}
+}
+
+func TestRequestOnBehalfGoesThroughTheRules(t *testing.T) {
+	f := newFixture(t, pipeline.Config{})
+	ctx := context.Background()
+	res := f.deliver(freeTextMail())
+	if res.Verdict != domain.Unparseable {
+		t.Fatalf("free text read as %s", res.Verdict)
+	}
+	desk := pipeline.NewDesk(f.p)
+	yes := true
+	req := domain.Request{Type: domain.AddUser, Word: "Add user", Name: "Sam Jones", Mobile: "07700900642",
+		Email: "sam.jones@example.com", Linked: &yes}
+	dec, err := desk.RequestOnBehalf(ctx, res.ID, "staff@nas.test", req)
+	if err != nil || dec.Outcome != domain.Done {
+		t.Fatalf("RequestOnBehalf = %+v, %v", dec, err)
+	}
+	acct, err := f.store.Account(ctx, dec.Account)
+	if err != nil || acct.ODS != "FQ7K2" || acct.Name != "Sam Jones" {
+		t.Errorf("account made: %+v %v", acct, err)
+	}
+	reqs, _ := f.store.MessageRequests(ctx, res.ID)
+	if len(reqs) != 1 || reqs[0].Type != string(domain.AddUser) || reqs[0].Outcome != string(domain.Done) {
+		t.Errorf("recorded requests: %+v", reqs)
+	}
+	if open, _ := f.store.MessageExceptions(ctx, res.ID); len(open) != 1 || open[0].State != store.ExceptionClosed {
+		t.Errorf("the unreadable mail's case: %+v", open)
+	}
+	hist, _ := f.store.History(ctx, res.Tag)
+	if len(hist) == 0 || hist[len(hist)-1].Action != "request on behalf" || hist[len(hist)-1].Actor != "staff@nas.test" {
+		t.Errorf("history: %+v", hist)
+	}
+	replies, _ := f.store.RepliesFor(ctx, res.ID)
+	if len(replies) != 2 || !strings.Contains(replies[1].Text, "Sam Jones") {
+		t.Errorf("answer to the sender: %+v", replies)
+	}
+	// The same request again meets the rules: the mobile is in use now.
+	dec, err = desk.RequestOnBehalf(ctx, res.ID, "staff@nas.test", req)
+	if err != nil || dec.Outcome == domain.Done {
+		t.Errorf("a second identical request: %+v %v", dec, err)
 	}
 }

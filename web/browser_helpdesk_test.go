@@ -158,3 +158,82 @@ func TestBrowserCaseLifecycle(t *testing.T) {
 	}
 	wantText(t, text(t, ctx, "ol.history"), "reparse", "the outcome would not change")
 }
+
+func TestBrowserHelpTheSender(t *testing.T) {
+	chrome := chromiumPath(t)
+	ld := newLiveDesk(t)
+	ctx, _ := newBrowser(t, chrome)
+	shots := screenshotDir(t)
+	base := ld.srv.URL
+	bg := context.Background()
+	signIn(t, ctx, base)
+	msg := ld.msgs["04-free-text-script.eml"]
+	tag := store.Tag(msg)
+
+	// Reply to the free-text sender, from the "more information" start: the reply is in the
+	// outbox, threaded under their mail.
+	do(t, ctx, "open the free-text mail", chromedp.Navigate(base+"/messages/"+tag), chromedp.WaitVisible(chromedp.CSS(`a[href$="/reply"]`)))
+	screenshot(t, ctx, shots, "message-free-text.png")
+	do(t, ctx, "reply to sender",
+		chromedp.Click(chromedp.CSS(`a[href$="/reply"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#reply-text")),
+		chromedp.Click(chromedp.CSS(`.starters a[href$="start=more"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.starters a[aria-current="true"][href$="start=more"]`)))
+	body, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#reply-text")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantText(t, body, "a little more", "> hi can you add our new carer jo")
+	screenshot(t, ctx, shots, "compose.png")
+	do(t, ctx, "send the reply",
+		chromedp.Click(chromedp.CSS("form.compose button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash-ok")))
+	wantText(t, text(t, ctx, ".flash-ok"), "Reply queued to care.vn4417@nhs.net")
+	replies, err := ld.st.MessageReplies(bg, msg)
+	if err != nil || len(replies) != 2 {
+		t.Fatalf("replies: %d %v", len(replies), err)
+	}
+	out, err := ld.st.RepliesFor(bg, msg)
+	if err != nil || len(out) != 2 {
+		t.Fatalf("outbox: %d %v", len(out), err)
+	}
+	staffReply := out[1]
+	if staffReply.To != "care.vn4417@nhs.net" || staffReply.InReplyTo != "<eh-0004@nhs.net>" ||
+		!strings.Contains(strings.Join(staffReply.References, " "), "<eh-0004@nhs.net>") || !strings.Contains(staffReply.Subject, "["+tag+"]") ||
+		!strings.Contains(staffReply.Text, "a little more") {
+		t.Errorf("the staff reply is not threaded under the mail: %+v", staffReply)
+	}
+	wantText(t, text(t, ctx, "ol.history"), "reply")
+
+	// Make an add-user request from the mail: the account is made for the site, and the
+	// sender is answered.
+	do(t, ctx, "make a request",
+		chromedp.Click(chromedp.CSS(`a[href$="/request"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#f-name")))
+	do(t, ctx, "submit with a field missing",
+		chromedp.SendKeys(chromedp.CSS("#f-name"), "Jo Carter"),
+		chromedp.Click(chromedp.CSS("form.onbehalf button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".error-summary")))
+	wantText(t, text(t, ctx, ".error-summary"), "Mobile")
+	screenshot(t, ctx, shots, "request-on-behalf-error.png")
+	do(t, ctx, "complete the request",
+		chromedp.SendKeys(chromedp.CSS("#f-mobile"), "07700 900777"),
+		chromedp.SendKeys(chromedp.CSS("#f-email"), "jo.carter@example.com"),
+		chromedp.SetValue(chromedp.CSS("#f-linked"), "yes"),
+		chromedp.Click(chromedp.CSS("form.onbehalf button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash-ok")))
+	wantText(t, text(t, ctx, ".flash-ok"), "Add user made for the sender", "Done")
+	wantText(t, text(t, ctx, "#requests + *"), "Add user", "Done", "Jo Carter")
+	wantText(t, text(t, ctx, "ol.history"), "request on behalf", adminEmail)
+	accts, err := ld.st.SiteAccounts(bg, "VN4417")
+	found := false
+	for _, a := range accts {
+		found = found || a.Name == "Jo Carter"
+	}
+	if err != nil || !found {
+		t.Errorf("no account for Jo Carter at VN4417: %+v %v", accts, err)
+	}
+	if out, _ := ld.st.RepliesFor(bg, msg); len(out) != 3 || !strings.Contains(out[2].Text, "Jo Carter") {
+		t.Errorf("the sender was not answered about the request: %d replies", len(out))
+	}
+}

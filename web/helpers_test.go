@@ -86,6 +86,17 @@ func (f *fakeDesk) ReparsePreview(ctx context.Context, messageID int64) (pipelin
 		After: pipeline.Result{Verdict: domain.Processed, Requests: []pipeline.RequestResult{{Type: domain.AddUser, Outcome: domain.Done}}}}, nil
 }
 
+func (f *fakeDesk) StaffReply(ctx context.Context, messageID int64, staff, text string) (int64, error) {
+	return 1, f.record(fmt.Sprintf("reply message %d %s %q", messageID, staff, text), 0, staff, "")
+}
+
+func (f *fakeDesk) RequestOnBehalf(ctx context.Context, messageID int64, staff string, req domain.Request) (domain.Decision, error) {
+	f.mu.Lock()
+	f.edited = req
+	f.mu.Unlock()
+	return domain.Decision{Outcome: domain.Done, Summary: "Made."}, f.record(fmt.Sprintf("on behalf message %d %s %s", messageID, staff, req.Type), 0, staff, "")
+}
+
 func (f *fakeDesk) Reopen(ctx context.Context, id int64, staff, note string) error {
 	if err := f.record(fmt.Sprintf("reopen %d %s %q", id, staff, note), 0, staff, ""); err != nil {
 		return err

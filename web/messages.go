@@ -27,6 +27,8 @@ type messageData struct {
 	Cases   []store.QueueItem
 	History []store.AuditRow
 	Decided bool
+	// Answerable: a proven sender the desk may write to and act for.
+	Answerable bool
 }
 
 // messagePage shows one message by its reference (NAS-000123) or its number.
@@ -59,6 +61,11 @@ func (s *server) loadMessagePage(r *http.Request, id int64) (*messageData, error
 		return nil, err
 	}
 	d := &messageData{Message: viewMessage(m), Decided: m.State == store.MessageDone}
+	switch domain.Verdict(m.Verdict) {
+	case "", domain.Unverified, domain.Ignored:
+	default:
+		d.Answerable = d.Decided && m.Sender != ""
+	}
 	if m.ODS != "" {
 		if org, err := s.store.Organisation(ctx, m.ODS); err == nil {
 			d.Site = &org

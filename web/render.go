@@ -18,7 +18,7 @@ import (
 var templateFiles embed.FS
 
 // pageNames are the pages; each is parsed once with the layout (templates/layout.html).
-var pageNames = []string{"login", "queue", "case", "replies", "organisation", "account", "staff", "error", "message", "search", "reparse"}
+var pageNames = []string{"login", "queue", "case", "replies", "organisation", "account", "staff", "error", "message", "search", "reparse", "compose", "onbehalf"}
 
 // pages holds every page's template, parsed once at start-up.
 var pages = parsePages()
@@ -107,6 +107,7 @@ var funcs = template.FuncMap{
 	"requestName": func(t string) string { return domain.RequestName(domain.RequestType(t)) },
 	"outcomeWord": func(o string) string { return domain.OutcomeWord(domain.Outcome(o)) },
 	"proofWords":  verificationWords,
+	"composeLink": composeLink,
 	"caseSource":  caseSource,
 	"reasonLabel": func(r string) string {
 		if r == "" {

@@ -54,6 +54,11 @@ type Desk interface {
 	Reparse(ctx context.Context, messageID int64, staff string) (changed bool, err error)
 	// Reopen opens a closed case again, with an optional note in its history.
 	Reopen(ctx context.Context, exceptionID int64, staff, note string) error
+	// StaffReply sends a message's proven sender a reply staff wrote, threaded under it.
+	StaffReply(ctx context.Context, messageID int64, staff, text string) (int64, error)
+	// RequestOnBehalf decides a request staff made from a message, for the site that sent it,
+	// through the same handlers, and answers the sender.
+	RequestOnBehalf(ctx context.Context, messageID int64, staff string, req domain.Request) (domain.Decision, error)
 	// ReleaseReply sends a parked or held reply.
 	ReleaseReply(ctx context.Context, outboxID int64, staff string) error
 	// DropReply discards a parked or held reply.
@@ -195,6 +200,10 @@ func newServer(cfg Config, st *store.Store, desk Desk, log *slog.Logger) (*serve
 	mux.Handle("POST /exceptions/{id}/assign", s.staff(s.assign))
 	mux.Handle("POST /exceptions/{id}/note", s.staff(s.note))
 	mux.Handle("GET /messages/{ref}", s.staff(s.messagePage))
+	mux.Handle("GET /messages/{ref}/reply", s.staff(s.composePage))
+	mux.Handle("POST /messages/{ref}/reply", s.staff(s.composeSend))
+	mux.Handle("GET /messages/{ref}/request", s.staff(s.onBehalfPage))
+	mux.Handle("POST /messages/{ref}/request", s.staff(s.onBehalfSubmit))
 	mux.Handle("GET /search", s.staff(s.searchPage))
 	mux.Handle("GET /messages/{id}/raw", s.staff(s.rawMessage))
 	mux.Handle("GET /messages/{id}/attachments/{n}", s.staff(s.attachment))
