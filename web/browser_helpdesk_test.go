@@ -117,7 +117,7 @@ func TestBrowserCaseLifecycle(t *testing.T) {
 	do(t, ctx, "reopen",
 		chromedp.SendKeys(chromedp.CSS("#reopen-note"), "The owner phoned: the trainee starts later."),
 		chromedp.Click(chromedp.CSS("form.reopen button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(".flash-ok")))
+		chromedp.WaitVisible(chromedp.CSS("form.approve"))) // the approve page's flash is gone with it
 	wantText(t, text(t, ctx, ".flash-ok"), "Reopened")
 	wantText(t, text(t, ctx, "ol.history"), "reopen", "the trainee starts later")
 	if loc := location(t, ctx); loc != caseURL {
