@@ -213,8 +213,8 @@ func TestBrowserHelpTheSender(t *testing.T) {
 	do(t, ctx, "submit with a field missing",
 		chromedp.SendKeys(chromedp.CSS("#f-name"), "Jo Carter"),
 		chromedp.Click(chromedp.CSS("form.onbehalf button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(".error-summary")))
-	wantText(t, text(t, ctx, ".error-summary"), "Mobile")
+		chromedp.WaitVisible(chromedp.CSS(".nhsuk-error-summary")))
+	wantText(t, text(t, ctx, ".nhsuk-error-summary"), "Mobile")
 	screenshot(t, ctx, shots, "request-on-behalf-error.png")
 	do(t, ctx, "complete the request",
 		chromedp.SendKeys(chromedp.CSS("#f-mobile"), "07700 900777"),

@@ -224,6 +224,9 @@ func (s *server) loadMessage(r *http.Request, d *caseData) error {
 		} else {
 			rv.Fields = requestFields(rv.Req)
 		}
+		if row.Account != "" {
+			rv.Fields = withoutAccount(rv.Fields) // the decided account follows, as a link
+		}
 		rv.This = exc.RequestRef != nil && *exc.RequestRef == row.ID
 		// The rule's facts are live guidance: only an open case shows them.
 		if d.Open && (rv.This || row.Outcome == string(domain.Review)) {
@@ -290,6 +293,17 @@ func attachmentName(a domain.Attachment, n int) string {
 		return name
 	}
 	return fmt.Sprintf("attachment-%d", n)
+}
+
+// withoutAccount drops the Account field, which the decided account's link replaces.
+func withoutAccount(fs []fieldView) []fieldView {
+	out := fs[:0:0]
+	for _, f := range fs {
+		if f.Label != "Account" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // requestFields lists a parsed request's values for showing, in the guide's order.

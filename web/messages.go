@@ -84,6 +84,9 @@ func (s *server) loadMessagePage(r *http.Request, id int64) (*messageData, error
 		} else {
 			rv.Fields = requestFields(rv.Req)
 		}
+		if row.Account != "" {
+			rv.Fields = withoutAccount(rv.Fields) // the decided account follows, as a link
+		}
 		d.Reqs = append(d.Reqs, rv)
 	}
 	if d.Replies, err = s.store.MessageReplies(ctx, id); err != nil {
@@ -209,4 +212,17 @@ func verificationWords(v messageView) string {
 		return "Not proven: " + v.Proof.Failure
 	}
 	return "Not proven."
+}
+
+// tagColour is the design system's tag colour for an outcome.
+func tagColour(o string) string {
+	switch domain.Outcome(o) {
+	case domain.Done:
+		return "nhsuk-tag--green"
+	case domain.Rejected:
+		return "nhsuk-tag--red"
+	case domain.Review:
+		return "nhsuk-tag--yellow"
+	}
+	return "nhsuk-tag--grey"
 }

@@ -374,3 +374,19 @@ func TestMessagePageAndSearch(t *testing.T) {
 	// Every page's header searches.
 	wantBody(t, td.get(reviewerEmail, "/"), `action="/search"`, `name="q"`)
 }
+
+// The account a request is about shows once, as a link, not twice.
+func TestAccountRowShowsOnce(t *testing.T) {
+	td := newTestDesk(t)
+	w := td.get(reviewerEmail, fmt.Sprintf("/exceptions/%d", td.fx.mismatch))
+	wantStatus(t, w, http.StatusOK)
+	requests := strings.Split(w.Body.String(), `<article class="request`)[1:]
+	if len(requests) == 0 {
+		t.Fatal("no request on the page")
+	}
+	for i, r := range requests {
+		if n := strings.Count(r, "<dt>Account</dt>"); n != 1 {
+			t.Errorf("request %d: the Account row shows %d times, want once", i+1, n)
+		}
+	}
+}

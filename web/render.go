@@ -108,6 +108,7 @@ var funcs = template.FuncMap{
 	"outcomeWord": func(o string) string { return domain.OutcomeWord(domain.Outcome(o)) },
 	"proofWords":  verificationWords,
 	"composeLink": composeLink,
+	"tagColour":   tagColour,
 	"caseSource":  caseSource,
 	"reasonLabel": func(r string) string {
 		if r == "" {
