@@ -43,6 +43,9 @@ var widths = []int64{1280, 390}
 func TestBrowserAccessibility(t *testing.T) {
 	chrome := chromiumPath(t)
 	axe := axeSource(t)
+	if !nhsStyles && os.Getenv("NASBOT_TEST_SERVICES") == "1" {
+		t.Fatal("the NHS design system stylesheet is not built into the assets: run `bash scripts/assets.sh` before the tests")
+	}
 	ld := newLiveDesk(t)
 	ctx, _ := newBrowser(t, chrome)
 	shots := screenshotDir(t)

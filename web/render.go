@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -42,12 +43,20 @@ type view struct {
 	FlashKind string // ok or error
 	Now       time.Time
 	Loc       *time.Location
+	NHS       bool // the design system's stylesheet was built into the assets
 	D         any
 }
 
+// nhsStyles reports whether scripts/assets.sh built the design system's stylesheet before this
+// binary was built; without it the pages link only the desk's own (no request that would 404).
+var nhsStyles = func() bool {
+	_, err := fs.Stat(staticFiles, "static/nhsuk/nhsuk.css")
+	return err == nil
+}()
+
 // render writes a page. The flash is shown once, then forgotten.
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name string, me *store.Session, title, nav string, data any) {
-	v := view{Title: title, Nav: nav, Me: me, Now: s.cfg.Now(), Loc: s.cfg.Location, D: data}
+	v := view{Title: title, Nav: nav, Me: me, Now: s.cfg.Now(), Loc: s.cfg.Location, NHS: nhsStyles, D: data}
 	if me != nil && me.Flash != "" {
 		v.Flash, v.FlashKind = me.Flash, me.FlashKind
 		if err := s.store.ClearFlash(r.Context(), me.IDHash); err != nil {
