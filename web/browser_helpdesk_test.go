@@ -29,10 +29,15 @@ func signIn(t *testing.T, ctx context.Context, base string) {
 // headerSearch types q into the search box every page has in its header, and waits for sel.
 func headerSearch(t *testing.T, ctx context.Context, q, sel string) {
 	t.Helper()
+	// The page before is marked, so waiting for sel never finds the old page's copy of it.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.body.dataset.before = "1"; true`)); err != nil {
+		t.Fatal(err)
+	}
 	do(t, ctx, "search for "+q,
 		chromedp.Clear(chromedp.CSS("header form[role=search] input[name=q]")),
 		chromedp.SendKeys(chromedp.CSS("header form[role=search] input[name=q]"), q),
 		chromedp.Submit(chromedp.CSS("header form[role=search]")),
+		chromedp.WaitNotPresent(chromedp.CSS("body[data-before]")),
 		chromedp.WaitVisible(chromedp.CSS(sel)))
 }
 
