@@ -133,18 +133,26 @@ func (s *Store) SiteMessages(ctx context.Context, ods string, limit int) ([]Mess
 // indexBatch is how many messages one IndexPending pass reads at a time.
 const indexBatch = 500
 
-// IndexPending puts the decided messages not yet in the search index (or changed since) into
-// it, and returns how many. text, when not nil, gives the words of a raw message's text (the
-// parser lives above the store); it may be nil. Safe to run from several places at once.
-func (s *Store) IndexPending(ctx context.Context, text func(raw []byte) string) (int, error) {
+// IndexPending puts up to max (all when max <= 0) of the decided messages not yet in the
+// search index (or changed since) into it, oldest first, and returns how many. text, when not
+// nil, gives the words of a raw message's text (the parser lives above the store); it may be
+// nil. Safe to run from several places at once.
+func (s *Store) IndexPending(ctx context.Context, text func(raw []byte) string, max int) (int, error) {
 	total := 0
 	for {
 		n, err := s.indexBatch(ctx, text)
 		total += n
-		if err != nil || n < indexBatch {
+		if err != nil || n < indexBatch || (max > 0 && total >= max) {
 			return total, err
 		}
 	}
+}
+
+// UnindexedMessages counts the decided messages the search cannot find yet.
+func (s *Store) UnindexedMessages(ctx context.Context) (int, error) {
+	var n int
+	err := get(ctx, s.db, &n, `SELECT COUNT(*) FROM messages WHERE search_indexed = 0 AND state = 'done'`)
+	return n, err
 }
 
 type indexRow struct {

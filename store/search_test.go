@@ -52,7 +52,7 @@ func seedMessages(tb testing.TB, s *store.Store, n int) {
 			tb.Fatal(err)
 		}
 	}
-	if got, err := s.IndexPending(ctx, nil); err != nil || got != n {
+	if got, err := s.IndexPending(ctx, nil, 0); err != nil || got != n {
 		tb.Fatalf("IndexPending = %d, %v; want %d", got, err, n)
 	}
 }
@@ -118,7 +118,10 @@ func TestSearchIndexFollowsChanges(t *testing.T) {
 		if err := s.InTx(ctx, func(tx *store.Tx) error { return tx.ReindexMessage(3) }); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := s.IndexPending(ctx, func(raw []byte) string { return "body words" }); err != nil || n != 1 {
+		if n, err := s.UnindexedMessages(ctx); err != nil || n != 1 {
+			t.Fatalf("UnindexedMessages = %d, %v; want 1", n, err)
+		}
+		if n, err := s.IndexPending(ctx, func(raw []byte) string { return "body words" }, 0); err != nil || n != 1 {
 			t.Fatalf("IndexPending = %d, %v; want the one changed message", n, err)
 		}
 		hits, err := s.SearchMessages(ctx, "quentin", 10)
@@ -127,6 +130,26 @@ func TestSearchIndexFollowsChanges(t *testing.T) {
 		}
 		if hits, _ := s.SearchMessages(ctx, "body words", 10); len(hits) != 1 {
 			t.Errorf("the text's words: %+v", hits)
+		}
+	})
+}
+
+// A search indexes a bounded number of messages, so the first one after an upgrade stays quick.
+func TestIndexPendingIsBounded(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		seedMessages(t, s, 1200)
+		if _, err := s.DB().ExecContext(ctx, `UPDATE messages SET search_indexed = 0`); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.IndexPending(ctx, nil, 500); err != nil || n != 500 {
+			t.Fatalf("IndexPending(500) = %d, %v", n, err)
+		}
+		if n, err := s.UnindexedMessages(ctx); err != nil || n != 700 {
+			t.Fatalf("left to index: %d, %v; want 700", n, err)
+		}
+		if n, err := s.IndexPending(ctx, nil, 0); err != nil || n != 700 {
+			t.Fatalf("IndexPending(all) = %d, %v", n, err)
 		}
 	})
 }

@@ -116,7 +116,12 @@ type searchData struct {
 	Q         string
 	Messages  []store.MessageHit
 	Directory store.DirectoryHits
+	Unindexed int // decided messages the search cannot find yet (after an upgrade)
 }
+
+// indexPerSearch bounds the messages one search adds to the index before it answers: a few
+// normally, and after an upgrade the index catches up over several searches, each quick.
+const indexPerSearch = 2000
 
 // searchLimit is how many messages, and how many directory entries of each kind, a search shows.
 const searchLimit = 50
@@ -135,11 +140,15 @@ func (s *server) searchPage(w http.ResponseWriter, r *http.Request, me *store.Se
 	d := searchData{Q: q}
 	if q != "" {
 		// Mail decided since the last search joins the index first (a few at a time, normally).
-		if _, err := s.store.IndexPending(ctx, searchText); err != nil {
+		if _, err := s.store.IndexPending(ctx, searchText, indexPerSearch); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
 		var err error
+		if d.Unindexed, err = s.store.UnindexedMessages(ctx); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 		if d.Messages, err = s.store.SearchMessages(ctx, q, searchLimit); err != nil {
 			s.serverError(w, r, err)
 			return
