@@ -140,7 +140,7 @@ func (s *server) searchPage(w http.ResponseWriter, r *http.Request, me *store.Se
 	d := searchData{Q: q}
 	if q != "" {
 		// Mail decided since the last search joins the index first (a few at a time, normally).
-		if _, err := s.store.IndexPending(ctx, searchText, indexPerSearch); err != nil {
+		if _, err := s.store.IndexPending(ctx, SearchText, indexPerSearch); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
@@ -168,8 +168,9 @@ func (s *server) searchPage(w http.ResponseWriter, r *http.Request, me *store.Se
 // searchTextLimit bounds the text indexed per message: requests sit at the top of a mail.
 const searchTextLimit = 8 << 10
 
-// searchText is the decoded text of a raw message, for the search index.
-func searchText(raw []byte) string {
+// SearchText is the decoded text of a raw message, for the search index (the store cannot
+// parse mail itself).
+func SearchText(raw []byte) string {
 	t := parser.Parse(raw, parser.Options{}).Text
 	if len(t) > searchTextLimit {
 		t = t[:searchTextLimit]

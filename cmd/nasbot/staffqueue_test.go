@@ -122,6 +122,11 @@ func TestStaffAndQueueCommands(t *testing.T) {
 		t.Errorf("queue show by reference:\n%s\nwant the case:\n%s", byRef, out)
 	}
 	runCmd(exitFailed, nil, queue, "show", "NAS-009999")
+	// migrate fills the desk's search index with the message decided above.
+	migrate := func(args []string, _ *os.File, out, errOut io.Writer) int { return cmdMigrate(args, out, errOut) }
+	if out := runCmd(exitOK, nil, migrate); !strings.Contains(out, "(1 messages added)") {
+		t.Errorf("migrate: %s", out)
+	}
 	runCmd(exitBadArgs, nil, queue, "show", "jane")
 	runCmd(exitFailed, nil, queue, "show", "9999")
 	runCmd(exitBadArgs, nil, queue, "approve", caseID, "--as", "ann@nas.test")                     // no reason
