@@ -4,9 +4,15 @@ GO    ?= go
 BIN   := bin/nasbot
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build run demo test unit services-up services-down lint fuzz bench corpus screenshots clean
+.PHONY: build run demo test unit services-up services-down lint fuzz bench corpus screenshots clean assets
+
+# The desk's NHS design system stylesheet (npm, through package-lock.json) into web/static/nhsuk/.
+# build and demo go on without it (the desk keeps its own stylesheet); make test needs it.
+assets:
+	bash scripts/assets.sh
 
 build:
+	bash scripts/assets.sh || echo "build: without the NHS design system stylesheet (scripts/assets.sh failed)"
 	$(GO) build -o $(BIN) ./cmd/nasbot
 
 # Runs the bot with the NASBOT_* settings of the environment (see README).
@@ -29,6 +35,7 @@ unit:
 services-up:
 	bash scripts/services.sh up
 	bash scripts/browser.sh >/dev/null
+	bash scripts/assets.sh
 
 services-down:
 	bash scripts/services.sh down
@@ -66,4 +73,4 @@ corpus: build
 	python3 testdata/corpus/check.py $(CORPUS) ./$(BIN)
 
 clean:
-	rm -rf bin out
+	rm -rf bin out node_modules web/static/nhsuk

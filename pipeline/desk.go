@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"nasbot/domain"
@@ -13,6 +14,7 @@ import (
 	"nasbot/parser"
 	"nasbot/store"
 	"nasbot/templates"
+	"nasbot/verify"
 )
 
 // Overridable lists the rules whose review NAS staff may approve past. Verification
@@ -108,28 +110,115 @@ func refuse(w *work, c store.CaseUnderWork, staff, reason string) error {
 	return w.reply(decisionMail(w, req, dec, "refused", reason))
 }
 
-// Reparse reads a stored message that could not be read again (after a parser change, say) and
-// decides it afresh, verification included.
-func (d *Desk) Reparse(ctx context.Context, messageID int64, staff string) error {
+// ReparsePlan is what parsing a message again would decide, beside what was decided.
+type ReparsePlan struct {
+	Before, After Result
+	// Changed is false when the verdict, its reasons and every request's type, outcome and
+	// reasons would stay the same: then re-parsing changes nothing and answers nobody.
+	Changed bool
+}
+
+// errDryRun rolls back a decision made only to be shown.
+var errDryRun = errors.New("dry run")
+
+// ReparsePreview decides a stored unreadable message again with today's parser, in a
+// transaction that is rolled back: nothing is written, sent or closed.
+func (d *Desk) ReparsePreview(ctx context.Context, messageID int64) (ReparsePlan, error) {
 	m, err := d.p.store.Message(ctx, messageID)
 	if err != nil {
-		return err
+		return ReparsePlan{}, err
 	}
 	if m.Verdict != string(domain.Unparseable) {
-		return ErrNotReparsable
+		return ReparsePlan{}, ErrNotReparsable
+	}
+	plan := ReparsePlan{Before: Result{ID: m.ID, Tag: m.Tag(), Verdict: domain.Verdict(m.Verdict), Reasons: store.SplitReasons(m.Reasons)}}
+	rows, err := d.p.store.MessageRequests(ctx, messageID)
+	if err != nil {
+		return plan, err
+	}
+	for _, r := range rows {
+		plan.Before.Requests = append(plan.Before.Requests, RequestResult{Type: domain.RequestType(r.Type), Line: r.Line,
+			Row: r.Row, Outcome: domain.Outcome(r.Outcome), Reasons: store.SplitReasons(r.Reasons), Account: r.Account, Summary: r.Summary})
+	}
+	msg := parser.Parse(m.Raw, d.p.cfg.Parse)
+	proof, err := verify.Verify(&msg.Envelope, m.Raw, senderLinks{ctx, d.p.store}, d.p.cfg.Verify)
+	if err != nil {
+		return plan, err
 	}
 	err = d.p.store.InTx(ctx, func(tx *store.Tx) error {
 		now := d.p.now()
-		if err := tx.Audit(staff, "reparse", m.Tag(), "", now); err != nil {
+		if err := tx.ReopenMessage(messageID, now); err != nil {
+			return err
+		}
+		m.State = store.MessageNew
+		w := &work{p: d.p, tx: tx, stored: m, msg: msg, proof: proof, now: now}
+		if plan.After, err = w.decide(); err != nil {
+			return err
+		}
+		return errDryRun
+	})
+	if !errors.Is(err, errDryRun) {
+		return plan, err
+	}
+	plan.Changed = !sameOutcome(plan.Before, plan.After)
+	return plan, nil
+}
+
+// sameOutcome reports whether two decisions of one message would tell its sender the same.
+func sameOutcome(a, b Result) bool {
+	if a.Verdict != b.Verdict || !slices.Equal(a.Reasons, b.Reasons) || len(a.Requests) != len(b.Requests) {
+		return false
+	}
+	for i, r := range a.Requests {
+		o := b.Requests[i]
+		if r.Type != o.Type || r.Outcome != o.Outcome || !slices.Equal(r.Reasons, o.Reasons) {
+			return false
+		}
+	}
+	return true
+}
+
+// Reparse reads a stored message that could not be read again (after a parser change, say) and
+// decides it afresh, verification included, when that changes its outcome. When it would not,
+// nothing changes (the case, its number and the reply already sent stay) and the history says
+// so: the sender is never sent the same answer twice. changed says which it was.
+func (d *Desk) Reparse(ctx context.Context, messageID int64, staff string) (changed bool, err error) {
+	plan, err := d.ReparsePreview(ctx, messageID)
+	if err != nil {
+		return false, err
+	}
+	err = d.p.store.InTx(ctx, func(tx *store.Tx) error {
+		now := d.p.now()
+		if !plan.Changed {
+			return tx.Audit(staff, "reparse", plan.Before.Tag, "the outcome would not change: nothing done, no reply sent", now)
+		}
+		if err := tx.Audit(staff, "reparse", plan.Before.Tag, "", now); err != nil {
+			return err
+		}
+		if err := tx.ReindexMessage(messageID); err != nil {
 			return err
 		}
 		return tx.ReopenMessage(messageID, now)
 	})
-	if err != nil {
-		return err
+	if err != nil || !plan.Changed {
+		return false, err
 	}
 	_, err = d.p.Process(ctx, messageID)
-	return err
+	return err == nil, err
+}
+
+// Reopen opens a closed case again, with the staff member's note in its history.
+func (d *Desk) Reopen(ctx context.Context, exceptionID int64, staff, note string) error {
+	return d.p.store.InTx(ctx, func(tx *store.Tx) error {
+		c, err := tx.CaseForUpdate(exceptionID)
+		if err != nil {
+			return err
+		}
+		if err := tx.ReopenException(exceptionID); err != nil {
+			return err
+		}
+		return tx.Audit(staff, "reopen", c.Tag(), note, d.p.now())
+	})
 }
 
 // ReleaseReply sends a held or parked reply.
@@ -199,6 +288,9 @@ func (d *Desk) redecide(ctx context.Context, exceptionID int64, staff, action, r
 		}
 		fields, _ := json.Marshal(req)
 		if err := w.tx.SetRequestOutcome(*c.RequestRef, dec, string(fields)); err != nil {
+			return err
+		}
+		if err := w.tx.ReindexMessage(c.MessageRef); err != nil { // staff may have corrected a name
 			return err
 		}
 		if err := w.tx.ResolveException(exceptionID, w.now); err != nil {
@@ -278,4 +370,149 @@ func decisionMail(w *work, req domain.Request, dec domain.Decision, verdict, sta
 	d.Requests = []templates.Request{{What: describe(req), Outcome: string(dec.Outcome), Summary: dec.Summary,
 		Reasons: reasonStrings(dec.Reasons)}}
 	return outgoingMail{template: templates.Decision, to: w.replyTo, data: d}
+}
+
+// Errors of the desk's work on a message rather than a case.
+var (
+	ErrNotAnswerable = errors.New("the sender was not proven, or the mail is not one to answer, so the desk does not write to it")
+	ErrNotASite      = errors.New("the sender is neither a site's shared mailbox nor an account in the directory, so there is no site to act for")
+	ErrEmptyReply    = errors.New("the reply is empty")
+)
+
+// messageWork loads a decided message to act on outside any case, with its sender as recorded.
+// Only a proven sender is written to or acted for: never the victim of a forged From.
+func (d *Desk) messageWork(tx *store.Tx, messageID int64) (*work, error) {
+	m, err := tx.Message(messageID)
+	if err != nil {
+		return nil, err
+	}
+	switch domain.Verdict(m.Verdict) {
+	case "", domain.Unverified, domain.Ignored:
+		return nil, ErrNotAnswerable
+	}
+	w := &work{p: d.p, tx: tx, stored: m, msg: parser.Parse(m.Raw, d.p.cfg.Parse), now: d.p.now()}
+	w.res = Result{ID: m.ID, Tag: m.Tag()}
+	w.proof = domain.Verification{Verified: true, From: m.Sender}
+	if err := w.identifySender(); err != nil {
+		return nil, err
+	}
+	if w.replyTo == "" {
+		return nil, ErrNotAnswerable
+	}
+	return w, nil
+}
+
+// StaffReply sends the message's sender a reply a member of staff wrote, threaded under the
+// message (In-Reply-To, References, the tagged subject), through the outbox. It returns the
+// outbox row.
+func (d *Desk) StaffReply(ctx context.Context, messageID int64, staff, text string) (int64, error) {
+	if strings.TrimSpace(text) == "" {
+		return 0, ErrEmptyReply
+	}
+	var id int64
+	err := d.p.store.InTx(ctx, func(tx *store.Tx) error {
+		w, err := d.messageWork(tx, messageID)
+		if err != nil {
+			return err
+		}
+		n, err := tx.ReplyCount(messageID)
+		if err != nil {
+			return err
+		}
+		env := &w.msg.Envelope
+		out := domain.Outgoing{
+			MessageID:  fmt.Sprintf("<%s.%d@%s>", strings.ToLower(w.res.Tag), n+1, d.p.host()),
+			From:       d.p.cfg.NASAddress,
+			To:         w.replyTo,
+			Subject:    replySubject(env.Subject, w.res.Tag),
+			InReplyTo:  env.MessageID,
+			References: append([]string{}, env.References...),
+			Tag:        w.res.Tag,
+			Text:       text,
+		}
+		if env.MessageID != "" {
+			out.References = append(out.References, env.MessageID)
+		}
+		if id, err = tx.Enqueue(messageID, out, false, w.now); err != nil {
+			return err
+		}
+		return tx.Audit(staff, "reply", w.res.Tag, fmt.Sprintf("outbox %d to %s", id, out.To), w.now)
+	})
+	return id, err
+}
+
+// RequestOnBehalf decides a request staff made from a message (a free-text mail, say) for the
+// site that sent it, through the same handlers, transaction and outbox as a request in mail,
+// recorded as made by that member of staff. The message's cases about the whole message are
+// closed: this was their handling. The sender is answered with the outcome.
+func (d *Desk) RequestOnBehalf(ctx context.Context, messageID int64, staff string, req domain.Request) (domain.Decision, error) {
+	var dec domain.Decision
+	err := d.p.store.InTx(ctx, func(tx *store.Tx) error {
+		w, err := d.messageWork(tx, messageID)
+		if err != nil {
+			return err
+		}
+		if w.site == nil && w.acct == nil {
+			return ErrNotASite
+		}
+		if err := w.lockSenderSite(); err != nil {
+			return err
+		}
+		hctx := handlers.Context{Now: w.now, Site: w.site, SenderAccount: w.acct, Domain: d.p.cfg.Domain, Desk: true}
+		if dec, err = handlers.Decide(hctx, req, tx); err != nil {
+			return err
+		}
+		for _, e := range dec.Effects {
+			if err := tx.Apply(e, w.now); err != nil {
+				return err
+			}
+		}
+		return d.recordOnBehalf(w, staff, req, dec)
+	})
+	return dec, err
+}
+
+// recordOnBehalf records a request staff made, its case when it needs review, the history, and
+// the answer to the sender.
+func (d *Desk) recordOnBehalf(w *work, staff string, req domain.Request, dec domain.Decision) error {
+	tx, id := w.tx, w.stored.ID
+	seq, err := tx.NextRequestSeq(id)
+	if err != nil {
+		return err
+	}
+	fields, _ := json.Marshal(req)
+	reqID, err := tx.AddRequest(id, store.DecidedRequest{Seq: seq, Type: req.Type, Outcome: dec.Outcome,
+		Reasons: dec.Reasons, Account: dec.Account, Summary: dec.Summary, Fields: string(fields)})
+	if err != nil {
+		return err
+	}
+	if dec.Outcome == domain.Review {
+		if err := tx.OpenException(id, reqID, firstReason(dec.Reasons), dec.Summary, w.now); err != nil {
+			return err
+		}
+	}
+	closed, err := tx.CloseMessageCases(id, w.now)
+	if err != nil {
+		return err
+	}
+	for _, c := range closed {
+		if err := tx.Audit(staff, "close", w.res.Tag, fmt.Sprintf("case %d: a request was made from this mail", c.ExceptionID), w.now); err != nil {
+			return err
+		}
+	}
+	site := ""
+	if w.site != nil {
+		site = " for " + w.site.ODS
+	}
+	detail := fmt.Sprintf("%s %s%s, made by staff on the sender's behalf: %s", req.Type, dec.Outcome, site, dec.Summary)
+	if err := tx.Audit(staff, "request on behalf", w.res.Tag, detail, w.now); err != nil {
+		return err
+	}
+	if err := tx.ReindexMessage(id); err != nil {
+		return err
+	}
+	data := w.mailData()
+	data.Requests = []templates.Request{{What: describe(req), Outcome: string(dec.Outcome), Summary: dec.Summary,
+		Reasons: reasonStrings(dec.Reasons)}}
+	return w.reply(outgoingMail{template: templates.Reply, to: w.replyTo, data: data})
 }

@@ -32,6 +32,7 @@ var (
 			"{{ID}}", "BIGSERIAL PRIMARY KEY",
 			"{{TIME}}", "TIMESTAMPTZ",
 			"{{BLOB}}", "BYTEA",
+			"{{SEARCH_INDEX}}", postgresSearchIndex,
 		),
 		skipLocked: " FOR UPDATE SKIP LOCKED",
 		xactLock:   `SELECT pg_advisory_xact_lock(hashtext(?))`,
@@ -44,6 +45,7 @@ var (
 			"{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT",
 			"{{TIME}}", "TIMESTAMP",
 			"{{BLOB}}", "BLOB",
+			"{{SEARCH_INDEX}}", sqliteSearchIndex,
 		),
 	}
 )

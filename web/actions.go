@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"nasbot/domain"
+	"nasbot/pipeline"
 	"nasbot/store"
 )
 
@@ -71,6 +72,8 @@ func (s *server) done(w http.ResponseWriter, r *http.Request, me *store.Session,
 // cause, not a sender's reply), so they are shown.
 func deskErrorText(action string, err error) string {
 	switch {
+	case errors.Is(err, store.ErrAlreadyOpen):
+		return "Not done: this case is open already."
 	case errors.Is(err, store.ErrAlreadyDecided):
 		return "Not done: this case is already closed (someone may have decided it just now)."
 	case errors.Is(err, store.ErrNotFound):
@@ -99,9 +102,11 @@ func (s *server) approve(w http.ResponseWriter, r *http.Request, me *store.Sessi
 	if !ok {
 		return
 	}
-	reason, ok := s.requiredText(r, me, "reason", maxReasonLen, "Give a reason for approving: it goes in the history.")
+	// A note is optional: approving is what the rule asked staff for, and needs no words.
+	reason, ok := formText(r, "reason", maxReasonLen)
 	switch {
 	case !ok:
+		s.flash(r, me, "error", fmt.Sprintf("The note is too long (at most %d characters).", maxReasonLen))
 	case !exc.HasMessage():
 		s.flash(r, me, "error", noMessageText)
 	case exc.RequestRef == nil || !canApprove(exc.Reason):
@@ -187,18 +192,64 @@ func (s *server) requestOf(r *http.Request, exc store.QueueItem) (domain.Request
 	return domain.Request{}, fmt.Errorf("web: request %d: %w", *exc.RequestRef, store.ErrNotFound)
 }
 
-func (s *server) reparse(w http.ResponseWriter, r *http.Request, me *store.Session) {
+// reparsable loads a case that may be parsed again, or flashes why not and redirects.
+func (s *server) reparsable(w http.ResponseWriter, r *http.Request, me *store.Session) (store.QueueItem, bool) {
 	exc, ok := s.caseFor(w, r)
 	if !ok {
-		return
+		return exc, false
 	}
 	if exc.State != store.ExceptionOpen || exc.Reason != reasonUnparseable {
 		s.flash(r, me, "error", "Only an open case of unreadable mail can be parsed again.")
 		redirect(w, r, caseURL(exc.ID))
+		return exc, false
+	}
+	return exc, true
+}
+
+type reparseData struct {
+	Exc  store.QueueItem
+	Plan pipeline.ReparsePlan
+}
+
+// reparsePreview shows what parsing the mail again would decide, before anything is done.
+func (s *server) reparsePreview(w http.ResponseWriter, r *http.Request, me *store.Session) {
+	exc, ok := s.reparsable(w, r, me)
+	if !ok {
 		return
 	}
-	err := s.desk.Reparse(r.Context(), exc.MessageRef, me.Staff)
-	s.done(w, r, me, exc, "re-parse", err, "Parsed again and decided afresh: see the requests and any new cases below.")
+	plan, err := s.desk.ReparsePreview(r.Context(), exc.MessageRef)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "reparse", me, exc.Tag()+" · parse again", "queue", reparseData{Exc: exc, Plan: plan})
+}
+
+func (s *server) reparse(w http.ResponseWriter, r *http.Request, me *store.Session) {
+	exc, ok := s.reparsable(w, r, me)
+	if !ok {
+		return
+	}
+	changed, err := s.desk.Reparse(r.Context(), exc.MessageRef, me.Staff)
+	msg := "Parsed again and decided afresh: see the requests and any new cases below."
+	if !changed {
+		msg = "Parsed again: the outcome would be the same, so nothing was changed and no reply was sent."
+	}
+	s.done(w, r, me, exc, "re-parse", err, msg)
+}
+
+func (s *server) reopen(w http.ResponseWriter, r *http.Request, me *store.Session) {
+	exc, ok := s.caseFor(w, r)
+	if !ok {
+		return
+	}
+	note, ok := formText(r, "note", maxNoteLen)
+	if !ok {
+		s.flash(r, me, "error", fmt.Sprintf("The note is too long (at most %d characters).", maxNoteLen))
+		redirect(w, r, caseURL(exc.ID))
+		return
+	}
+	s.done(w, r, me, exc, "reopen", s.desk.Reopen(r.Context(), exc.ID, me.Staff, note), "Reopened: the case is back in the queue.")
 }
 
 func (s *server) assign(w http.ResponseWriter, r *http.Request, me *store.Session) {

@@ -17,14 +17,10 @@ func TestApprove(t *testing.T) {
 	td := newTestDesk(t)
 	id := td.fx.overLimit
 
-	// A reason is needed; nothing reaches the desk without one.
-	w := td.post(reviewerEmail, caseAt(id, "approve"), url.Values{"reason": {"  "}})
-	wantBody(t, td.follow(reviewerEmail, w), "Give a reason for approving")
-	if calls := td.desk.Calls(); len(calls) != 0 {
-		t.Fatalf("desk called without a reason: %v", calls)
-	}
+	// The approve form asks for no reason: a note is optional.
+	wantNotBody(t, td.get(reviewerEmail, fmt.Sprintf("/exceptions/%d", id)), `name="reason" rows="2" required`)
 
-	w = td.post(reviewerEmail, caseAt(id, "approve"), url.Values{"reason": {"Second site opens in April"}})
+	w := td.post(reviewerEmail, caseAt(id, "approve"), url.Values{"reason": {"Second site opens in April"}})
 	if w.Header().Get("Location") != fmt.Sprintf("/exceptions/%d", id) {
 		t.Errorf("redirect to %s", w.Header().Get("Location"))
 	}
@@ -53,7 +49,41 @@ func TestApprove(t *testing.T) {
 
 	wantStatus(t, td.post(reviewerEmail, caseAt(9999, "approve"), url.Values{"reason": {"x"}}), http.StatusNotFound)
 	w = td.post(reviewerEmail, caseAt(td.fx.mismatch, "approve"), url.Values{"reason": {strings.Repeat("x", maxReasonLen+1)}})
-	wantBody(t, td.follow(reviewerEmail, w), "The reason is too long")
+	wantBody(t, td.follow(reviewerEmail, w), "The note is too long")
+}
+
+func TestApproveWithoutANote(t *testing.T) {
+	td := newTestDesk(t)
+	w := td.post(reviewerEmail, caseAt(td.fx.overLimit, "approve"), url.Values{"reason": {"  "}})
+	page := td.follow(reviewerEmail, w)
+	wantBody(t, page, "Approved: the request was carried out")
+	if calls := td.desk.Calls(); len(calls) != 1 || calls[0] != fmt.Sprintf(`approve %d %s ""`, td.fx.overLimit, reviewerEmail) {
+		t.Errorf("desk calls: %v", calls)
+	}
+}
+
+func TestClosedCaseAndReopen(t *testing.T) {
+	td := newTestDesk(t)
+	id := td.fx.overLimit
+	open := td.get(reviewerEmail, fmt.Sprintf("/exceptions/%d", id))
+	wantBody(t, open, "waiting", "10 of 10")
+	wantNotBody(t, open, "Reopen the case")
+
+	td.post(reviewerEmail, caseAt(id, "refuse"), url.Values{"reason": {"Mark a leaver first"}})
+	closed := td.get(reviewerEmail, fmt.Sprintf("/exceptions/%d", id))
+	// The outcome first, with who closed it; the live guidance is gone.
+	wantBody(t, closed, `<h2 id="outcome">Refused</h2>`, "By <strong>"+reviewerEmail+"</strong>", "Reopen the case")
+	wantNotBody(t, closed, "waiting", "10 of 10", "11 of 10")
+
+	w := td.post(reviewerEmail, caseAt(id, "reopen"), url.Values{"note": {"The owner phoned back"}})
+	page := td.follow(reviewerEmail, w)
+	wantBody(t, page, "Reopened: the case is back in the queue.", reviewerEmail+"</strong> reopen", "The owner phoned back", "waiting")
+	wantNotBody(t, page, `id="outcome"`)
+	wantBody(t, td.get(reviewerEmail, "/"), fmt.Sprintf(`<a href="/exceptions/%d">`, id))
+
+	// An open case cannot be reopened.
+	w = td.post(reviewerEmail, caseAt(id, "reopen"), nil)
+	wantBody(t, td.follow(reviewerEmail, w), "Not done: this case is open already.")
 }
 
 func TestRefuse(t *testing.T) {

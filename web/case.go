@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"nasbot/domain"
@@ -33,6 +34,41 @@ type caseData struct {
 	Edit    *editForm
 
 	Open, CanApprove, CanRerun, CanReparse, Mine bool
+	// Closing is how a closed case ended: what was decided, by whom, when.
+	Closing *closingView
+}
+
+// closingView is a closed case's outcome, from the history line that closed it.
+type closingView struct {
+	Word  string // Approved, Refused, Closed…
+	Actor string
+	At    time.Time
+	Note  string
+}
+
+// closingWords are the history actions that close a case, as the closed case's header says them.
+var closingWords = map[string]string{
+	"approve":       "Approved",
+	"refuse":        "Refused",
+	"rerun":         "Re-run with corrected fields",
+	"close":         "Closed",
+	"reparse":       "Parsed again",
+	"release reply": "Reply sent",
+	"drop reply":    "Reply dropped",
+}
+
+// closing finds the last history line that closed the case, if it is closed.
+func closing(d *caseData) *closingView {
+	if d.Open {
+		return nil
+	}
+	for i := len(d.History) - 1; i >= 0; i-- {
+		h := d.History[i]
+		if w, ok := closingWords[h.Action]; ok {
+			return &closingView{Word: w, Actor: h.Actor, At: h.At, Note: h.Detail}
+		}
+	}
+	return &closingView{Word: "Closed"}
 }
 
 type messageView struct {
@@ -153,6 +189,7 @@ func (s *server) loadCase(r *http.Request, id int64, me *store.Session) (*caseDa
 	if d.History, err = s.store.History(ctx, subjects...); err != nil {
 		return nil, err
 	}
+	d.Closing = closing(d)
 	return d, nil
 }
 
@@ -187,8 +224,12 @@ func (s *server) loadMessage(r *http.Request, d *caseData) error {
 		} else {
 			rv.Fields = requestFields(rv.Req)
 		}
+		if row.Account != "" {
+			rv.Fields = withoutAccount(rv.Fields) // the decided account follows, as a link
+		}
 		rv.This = exc.RequestRef != nil && *exc.RequestRef == row.ID
-		if rv.This || row.Outcome == string(domain.Review) {
+		// The rule's facts are live guidance: only an open case shows them.
+		if d.Open && (rv.This || row.Outcome == string(domain.Review)) {
 			reason := exc.Reason
 			if !rv.This && len(rv.Reasons) > 0 {
 				reason = rv.Reasons[0]
@@ -252,6 +293,17 @@ func attachmentName(a domain.Attachment, n int) string {
 		return name
 	}
 	return fmt.Sprintf("attachment-%d", n)
+}
+
+// withoutAccount drops the Account field, which the decided account's link replaces.
+func withoutAccount(fs []fieldView) []fieldView {
+	out := fs[:0:0]
+	for _, f := range fs {
+		if f.Label != "Account" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // requestFields lists a parsed request's values for showing, in the guide's order.

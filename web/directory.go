@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"nasbot/domain"
@@ -21,6 +20,7 @@ type organisationData struct {
 	Limit     int
 	Owners    int
 	Cases     []queueRow
+	Messages  []store.MessageHit // everything the site sent, newest first
 	Mandatory bool
 }
 
@@ -31,19 +31,6 @@ type accountData struct {
 	Aliases  []string
 	Requests []store.RequestRow
 	History  []store.AuditRow
-}
-
-// directoryLookup sends a search to the right page: an address to its account, else an ODS code.
-func (s *server) directoryLookup(w http.ResponseWriter, r *http.Request, me *store.Session) {
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	switch {
-	case q == "":
-		redirect(w, r, "/")
-	case strings.Contains(q, "@"):
-		redirect(w, r, "/accounts/"+url.PathEscape(strings.ToLower(q)))
-	default:
-		redirect(w, r, "/organisations/"+url.PathEscape(strings.ToUpper(q)))
-	}
 }
 
 func (s *server) organisationPage(w http.ResponseWriter, r *http.Request, me *store.Session) {
@@ -77,6 +64,10 @@ func (s *server) organisationPage(w http.ResponseWriter, r *http.Request, me *st
 	}
 	for _, it := range items {
 		d.Cases = append(d.Cases, queueRow{QueueItem: it, Overdue: it.State == store.ExceptionOpen && s.overdue(it.CreatedAt)})
+	}
+	if d.Messages, err = s.store.SiteMessages(ctx, ods, 50); err != nil {
+		s.serverError(w, r, err)
+		return
 	}
 	s.render(w, r, http.StatusOK, "organisation", me, org.ODS+" · "+org.Name, "directory", d)
 }

@@ -17,6 +17,7 @@ import (
 
 	"nasbot/domain"
 	"nasbot/internal/testenv"
+	"nasbot/pipeline"
 	"nasbot/store"
 )
 
@@ -76,8 +77,40 @@ func (f *fakeDesk) Rerun(ctx context.Context, id int64, staff string, edited dom
 	return f.record(fmt.Sprintf("rerun %d %s", id, staff), id, staff, "rerun")
 }
 
-func (f *fakeDesk) Reparse(ctx context.Context, messageID int64, staff string) error {
-	return f.record(fmt.Sprintf("reparse message %d %s", messageID, staff), 0, staff, "")
+func (f *fakeDesk) Reparse(ctx context.Context, messageID int64, staff string) (bool, error) {
+	return true, f.record(fmt.Sprintf("reparse message %d %s", messageID, staff), 0, staff, "")
+}
+
+func (f *fakeDesk) ReparsePreview(ctx context.Context, messageID int64) (pipeline.ReparsePlan, error) {
+	return pipeline.ReparsePlan{Changed: true, Before: pipeline.Result{Verdict: domain.Unparseable},
+		After: pipeline.Result{Verdict: domain.Processed, Requests: []pipeline.RequestResult{{Type: domain.AddUser, Outcome: domain.Done}}}}, nil
+}
+
+func (f *fakeDesk) StaffReply(ctx context.Context, messageID int64, staff, text string) (int64, error) {
+	return 1, f.record(fmt.Sprintf("reply message %d %s %q", messageID, staff, text), 0, staff, "")
+}
+
+func (f *fakeDesk) RequestOnBehalf(ctx context.Context, messageID int64, staff string, req domain.Request) (domain.Decision, error) {
+	f.mu.Lock()
+	f.edited = req
+	f.mu.Unlock()
+	return domain.Decision{Outcome: domain.Done, Summary: "Made."}, f.record(fmt.Sprintf("on behalf message %d %s %s", messageID, staff, req.Type), 0, staff, "")
+}
+
+func (f *fakeDesk) Reopen(ctx context.Context, id int64, staff, note string) error {
+	if err := f.record(fmt.Sprintf("reopen %d %s %q", id, staff, note), 0, staff, ""); err != nil {
+		return err
+	}
+	exc, err := f.st.Exception(ctx, id)
+	if err != nil {
+		return err
+	}
+	return f.st.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.ReopenException(id); err != nil {
+			return err
+		}
+		return tx.Audit(staff, "reopen", exc.Tag(), note, testNow)
+	})
 }
 
 func (f *fakeDesk) ReleaseReply(ctx context.Context, outboxID int64, staff string) error {

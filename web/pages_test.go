@@ -10,6 +10,7 @@ import (
 
 	"nasbot/domain"
 	"nasbot/pipeline"
+	"nasbot/store"
 )
 
 // rowRefs lists the case links of a queue page in order.
@@ -98,7 +99,7 @@ func TestCasePage(t *testing.T) {
 		fmt.Sprintf(`<a href="/messages/%d/attachments/1" download>../../evil page.html</a>`, td.fx.overLimitMsg),
 		"mx.nas.test: dmarc=pass header.from=nhs.net",
 		// The reply that went out, and the actions.
-		"Your request is with the NAS team &lt;b&gt;", `id="approve-reason"`, `accesskey="a"`, `id="refuse-reason"`,
+		"Your request is with the NAS team &lt;b&gt;", `id="approve-reason"`, `id="refuse-reason"`,
 		"Edit the fields and re-run", `name="mobile" value="07700900195"`)
 	wantNotBody(t, w, "<script>alert", "<img src=x", "<b>")
 
@@ -216,13 +217,16 @@ func TestDirectoryPages(t *testing.T) {
 	w = td.get(reviewerEmail, "/accounts/Amelia.Jones@nhs.net")
 	wantStatus(t, w, http.StatusOK)
 	wantBody(t, w, "amelia.jones@nhs.net is an old address (alias) of this account", "Amelia Hart", "07700900101",
-		"Riverside Pharmacy, Ashford (FQ7K2)", "owner", "password_reset", "change_role")
+		"Riverside Pharmacy, Ashford (FQ7K2)", "owner", "Password reset", "Change role", `href="/messages/NAS-000002"`)
+	wantNotBody(t, w, "password_reset", "change_role")
 
 	wantStatus(t, td.get(reviewerEmail, "/organisations/NOPE1"), http.StatusNotFound)
 	wantStatus(t, td.get(reviewerEmail, "/accounts/nobody@nhs.net"), http.StatusNotFound)
 
 	// The header's look-up goes to the right page.
-	for q, want := range map[string]string{"fq7k2": "/organisations/FQ7K2", "Amelia.Hart@nhs.net": "/accounts/amelia.hart@nhs.net", "": "/"} {
+	for q, want := range map[string]string{"fq7k2": "/organisations/FQ7K2", "Amelia.Hart@nhs.net": "/accounts/amelia.hart@nhs.net", "": "/",
+		"Pharmacy.FH3M8@nhs.net": "/organisations/FH3M8", "chemist": "/organisations/FH3M8", "hollybank": "/search?q=hollybank", "Hollybank Leek": "/organisations/FH3M8",
+		"pharmacy": "/search?q=pharmacy"} {
 		w := td.get(reviewerEmail, "/directory?q="+url.QueryEscape(q))
 		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != want {
 			t.Errorf("look up %q: %d %s, want %s", q, w.Code, w.Header().Get("Location"), want)
@@ -322,5 +326,67 @@ func TestApprovableMatchesThePipeline(t *testing.T) {
 	}
 	if reasonUnparseable != string(pipeline.ReasonUnparseable) || reasonReplyHeld != string(pipeline.ReasonReplyHeld) {
 		t.Errorf("queue reasons differ from the pipeline's")
+	}
+}
+
+func TestMessagePageAndSearch(t *testing.T) {
+	td := newTestDesk(t)
+	tag := store.Tag(td.fx.overLimitMsg)
+
+	w := td.get(reviewerEmail, "/messages/"+tag)
+	wantStatus(t, w, http.StatusOK)
+	wantBody(t, w, tag, "Hollybank Chemist, Leek", "Add user", "Passed to the NAS team", "Bethan Yorke",
+		"Proven: the mail really came from pharmacy.fh3m8@nhs.net", fmt.Sprintf(`href="/exceptions/%d"`, td.fx.overLimit),
+		"&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;")
+	wantNotBody(t, w, "<script>")
+	// Machine names only inside the disclosure.
+	body := w.Body.String()
+	if i, j := strings.Index(body, "add_user"), strings.Index(body, "<details><summary>Details for support"); i >= 0 && (j < 0 || i < j) {
+		t.Errorf("add_user shows outside the details disclosure")
+	}
+	wantStatus(t, td.get(reviewerEmail, fmt.Sprintf("/messages/%d", td.fx.overLimitMsg)), http.StatusOK)
+	wantStatus(t, td.get(reviewerEmail, "/messages/NAS-999999"), http.StatusNotFound)
+	wantStatus(t, td.get(reviewerEmail, "/messages/nonsense"), http.StatusNotFound)
+
+	cases := []struct {
+		name, q string
+		status  int
+		want    []string
+	}{
+		{"reference goes to the message", strings.ToLower(tag), http.StatusSeeOther, nil},
+		{"person's name", "Bethan Yorke", http.StatusOK, []string{`href="/messages/` + tag + `"`}},
+		{"ODS code", "fh3m8", http.StatusOK, []string{`href="/messages/` + tag + `"`, `href="/organisations/FH3M8"`}},
+		{"subject word", "starter", http.StatusOK, []string{`href="/messages/` + tag + `"`}},
+		{"site by town", "leek", http.StatusOK, []string{"Hollybank Chemist"}},
+		{"person in the directory", "amelia", http.StatusOK, []string{"amelia.hart@nhs.net"}},
+		{"nothing", "zebra", http.StatusOK, []string{"No message matches.", "No site matches.", "No person matches."}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := td.get(reviewerEmail, "/search?q="+url.QueryEscape(c.q))
+			wantStatus(t, w, c.status)
+			if c.status == http.StatusSeeOther && w.Header().Get("Location") != "/messages/"+tag {
+				t.Errorf("redirect to %s", w.Header().Get("Location"))
+			}
+			wantBody(t, w, c.want...)
+		})
+	}
+	// Every page's header searches.
+	wantBody(t, td.get(reviewerEmail, "/"), `action="/search"`, `name="q"`)
+}
+
+// The account a request is about shows once, as a link, not twice.
+func TestAccountRowShowsOnce(t *testing.T) {
+	td := newTestDesk(t)
+	w := td.get(reviewerEmail, fmt.Sprintf("/exceptions/%d", td.fx.mismatch))
+	wantStatus(t, w, http.StatusOK)
+	requests := strings.Split(w.Body.String(), `<article class="request`)[1:]
+	if len(requests) == 0 {
+		t.Fatal("no request on the page")
+	}
+	for i, r := range requests {
+		if n := strings.Count(r, "<dt>Account</dt>"); n != 1 {
+			t.Errorf("request %d: the Account row shows %d times, want once", i+1, n)
+		}
 	}
 }

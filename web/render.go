@@ -5,11 +5,13 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
+	"nasbot/domain"
 	"nasbot/store"
 )
 
@@ -17,7 +19,7 @@ import (
 var templateFiles embed.FS
 
 // pageNames are the pages; each is parsed once with the layout (templates/layout.html).
-var pageNames = []string{"login", "queue", "case", "replies", "organisation", "account", "staff", "error"}
+var pageNames = []string{"login", "queue", "case", "replies", "organisation", "account", "staff", "error", "message", "search", "reparse", "compose", "onbehalf"}
 
 // pages holds every page's template, parsed once at start-up.
 var pages = parsePages()
@@ -41,12 +43,20 @@ type view struct {
 	FlashKind string // ok or error
 	Now       time.Time
 	Loc       *time.Location
+	NHS       bool // the design system's stylesheet was built into the assets
 	D         any
 }
 
+// nhsStyles reports whether scripts/assets.sh built the design system's stylesheet before this
+// binary was built; without it the pages link only the desk's own (no request that would 404).
+var nhsStyles = func() bool {
+	_, err := fs.Stat(staticFiles, "static/nhsuk/nhsuk.css")
+	return err == nil
+}()
+
 // render writes a page. The flash is shown once, then forgotten.
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name string, me *store.Session, title, nav string, data any) {
-	v := view{Title: title, Nav: nav, Me: me, Now: s.cfg.Now(), Loc: s.cfg.Location, D: data}
+	v := view{Title: title, Nav: nav, Me: me, Now: s.cfg.Now(), Loc: s.cfg.Location, NHS: nhsStyles, D: data}
 	if me != nil && me.Flash != "" {
 		v.Flash, v.FlashKind = me.Flash, me.FlashKind
 		if err := s.store.ClearFlash(r.Context(), me.IDHash); err != nil {
@@ -100,10 +110,15 @@ var funcs = template.FuncMap{
 		}
 		return t.In(loc).Format("Mon 2 Jan 2006 15:04")
 	},
-	"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"age":        func(since, now time.Time) string { return humanAge(now.Sub(since)) },
-	"reasonText": reasonText,
-	"caseSource": caseSource,
+	"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"age":         func(since, now time.Time) string { return humanAge(now.Sub(since)) },
+	"reasonText":  reasonText,
+	"requestName": func(t string) string { return domain.RequestName(domain.RequestType(t)) },
+	"outcomeWord": func(o string) string { return domain.OutcomeWord(domain.Outcome(o)) },
+	"proofWords":  verificationWords,
+	"composeLink": composeLink,
+	"tagColour":   tagColour,
+	"caseSource":  caseSource,
 	"reasonLabel": func(r string) string {
 		if r == "" {
 			return "(none)"

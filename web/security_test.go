@@ -17,7 +17,8 @@ func TestNoPageOrActionWithoutASession(t *testing.T) {
 	gets := []string{"/", "/?reason=auth_failed", fmt.Sprintf("/exceptions/%d", td.fx.overLimit), "/replies", "/staff",
 		"/organisations/FH3M8", "/accounts/amelia.hart@nhs.net", "/directory?q=FH3M8",
 		fmt.Sprintf("/messages/%d/raw", td.fx.overLimitMsg), fmt.Sprintf("/messages/%d/attachments/1", td.fx.overLimitMsg),
-		"/no/such/page"}
+		"/no/such/page", "/search?q=jane", "/messages/NAS-000001", "/messages/NAS-000001/reply", "/messages/NAS-000001/request",
+		caseAt(td.fx.unreadable, "reparse")}
 	for _, p := range gets {
 		w := td.get("", p)
 		want := "/login?next=" + url.QueryEscape(p)
@@ -34,7 +35,8 @@ func TestNoPageOrActionWithoutASession(t *testing.T) {
 		targets = append(targets, caseAt(td.fx.overLimit, a))
 	}
 	targets = append(targets, fmt.Sprintf("/replies/%d/release", td.fx.parkedReply), fmt.Sprintf("/replies/%d/drop", td.fx.parkedReply),
-		"/staff", "/staff/"+reviewerEmail+"/status", "/staff/"+reviewerEmail+"/identity", "/logout")
+		"/staff", "/staff/"+reviewerEmail+"/status", "/staff/"+reviewerEmail+"/identity", "/logout",
+		caseAt(td.fx.closed, "reopen"), "/messages/NAS-000001/reply", "/messages/NAS-000001/request")
 	for _, p := range targets {
 		w := td.post("", p, url.Values{"reason": {"x"}, "note": {"x"}, "status": {"disabled"}})
 		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/login" {
@@ -93,6 +95,11 @@ func TestCrossOriginPostIsRefused(t *testing.T) {
 			w = td.request("", http.MethodPost, "/login", url.Values{"email": {adminEmail}, "password": {testPassword}}, headers...)
 			wantStatus(t, w, http.StatusForbidden)
 		})
+	}
+	// The desk's newer forms are no different: reopen, reply to sender, a request on behalf.
+	for _, p := range []string{caseAt(td.fx.closed, "reopen"), "/messages/NAS-000001/reply", "/messages/NAS-000001/request"} {
+		w := td.request(adminEmail, http.MethodPost, p, url.Values{"text": {"csrf"}, "type": {"add_user"}}, "Sec-Fetch-Site", "cross-site")
+		wantStatus(t, w, http.StatusForbidden)
 	}
 	if calls := td.desk.Calls(); len(calls) != 0 {
 		t.Fatalf("desk called cross-origin: %v", calls)

@@ -32,6 +32,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"nasbot/domain"
+	"nasbot/pipeline"
 	"nasbot/store"
 )
 
@@ -45,8 +46,19 @@ type Desk interface {
 	Refuse(ctx context.Context, exceptionID int64, staff, reason string) error
 	// Rerun decides the request again, with the fields staff edited, through the handlers.
 	Rerun(ctx context.Context, exceptionID int64, staff string, edited domain.Request) error
-	// Reparse parses the stored raw message again (only for unparseable mail).
-	Reparse(ctx context.Context, messageID int64, staff string) error
+	// ReparsePreview says what parsing the stored raw message again would decide, changing
+	// nothing (only for unparseable mail).
+	ReparsePreview(ctx context.Context, messageID int64) (pipeline.ReparsePlan, error)
+	// Reparse parses the stored raw message again and decides it afresh when that changes its
+	// outcome; otherwise it changes nothing and sends nothing. changed says which.
+	Reparse(ctx context.Context, messageID int64, staff string) (changed bool, err error)
+	// Reopen opens a closed case again, with an optional note in its history.
+	Reopen(ctx context.Context, exceptionID int64, staff, note string) error
+	// StaffReply sends a message's proven sender a reply staff wrote, threaded under it.
+	StaffReply(ctx context.Context, messageID int64, staff, text string) (int64, error)
+	// RequestOnBehalf decides a request staff made from a message, for the site that sent it,
+	// through the same handlers, and answers the sender.
+	RequestOnBehalf(ctx context.Context, messageID int64, staff string, req domain.Request) (domain.Decision, error)
 	// ReleaseReply sends a parked or held reply.
 	ReleaseReply(ctx context.Context, outboxID int64, staff string) error
 	// DropReply discards a parked or held reply.
@@ -182,9 +194,17 @@ func newServer(cfg Config, st *store.Store, desk Desk, log *slog.Logger) (*serve
 	mux.Handle("POST /exceptions/{id}/approve", s.staff(s.approve))
 	mux.Handle("POST /exceptions/{id}/refuse", s.staff(s.refuse))
 	mux.Handle("POST /exceptions/{id}/rerun", s.staff(s.rerun))
+	mux.Handle("GET /exceptions/{id}/reparse", s.staff(s.reparsePreview))
 	mux.Handle("POST /exceptions/{id}/reparse", s.staff(s.reparse))
+	mux.Handle("POST /exceptions/{id}/reopen", s.staff(s.reopen))
 	mux.Handle("POST /exceptions/{id}/assign", s.staff(s.assign))
 	mux.Handle("POST /exceptions/{id}/note", s.staff(s.note))
+	mux.Handle("GET /messages/{ref}", s.staff(s.messagePage))
+	mux.Handle("GET /messages/{ref}/reply", s.staff(s.composePage))
+	mux.Handle("POST /messages/{ref}/reply", s.staff(s.composeSend))
+	mux.Handle("GET /messages/{ref}/request", s.staff(s.onBehalfPage))
+	mux.Handle("POST /messages/{ref}/request", s.staff(s.onBehalfSubmit))
+	mux.Handle("GET /search", s.staff(s.searchPage))
 	mux.Handle("GET /messages/{id}/raw", s.staff(s.rawMessage))
 	mux.Handle("GET /messages/{id}/attachments/{n}", s.staff(s.attachment))
 

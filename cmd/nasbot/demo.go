@@ -90,7 +90,8 @@ func runDemo(ctx context.Context, once bool, out io.Writer, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "nasbot demo: %s holds the sample requests; the bot reads it over IMAP at %s\n\n", demoInbox, mail.IMAPAddr)
+	fmt.Fprintf(out, "nasbot demo: %s holds the sample requests; the bot reads it over IMAP at %s\n", demoInbox, mail.IMAPAddr)
+	printDemoPaths(out, cfg, dir, mail.SMTPAddr)
 	if err := demoPass(ctx, b, mail, out); err != nil {
 		return err
 	}
@@ -102,6 +103,14 @@ func runDemo(ctx context.Context, once bool, out io.Writer, log *slog.Logger) er
 	fmt.Fprintf(out, "The bot keeps watching the inbox (IMAP %s, SMTP %s; operators: http://%s/metrics). Ctrl-C stops it.\n",
 		mail.IMAPAddr, mail.SMTPAddr, cfg.MetricsAddr)
 	return b.run(ctx)
+}
+
+// printDemoPaths says where everything of the demo is (its folder goes when the demo stops).
+func printDemoPaths(out io.Writer, cfg Config, dir, smtpAddr string) {
+	fmt.Fprintf(out, "  desk:       http://%s/  (sign in as %s, password %s)\n", cfg.HTTPAddr, demoStaff, demoStaffPassword)
+	fmt.Fprintf(out, "  outbox:     the outbox table of %s, sent to the in-process SMTP server at %s\n", cfg.DatabaseURL, smtpAddr)
+	fmt.Fprintf(out, "  texts log:  %s  (temporary passwords by text message)\n", cfg.SMSFile)
+	fmt.Fprintf(out, "  (everything in %s is removed when the demo stops)\n\n", dir)
 }
 
 // The demo's NAS staff member; the password is printed, as the demo is for trying things.

@@ -46,6 +46,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitBadArgs
 	}
+	// Help is asked for, not an error: it goes to stdout, exits 0 and runs nothing (not even
+	// the configuration check of "run").
+	if isHelp(args[0]) {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	if wantsHelp(args[1:]) {
+		fmt.Fprint(stdout, commandUsage(args[0]))
+		return exitOK
+	}
 	commands := map[string]func([]string, io.Writer, io.Writer) int{
 		"run":       cmdRun,
 		"demo":      cmdDemo,
@@ -61,13 +71,44 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		if args[0] != "help" && args[0] != "-h" && args[0] != "--help" {
-			fmt.Fprintf(stderr, "nasbot: unknown command %q\n\n", args[0])
-		}
+		fmt.Fprintf(stderr, "nasbot: unknown command %q (nasbot --help lists them)\n\n", args[0])
 		fmt.Fprint(stderr, usage)
 		return exitBadArgs
 	}
 	return cmd(args[1:], stdout, stderr)
+}
+
+func isHelp(a string) bool { return a == "help" || a == "-h" || a == "--help" || a == "-help" }
+
+// wantsHelp reports whether a command's arguments ask for its help (before any "--").
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "-h" || a == "--help" || a == "-help" {
+			return true
+		}
+	}
+	return false
+}
+
+// commandUsage is one command's help: its own usage text where it has one, else its lines of
+// the general usage.
+func commandUsage(name string) string {
+	if u, ok := map[string]string{"queue": queueUsage}[name]; ok {
+		return u
+	}
+	var lines []string
+	for _, l := range strings.Split(usage, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "nasbot "+name+" ") || strings.TrimSpace(l) == "nasbot "+name {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return usage
+	}
+	return "usage:\n" + strings.Join(lines, "\n") + "\n"
 }
 
 // newLogger builds the one logger of the process, text or JSON, chosen here only.

@@ -30,6 +30,10 @@ func cmdParse(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	msg := parser.Parse(raw, parser.Options{})
+	if len(msg.Envelope.Headers) == 0 {
+		fmt.Fprintf(stderr, "nasbot parse: %s does not look like an email (no header fields): give a saved .eml file\n", fs.Arg(0))
+		return exitFailed
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -42,7 +46,11 @@ func cmdParse(args []string, stdout, stderr io.Writer) int {
 
 func printParsed(w io.Writer, m *domain.Message) {
 	env := &m.Envelope
-	fmt.Fprintf(w, "Message-ID: %s\nSubject:    %s\nDate:       %s\n", env.MessageID, env.Subject, env.Date.Format("2006-01-02 15:04 MST"))
+	date := "(none, or not readable)"
+	if !env.Date.IsZero() {
+		date = env.Date.Format("2006-01-02 15:04 MST")
+	}
+	fmt.Fprintf(w, "Message-ID: %s\nSubject:    %s\nDate:       %s\n", env.MessageID, env.Subject, date)
 	for _, f := range env.From {
 		fmt.Fprintf(w, "From:       %s (name %q)\n", f.Address, f.Name)
 	}

@@ -19,7 +19,7 @@ import (
 
 const queueUsage = `usage:
   nasbot queue list [--reason R] [--sector S] [--ods CODE] [--state open|closed|all] [--search TEXT] [--limit N]
-  nasbot queue show ID
+  nasbot queue show ID|NAS-000123     a case by its number, or every case of a message by its reference
   nasbot queue approve ID --as STAFF_EMAIL --reason TEXT
   nasbot queue refuse ID --as STAFF_EMAIL --reason TEXT
 `
@@ -37,9 +37,13 @@ func cmdQueue(args []string, stdout, stderr io.Writer) int {
 		if len(args) != 2 {
 			break
 		}
+		if ref, ok := store.ParseTag(args[1]); ok {
+			return queueShowMessage(ref, stdout, stderr)
+		}
 		id, err := strconv.ParseInt(args[1], 10, 64)
 		if err != nil {
-			break
+			fmt.Fprintf(stderr, "nasbot queue show: %q is neither a case number nor a NAS reference (NAS-000123)\n", args[1])
+			return exitBadArgs
 		}
 		return queueShow(id, stdout, stderr)
 	case "approve", "refuse":
@@ -74,7 +78,7 @@ func queueList(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	now := time.Now()
-	fmt.Fprintf(stdout, "%-6s %-10s %-20s %-7s %-8s %-40s %s\n", "CASE", "REF", "REASON", "ODS", "WAITING", "REQUEST", "ASSIGNEE")
+	fmt.Fprintf(stdout, "%-6s %-10s %-6s %-20s %-7s %-8s %-40s %s\n", "CASE", "REF", "STATE", "REASON", "ODS", "WAITING", "REQUEST", "ASSIGNEE")
 	for _, it := range items {
 		req := strings.TrimSpace(it.RequestType + " " + it.Account)
 		switch {
@@ -83,12 +87,8 @@ func queueList(args []string, stdout, stderr io.Writer) int {
 		case req == "":
 			req = "(whole message) " + it.Sender
 		}
-		state := it.Assignee
-		if it.State != store.ExceptionOpen {
-			state = it.State
-		}
-		fmt.Fprintf(stdout, "%-6d %-10s %-20s %-7s %-8s %-40s %s\n", it.ID, it.Tag(), it.Reason, it.ODS,
-			shortAge(now.Sub(it.CreatedAt)), req, state)
+		fmt.Fprintf(stdout, "%-6d %-10s %-6s %-20s %-7s %-8s %-40s %s\n", it.ID, it.Tag(), it.State, it.Reason, it.ODS,
+			shortAge(now.Sub(it.CreatedAt)), req, it.Assignee)
 	}
 	if len(items) == 0 {
 		fmt.Fprintln(stdout, "(no case)")
@@ -122,6 +122,43 @@ func queueShow(id int64, stdout, stderr io.Writer) int {
 	} else if err != nil {
 		fmt.Fprintln(stderr, "nasbot queue show:", err)
 		return exitFailed
+	}
+	return exitOK
+}
+
+// queueShowMessage prints every case of the message a NAS reference names.
+func queueShowMessage(ref int64, stdout, stderr io.Writer) int {
+	st, _, ok := configuredStore("queue", stderr)
+	if !ok {
+		return exitFailed
+	}
+	defer st.Close()
+	ctx := context.Background()
+	tag := store.Tag(ref)
+	if _, err := st.Message(ctx, ref); errors.Is(err, store.ErrNotFound) {
+		fmt.Fprintf(stderr, "nasbot queue show: no message %s\n", tag)
+		return exitFailed
+	} else if err != nil {
+		fmt.Fprintln(stderr, "nasbot queue show:", err)
+		return exitFailed
+	}
+	cases, err := st.MessageExceptions(ctx, ref)
+	if err != nil {
+		fmt.Fprintln(stderr, "nasbot queue show:", err)
+		return exitFailed
+	}
+	if len(cases) == 0 {
+		fmt.Fprintf(stdout, "%s has no case: the bot decided it on its own (the desk shows it at /messages/%s)\n", tag, tag)
+		return exitOK
+	}
+	for i, c := range cases {
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		if err := showCase(ctx, st, c.ID, stdout); err != nil {
+			fmt.Fprintln(stderr, "nasbot queue show:", err)
+			return exitFailed
+		}
 	}
 	return exitOK
 }

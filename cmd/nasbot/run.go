@@ -286,13 +286,28 @@ func (b *bot) opsHandler() http.Handler {
 	return mux
 }
 
+// addrVariables are the settings that choose each HTTP server's address.
+var addrVariables = map[string]string{"desk": "NASBOT_HTTP_ADDR", "metrics": "NASBOT_METRICS_ADDR"}
+
+// listenHint says what to do when an address cannot be listened on: which setting moves it.
+func listenHint(name string, err error) string {
+	v, ok := addrVariables[name]
+	if !ok {
+		return ""
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Sprintf(" (another program uses that port: stop it, or set %s to another address, e.g. %s=127.0.0.1:8081)", v, v)
+	}
+	return fmt.Sprintf(" (set %s to an address this machine has, e.g. 127.0.0.1:8080)", v)
+}
+
 func healthz(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) }
 
 // serve runs one HTTP server on addr until ctx is done, with at most maxConns connections.
 func (b *bot) serve(ctx context.Context, name, addr string, h http.Handler, maxConns int) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("http %s: %w", name, err)
+		return fmt.Errorf("http %s: %w%s", name, err, listenHint(name, err))
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}

@@ -110,10 +110,24 @@ func TestStaffAndQueueCommands(t *testing.T) {
 	if !strings.Contains(out, "site_account_limit") || !strings.Contains(out, "bethan.yorke@nhs.net") {
 		t.Errorf("queue list: %s", out)
 	}
+	if !strings.Contains(out, "STATE") || !strings.Contains(out, " open ") {
+		t.Errorf("queue list has no state column: %s", out)
+	}
 	out = runCmd(exitOK, nil, queue, "show", caseID)
 	if !strings.Contains(out, "* request 1: add_user review [site_account_limit]") || !strings.Contains(out, "Bethan Yorke") {
 		t.Errorf("queue show: %s", out)
 	}
+	// By the NAS reference people quote, as they type it.
+	if byRef := runCmd(exitOK, nil, queue, "show", strings.ToLower(store.Tag(id))); byRef != out {
+		t.Errorf("queue show by reference:\n%s\nwant the case:\n%s", byRef, out)
+	}
+	runCmd(exitFailed, nil, queue, "show", "NAS-009999")
+	// migrate fills the desk's search index with the message decided above.
+	migrate := func(args []string, _ *os.File, out, errOut io.Writer) int { return cmdMigrate(args, out, errOut) }
+	if out := runCmd(exitOK, nil, migrate); !strings.Contains(out, "(1 messages added)") {
+		t.Errorf("migrate: %s", out)
+	}
+	runCmd(exitBadArgs, nil, queue, "show", "jane")
 	runCmd(exitFailed, nil, queue, "show", "9999")
 	runCmd(exitBadArgs, nil, queue, "approve", caseID, "--as", "ann@nas.test")                     // no reason
 	runCmd(exitBadArgs, nil, queue, "approve", caseID, "--as", "sso@nas.test", "--reason", "fine") // disabled
