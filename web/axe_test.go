@@ -106,6 +106,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	check("organisation", "/organisations/FH3M8", "table.accounts")
 	check("account", "/accounts/amelia.hart@nhs.net", "#reqs")
 	check("replies", "/replies", "main h1")
+	check("stats", "/stats", "figure.chart svg")
 	check("staff", "/staff", "main h1")
 	check("compose", "/messages/"+free+"/reply", "#reply-text")
 	check("request-on-behalf", "/messages/"+free+"/request", "#f-name")

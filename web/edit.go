@@ -42,7 +42,6 @@ var (
 	yesNoOptions  = []string{"", "yes", "no"}
 	roleOptions   = []string{"", string(domain.RoleOwner), string(domain.RoleMember)}
 	sectorOptions = append([]string{""}, sectorStrings()...)
-	odsPattern    = regexp.MustCompile(`^[A-Z0-9]{3,10}$`)
 )
 
 func sectorStrings() []string {
@@ -91,11 +90,15 @@ var fieldSpecs = map[string]fieldSpec{
 		set: func(q *domain.Request, v string) string { q.NewName = v; return "" }},
 	"ods": {label: "ODS code", get: func(q *domain.Request) string { return q.ODS },
 		set: func(q *domain.Request, v string) string {
-			v = strings.ToUpper(v)
-			if v != "" && !odsPattern.MatchString(v) {
-				return "3 to 10 letters and digits"
+			if v == "" {
+				q.ODS = ""
+				return ""
 			}
-			q.ODS = v
+			ods, ok := domain.NormaliseODS(v)
+			if !ok {
+				return "3 to 12 letters, digits and dashes, with no spaces"
+			}
+			q.ODS = ods
 			return ""
 		}},
 	"sector": {label: "Sector", options: sectorOptions, get: func(q *domain.Request) string { return string(q.Sector) },

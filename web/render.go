@@ -19,7 +19,7 @@ import (
 var templateFiles embed.FS
 
 // pageNames are the pages; each is parsed once with the layout (templates/layout.html).
-var pageNames = []string{"login", "queue", "case", "replies", "organisation", "account", "staff", "error", "message", "search", "reparse", "compose", "onbehalf"}
+var pageNames = []string{"login", "queue", "case", "replies", "organisation", "account", "staff", "error", "message", "search", "reparse", "compose", "onbehalf", "stats"}
 
 // pages holds every page's template, parsed once at start-up.
 var pages = parsePages()

@@ -205,6 +205,7 @@ func newServer(cfg Config, st *store.Store, desk Desk, log *slog.Logger) (*serve
 	mux.Handle("GET /messages/{ref}/request", s.staff(s.onBehalfPage))
 	mux.Handle("POST /messages/{ref}/request", s.staff(s.onBehalfSubmit))
 	mux.Handle("GET /search", s.staff(s.searchPage))
+	mux.Handle("GET /stats", s.staff(s.statsPage))
 	mux.Handle("GET /messages/{id}/raw", s.staff(s.rawMessage))
 	mux.Handle("GET /messages/{id}/attachments/{n}", s.staff(s.attachment))
 
