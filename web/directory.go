@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"nasbot/domain"
 	"nasbot/handlers"
@@ -22,6 +23,9 @@ type organisationData struct {
 	Cases     []queueRow
 	Messages  []store.MessageHit // everything the site sent, newest first
 	Mandatory bool
+	// LastReview is when the site's shared mailbox was last sent its list of accounts (the
+	// quarterly review, or one it asked for); nil when never.
+	LastReview *time.Time
 }
 
 type accountData struct {
@@ -66,6 +70,10 @@ func (s *server) organisationPage(w http.ResponseWriter, r *http.Request, me *st
 		d.Cases = append(d.Cases, queueRow{QueueItem: it, Overdue: it.State == store.ExceptionOpen && s.overdue(it.CreatedAt)})
 	}
 	if d.Messages, err = s.store.SiteMessages(ctx, ods, 50); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.LastReview, err = s.store.LastAccessReview(ctx, ods); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"nasbot/store"
 )
 
 // TestStatsPage: the statistics page draws its charts from the store, with each chart's
@@ -23,5 +26,24 @@ func TestStatsPage(t *testing.T) {
 	}
 	if strings.Count(body, `class="nasbot-chart"`) != 4 {
 		t.Errorf("%d charts, want 4", strings.Count(body, `class="nasbot-chart"`))
+	}
+}
+
+// TestOrganisationShowsLastAccessReview: a site's page says when its mailbox last had its list
+// of accounts.
+func TestOrganisationShowsLastAccessReview(t *testing.T) {
+	td := newTestDesk(t)
+	if body := td.get(reviewerEmail, "/organisations/FH3M8").Body.String(); !strings.Contains(body, "never sent") {
+		t.Errorf("a site never reviewed: the page does not say so")
+	}
+	err := td.st.InTx(context.Background(), func(tx *store.Tx) error {
+		return tx.RecordAccessReview("FH3M8", store.ReviewPeriodic, 0, testNow.AddDate(0, 0, -3))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := td.get(reviewerEmail, "/organisations/FH3M8").Body.String(); !strings.Contains(body, "1 Mar 2026") ||
+		strings.Contains(body, "never sent") {
+		t.Errorf("the page does not show the review of 1 Mar 2026")
 	}
 }
