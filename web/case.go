@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -218,25 +219,9 @@ func (s *server) loadMessage(r *http.Request, d *caseData) error {
 		return err
 	}
 	for _, row := range rows {
-		rv := requestView{Row: row, Reasons: reasonStrings(store.SplitReasons(row.Reasons))}
-		if err := json.Unmarshal([]byte(row.Fields), &rv.Req); err != nil {
-			rv.Fields = []fieldView{{"fields", row.Fields}}
-		} else {
-			rv.Fields = requestFields(rv.Req)
-		}
-		if row.Account != "" {
-			rv.Fields = withoutAccount(rv.Fields) // the decided account follows, as a link
-		}
-		rv.This = exc.RequestRef != nil && *exc.RequestRef == row.ID
-		// The rule's facts are live guidance: only an open case shows them.
-		if d.Open && (rv.This || row.Outcome == string(domain.Review)) {
-			reason := exc.Reason
-			if !rv.This && len(rv.Reasons) > 0 {
-				reason = rv.Reasons[0]
-			}
-			if rv.Facts, err = s.facts(r, reason, rv.Req, exc.ODS); err != nil {
-				return err
-			}
+		rv, err := s.caseRequest(r, d, row)
+		if err != nil {
+			return err
 		}
 		d.Reqs = append(d.Reqs, rv)
 	}
@@ -252,6 +237,33 @@ func (s *server) loadMessage(r *http.Request, d *caseData) error {
 		d.Edit = newEditForm(requestTypeOf(d))
 	}
 	return nil
+}
+
+// caseRequest shows one request of the case's message: its fields as the parser read them, and,
+// while the case is open, the facts beside the rule that stopped it.
+func (s *server) caseRequest(r *http.Request, d *caseData, row store.RequestRow) (requestView, error) {
+	exc := d.Exc
+	rv := requestView{Row: row, Reasons: reasonStrings(store.SplitReasons(row.Reasons))}
+	if err := json.Unmarshal([]byte(row.Fields), &rv.Req); err != nil {
+		rv.Fields = []fieldView{{"fields", row.Fields}}
+	} else {
+		rv.Fields = requestFields(rv.Req)
+	}
+	if row.Account != "" {
+		rv.Fields = withoutAccount(rv.Fields) // the decided account follows, as a link
+	}
+	rv.This = exc.RequestRef != nil && *exc.RequestRef == row.ID
+	// The rule's facts are live guidance: only an open case shows them.
+	if !d.Open || !rv.This && row.Outcome != string(domain.Review) {
+		return rv, nil
+	}
+	reason := exc.Reason
+	if !rv.This && len(rv.Reasons) > 0 {
+		reason = rv.Reasons[0]
+	}
+	var err error
+	rv.Facts, err = s.facts(r, reason, rv.Req, exc.ODS)
+	return rv, err
 }
 
 func requestTypeOf(d *caseData) domain.RequestType {
@@ -342,102 +354,136 @@ func requestFields(q domain.Request) []fieldView {
 
 // facts reads the directory state that the rule behind reason looks at, as it is now.
 func (s *server) facts(r *http.Request, reason string, q domain.Request, siteODS string) (*ruleFacts, error) {
-	ctx := r.Context()
-	f := &ruleFacts{Limit: handlers.SiteAccountLimit, ODS: siteODS}
-	account := func(label, address string) error {
-		if address == "" {
-			return nil
-		}
-		a, err := s.store.Account(ctx, address)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			f.Lines = append(f.Lines, factLine{Label: label, Value: address + ": not in the directory", Bad: true})
-		case err != nil:
-			return err
-		default:
-			f.Lines = append(f.Lines, factLine{Label: label, Link: "/accounts/" + a.Address,
-				Value: fmt.Sprintf("%s, %s, %s at %s, role %s, mobile %s", a.Address, a.Name, a.Status, a.ODS, a.Role, a.Mobile)})
-		}
-		return nil
-	}
-	siteAccounts := func() error {
-		if siteODS == "" {
-			return nil
-		}
-		as, err := s.store.SiteAccounts(ctx, siteODS)
-		if err != nil {
-			return err
-		}
-		f.Accounts = as
-		for _, a := range as {
-			if a.CountsTowardsLimit() {
-				f.Counting++
-			}
-		}
-		return nil
-	}
+	ff := factFinder{s: s, ctx: r.Context(), f: &ruleFacts{Limit: handlers.SiteAccountLimit, ODS: siteODS}}
 	var err error
 	switch domain.Reason(reason) {
 	case domain.SiteAccountLimit:
-		if err = siteAccounts(); err == nil {
-			f.Lines = append(f.Lines, factLine{Label: "Accounts counting towards the limit",
-				Value: fmt.Sprintf("%d of %d (leavers do not count); this request makes %d", f.Counting, f.Limit, f.Counting+1),
-				Bad:   f.Counting >= f.Limit})
-		}
+		err = ff.limit()
 	case domain.MobileMismatch:
-		var a domain.Account
-		a, err = s.store.Account(ctx, q.Account)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			err = nil
-			f.Lines = append(f.Lines, factLine{Label: "Account", Value: q.Account + ": not in the directory", Bad: true})
-		case err == nil:
-			f.Lines = append(f.Lines,
-				factLine{Label: "Number on record", Value: a.Mobile + " (" + a.Address + ")", Link: "/accounts/" + a.Address},
-				factLine{Label: "Number the owner confirmed", Value: q.Mobile, Bad: q.Mobile != a.Mobile})
-		}
+		err = ff.mobileOnRecord(q)
 	case domain.MobileInUse, domain.MobileInvalid:
-		if q.Mobile != "" {
-			var a domain.Account
-			a, err = s.store.AccountByMobile(ctx, q.Mobile)
-			switch {
-			case errors.Is(err, store.ErrNotFound):
-				err = nil
-				f.Lines = append(f.Lines, factLine{Label: "Mobile " + q.Mobile, Value: "held by no account"})
-			case err == nil:
-				f.Lines = append(f.Lines, factLine{Label: "Mobile " + q.Mobile, Bad: true, Link: "/accounts/" + a.Address,
-					Value: fmt.Sprintf("held by %s (%s, %s at %s)", a.Address, a.Name, a.Status, a.ODS)})
-			}
-		}
+		err = ff.mobileHolder(q.Mobile)
 	case domain.NewMailboxReview, domain.AddressInUse:
-		err = s.registerFacts(r, f, q, siteODS)
+		err = s.registerFacts(r, ff.f, q, siteODS)
 	case domain.ODSUnknown:
-		var o domain.Organisation
-		o, err = s.store.Organisation(ctx, q.ODS)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			err = nil
-			f.Lines = append(f.Lines, factLine{Label: "ODS code " + q.ODS, Value: "not in the directory", Bad: true})
-		case err == nil:
-			f.Lines = append(f.Lines, factLine{Label: "ODS code " + q.ODS, Link: "/organisations/" + o.ODS,
-				Value: fmt.Sprintf("now in the directory: %s (%s), mailbox %q", o.DisplayName(), o.Sector, o.Mailbox)})
-		}
+		err = ff.odsCode(q.ODS)
 	case domain.LastOwner, domain.NotOwner:
-		err = siteAccounts()
+		err = ff.siteAccounts()
 		if err == nil && q.RequestedBy != nil {
-			err = account("Requested by", q.RequestedBy.Address)
+			err = ff.account("Requested by", q.RequestedBy.Address)
 		}
-	case domain.UnknownAccount, domain.NotInOrganisation, domain.StillActive:
-		err = account("Account", q.Account)
 	default:
-		if q.Account != "" {
-			err = account("Account", q.Account)
-		}
+		err = ff.account("Account", q.Account)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return f, nil
+	return ff.f, nil
+}
+
+// factFinder looks up, for one case, the directory rows staff need beside the rule that stopped
+// it, and writes them as lines.
+type factFinder struct {
+	s   *server
+	ctx context.Context
+	f   *ruleFacts
+}
+
+func (ff factFinder) line(l factLine) { ff.f.Lines = append(ff.f.Lines, l) }
+
+// account adds the account at address, or says it is not in the directory.
+func (ff factFinder) account(label, address string) error {
+	if address == "" {
+		return nil
+	}
+	a, err := ff.s.store.Account(ff.ctx, address)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		ff.line(factLine{Label: label, Value: address + ": not in the directory", Bad: true})
+	case err != nil:
+		return err
+	default:
+		ff.line(factLine{Label: label, Link: "/accounts/" + a.Address,
+			Value: fmt.Sprintf("%s, %s, %s at %s, role %s, mobile %s", a.Address, a.Name, a.Status, a.ODS, a.Role, a.Mobile)})
+	}
+	return nil
+}
+
+// siteAccounts lists the site's accounts and counts those that take a place.
+func (ff factFinder) siteAccounts() error {
+	if ff.f.ODS == "" {
+		return nil
+	}
+	as, err := ff.s.store.SiteAccounts(ff.ctx, ff.f.ODS)
+	if err != nil {
+		return err
+	}
+	ff.f.Accounts = as
+	for _, a := range as {
+		if a.CountsTowardsLimit() {
+			ff.f.Counting++
+		}
+	}
+	return nil
+}
+
+// limit says how full the site is, and how full the request would make it.
+func (ff factFinder) limit() error {
+	if err := ff.siteAccounts(); err != nil {
+		return err
+	}
+	ff.line(factLine{Label: "Accounts counting towards the limit",
+		Value: fmt.Sprintf("%d of %d (leavers do not count); this request makes %d", ff.f.Counting, ff.f.Limit, ff.f.Counting+1),
+		Bad:   ff.f.Counting >= ff.f.Limit})
+	return nil
+}
+
+// mobileOnRecord puts the number on record beside the one the owner confirmed.
+func (ff factFinder) mobileOnRecord(q domain.Request) error {
+	a, err := ff.s.store.Account(ff.ctx, q.Account)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		ff.line(factLine{Label: "Account", Value: q.Account + ": not in the directory", Bad: true})
+	case err != nil:
+		return err
+	default:
+		ff.line(factLine{Label: "Number on record", Value: a.Mobile + " (" + a.Address + ")", Link: "/accounts/" + a.Address})
+		ff.line(factLine{Label: "Number the owner confirmed", Value: q.Mobile, Bad: q.Mobile != a.Mobile})
+	}
+	return nil
+}
+
+// mobileHolder says which account holds the mobile number, if any.
+func (ff factFinder) mobileHolder(mobile string) error {
+	if mobile == "" {
+		return nil
+	}
+	a, err := ff.s.store.AccountByMobile(ff.ctx, mobile)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		ff.line(factLine{Label: "Mobile " + mobile, Value: "held by no account"})
+	case err != nil:
+		return err
+	default:
+		ff.line(factLine{Label: "Mobile " + mobile, Bad: true, Link: "/accounts/" + a.Address,
+			Value: fmt.Sprintf("held by %s (%s, %s at %s)", a.Address, a.Name, a.Status, a.ODS)})
+	}
+	return nil
+}
+
+// odsCode says whether the code has reached the directory since.
+func (ff factFinder) odsCode(ods string) error {
+	o, err := ff.s.store.Organisation(ff.ctx, ods)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		ff.line(factLine{Label: "ODS code " + ods, Value: "not in the directory", Bad: true})
+	case err != nil:
+		return err
+	default:
+		ff.line(factLine{Label: "ODS code " + ods, Link: "/organisations/" + o.ODS,
+			Value: fmt.Sprintf("now in the directory: %s (%s), mailbox %q", o.DisplayName(), o.Sector, o.Mailbox)})
+	}
+	return nil
 }
 
 // registerFacts puts side by side what staff compare before a new shared mailbox is made

@@ -107,49 +107,9 @@ func (s *server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		s.observe("oidc", "refused")
 		s.showLogin(w, r, status, loginData{Error: why})
 	}
-	flow, err := s.readFlow(r)
-	http.SetCookie(w, &http.Cookie{Name: s.flowCookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: s.cfg.SecureCookie, SameSite: http.SameSiteLaxMode})
-	q := r.URL.Query()
-	switch {
-	case err != nil:
-		refuse(http.StatusBadRequest, "The sign-on took too long or was started elsewhere. Try again.", err)
-		return
-	case subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(flow.State)) != 1:
-		refuse(http.StatusBadRequest, "The sign-on answer did not match this browser. Try again.", nil)
-		return
-	case q.Get("error") != "":
-		refuse(http.StatusUnauthorized, "The sign-on service refused: "+q.Get("error"), nil)
-		return
-	}
-	oauth, verifier, err := s.oidc.setup(r.Context())
-	if err != nil {
-		refuse(http.StatusBadGateway, "The sign-on service cannot be reached. Try again.", err)
-		return
-	}
-	tok, err := oauth.Exchange(r.Context(), q.Get("code"), oauth2.VerifierOption(flow.Verifier))
-	if err != nil {
-		refuse(http.StatusUnauthorized, "The sign-on service did not confirm who you are.", err)
-		return
-	}
-	raw, _ := tok.Extra("id_token").(string)
-	idt, err := verifier.Verify(r.Context(), raw)
-	if err != nil {
-		refuse(http.StatusUnauthorized, "The sign-on service did not confirm who you are.", err)
-		return
-	}
-	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(flow.Nonce)) != 1 {
-		refuse(http.StatusUnauthorized, "The sign-on answer was not for this sign-in. Try again.", nil)
-		return
-	}
-	email, err := verifiedEmail(idt)
-	if err != nil {
-		refuse(http.StatusUnauthorized, "The sign-on service did not give a verified address.", err)
-		return
-	}
-	// go-oidc checked the issuer already; this is the same rule said where it matters.
-	if idt.Issuer != s.cfg.OIDC.Issuer || idt.Subject == "" {
-		refuse(http.StatusUnauthorized, "The sign-on service did not confirm who you are.", errors.New("issuer or subject"))
+	flow, idt, email, rf := s.oidcIdentity(w, r)
+	if rf != nil {
+		refuse(rf.status, rf.why, rf.cause)
 		return
 	}
 	st, err := s.store.StaffMember(r.Context(), email)
@@ -187,6 +147,55 @@ func (s *server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	s.observe("oidc", "ok")
 	s.log.Info("desk: signed in", slog.String("staff", st.Email), slog.String("method", "oidc"))
 	redirect(w, r, localPath(flow.Next, "/"))
+}
+
+// oidcRefusal is why a sign-on answer is refused: the status, the words for the person, and the
+// cause for the log.
+type oidcRefusal struct {
+	status int
+	why    string
+	cause  error
+}
+
+// oidcIdentity checks the provider's answer to this browser's sign-on (state, nonce, the ID
+// token's signature, issuer and subject) and returns who it proves: the verified email.
+func (s *server) oidcIdentity(w http.ResponseWriter, r *http.Request) (flow oidcFlow, idt *oidc.IDToken, email string, rf *oidcRefusal) {
+	flow, err := s.readFlow(r)
+	http.SetCookie(w, &http.Cookie{Name: s.flowCookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.cfg.SecureCookie, SameSite: http.SameSiteLaxMode})
+	q := r.URL.Query()
+	switch {
+	case err != nil:
+		return flow, nil, "", &oidcRefusal{http.StatusBadRequest, "The sign-on took too long or was started elsewhere. Try again.", err}
+	case subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(flow.State)) != 1:
+		return flow, nil, "", &oidcRefusal{http.StatusBadRequest, "The sign-on answer did not match this browser. Try again.", nil}
+	case q.Get("error") != "":
+		return flow, nil, "", &oidcRefusal{http.StatusUnauthorized, "The sign-on service refused: " + q.Get("error"), nil}
+	}
+	oauth, verifier, err := s.oidc.setup(r.Context())
+	if err != nil {
+		return flow, nil, "", &oidcRefusal{http.StatusBadGateway, "The sign-on service cannot be reached. Try again.", err}
+	}
+	notConfirmed := "The sign-on service did not confirm who you are."
+	tok, err := oauth.Exchange(r.Context(), q.Get("code"), oauth2.VerifierOption(flow.Verifier))
+	if err != nil {
+		return flow, nil, "", &oidcRefusal{http.StatusUnauthorized, notConfirmed, err}
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if idt, err = verifier.Verify(r.Context(), raw); err != nil {
+		return flow, nil, "", &oidcRefusal{http.StatusUnauthorized, notConfirmed, err}
+	}
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(flow.Nonce)) != 1 {
+		return flow, nil, "", &oidcRefusal{http.StatusUnauthorized, "The sign-on answer was not for this sign-in. Try again.", nil}
+	}
+	if email, err = verifiedEmail(idt); err != nil {
+		return flow, nil, "", &oidcRefusal{http.StatusUnauthorized, "The sign-on service did not give a verified address.", err}
+	}
+	// go-oidc checked the issuer already; this is the same rule said where it matters.
+	if idt.Issuer != s.cfg.OIDC.Issuer || idt.Subject == "" {
+		return flow, nil, "", &oidcRefusal{http.StatusUnauthorized, notConfirmed, errors.New("issuer or subject")}
+	}
+	return flow, idt, email, nil
 }
 
 // verifiedEmail is the ID token's email claim, when the provider says it verified it: the
