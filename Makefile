@@ -45,13 +45,14 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzHeaderOneReading$$' -fuzztime $(FUZZTIME) ./parser
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./verify
 
-# Go benchmarks, then the end-to-end load run against the real services (docs/performance.md):
-# figures are printed and written to out/bench/, never asserted. BENCH_LOAD="-n 500 -duration 10s"
+# Go benchmarks, then the end-to-end load run against the real services (docs/performance.md),
+# once with an in-process sink relay and once through Exim, printed side by side: figures are
+# written to out/bench/, never asserted. BENCH_LOAD="-n 500 -duration 10s"
 # for a quick one.
 BENCH_LOAD ?=
 bench: services-up
 	set -a && . .services/env && set +a && $(GO) test -run '^$$' -bench . -benchmem ./...
-	$(GO) run ./bench/load $(BENCH_LOAD)
+	$(GO) run ./bench/load -smtp both $(BENCH_LOAD)
 
 # Screenshots of the staff desk (queue, case) from the browser tests, into out/screenshots/.
 screenshots: services-up
