@@ -111,6 +111,10 @@ func emit(o options) error {
 	if err := os.MkdirAll(o.emit, 0o755); err != nil {
 		return err
 	}
+	old, _ := filepath.Glob(filepath.Join(o.emit, "*.eml"))
+	for _, f := range old {
+		os.Remove(f)
+	}
 	g := newGenerator(o.seed, o.sites)
 	runID := "peer" + time.Now().UTC().Format("0102t150405")
 	for i := range o.n {
