@@ -15,6 +15,7 @@ import (
 // summary.json in -out, what bench/peer prints next to Request Tracker's.
 type summary struct {
 	Mode       string  `json:"mode"` // exim, sink or the relay's address
+	Replicas   int     `json:"replicas"`
 	When       string  `json:"when"`
 	Revision   string  `json:"revision"`
 	LoadBefore string  `json:"load_before"`
@@ -46,7 +47,7 @@ func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond
 // summarise takes the headline figures out of one run's results.
 func summarise(r *results) summary {
 	floor := r.floorIMAP + r.floorDelivered + r.floorPG
-	s := summary{Mode: r.mode, When: r.when.UTC().Format(time.RFC3339), Revision: r.revision,
+	s := summary{Mode: r.mode, Replicas: r.replicas, When: r.when.UTC().Format(time.RFC3339), Revision: r.revision,
 		LoadBefore: r.loadBefore, LoadAfter: r.loadAfter, N: r.n, DrainS: r.drain.Seconds(),
 		Rate: float64(r.n) / r.drain.Seconds(), CPUms: msf(r.drainCPU) / float64(r.n), Busy: r.machineBusy,
 		FloorIMAPS: r.floorIMAP.Seconds(), FloorSMTPS: r.floorDelivered.Seconds(), FloorPGS: r.floorPG.Seconds(),
@@ -102,6 +103,7 @@ func compare(all []summary, out string) error {
 	}
 	fmt.Fprintf(&b, "\nSIDE BY SIDE (same seed, same N, one mode after the other; load average before each: %s)\n", loads(all))
 	row("relay", func(s summary) string { return s.Mode })
+	row("bot replicas", f("%.0f", func(s summary) float64 { return float64(s.Replicas) }))
 	row("backlog N", f("%.0f", func(s summary) float64 { return float64(s.N) }))
 	row("drain time", f("%.2f s", func(s summary) float64 { return s.DrainS }))
 	row("backlog rate", f("%.1f req/s", func(s summary) float64 { return s.Rate }))

@@ -49,6 +49,7 @@ type options struct {
 	pgParams string
 	seed     uint64
 	emit     string
+	replicas int
 }
 
 func main() {
@@ -66,12 +67,13 @@ func main() {
 	flag.BoolVar(&o.profile, "profile", false, "run a pprof-enabled build of the bot; save CPU profiles and execution traces in -out")
 	flag.StringVar(&o.pgParams, "pg-params", "", "extra query parameters for the bot's database URL (e.g. binary_parameters=yes)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the generated directory and mail")
+	flag.IntVar(&o.replicas, "replicas", 1, "bots run on the same database and inbox (scale-out)")
 	flag.StringVar(&o.emit, "emit", "", "only write the n backlog mails as DIR/NNNNNN.eml (for bench/peer) and exit")
 	flag.Parse()
 	if o.sites == 0 {
 		o.sites = max(20, o.n/10)
 	}
-	if o.n <= 0 || o.rate < 0 || o.duration < 0 || o.timeout <= 0 {
+	if o.n <= 0 || o.replicas < 1 || o.rate < 0 || o.duration < 0 || o.timeout <= 0 {
 		fmt.Fprintln(os.Stderr, "bench: -n and -timeout must be positive, -rate and -duration not negative")
 		os.Exit(2)
 	}
@@ -202,7 +204,7 @@ func run(o options) (summary, error) {
 	rand.Read(suffix)
 	runID := time.Now().UTC().Format("0102t1504") + hex.EncodeToString(suffix)
 	b := &bench{o: o, svc: svc, runID: runID, inbox: "nas-bench-" + runID + "@nas.test",
-		res: &results{when: time.Now(), runID: runID, n: o.n, sites: o.sites, smtp: svc.smtpAddr, mode: o.smtp,
+		res: &results{when: time.Now(), runID: runID, n: o.n, replicas: o.replicas, sites: o.sites, smtp: svc.smtpAddr, mode: o.smtp,
 			loadBefore: loadAvg(), revision: revision()}}
 	ctx := context.Background()
 
@@ -263,7 +265,7 @@ func run(o options) (summary, error) {
 		return summary{}, fmt.Errorf("floor: %w", err)
 	}
 
-	bot, err := startBot(o, svc, bin, env, b.inbox)
+	bot, err := startBots(o, svc, bin, env, b.inbox)
 	if err != nil {
 		return summary{}, err
 	}
@@ -280,8 +282,8 @@ func run(o options) (summary, error) {
 	}
 	bot.prof.wait()
 	b.res.loadAfter = loadAvg()
-	b.res.hwmKB = procStatus(bot.pid, "VmHWM")
-	b.res.botCPU = procCPU(bot.pid)
+	b.res.hwmKB = bot.hwm()
+	b.res.botCPU = bot.cpu()
 	b.res.extraReplies = b.w.extra
 	if b.res.outcomes, err = outcomes(ctx, b.dsn); err != nil {
 		return summary{}, err

@@ -27,6 +27,7 @@ type results struct {
 	runID            string
 	smtp             string
 	mode             string // -smtp: exim, sink or an address
+	replicas         int
 	revision         string
 	loadBefore       string // /proc/loadavg: other work on the machine skews every figure
 	loadAfter        string
@@ -97,6 +98,7 @@ func report(r *results, o options) (summary, error) {
 	fmt.Fprintf(&b, "nasbot end-to-end load run %s (run %s), code %s\n", r.when.UTC().Format(time.RFC3339), r.runID, r.revision)
 	fmt.Fprintf(&b, "machine: %d CPUs (%s), %s, %s\n", runtime.NumCPU(), cpuModel(), memTotal(), runtime.Version())
 	fmt.Fprintf(&b, "load average before/after: %s / %s; smtp relay %s (%s)\n", r.loadBefore, r.loadAfter, r.mode, r.smtp)
+	fmt.Fprintf(&b, "bot replicas: %d (CPU summed over them, peak RSS the largest one's)\n", r.replicas)
 	fmt.Fprintf(&b, "load: %d sites, %d accounts; %d backlog + %d steady requests, %d bytes each on average\n\n",
 		r.sites, r.accounts, r.n, r.steadyN, r.avgMail)
 
