@@ -191,6 +191,7 @@ func (b *bench) steady(bot *botProcess) error {
 	appended := make(chan error, 1)
 	interval := time.Duration(float64(time.Second) / b.o.rate)
 	start := time.Now()
+	b.res.steadyStart = start
 	go func() {
 		for k := range count {
 			time.Sleep(time.Until(start.Add(time.Duration(k) * interval)))

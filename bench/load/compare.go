@@ -39,13 +39,17 @@ type summary struct {
 	RelayMs    float64 `json:"stage_relay_to_mailbox_ms"`
 	AddedP50ms float64 `json:"bot_added_p50_ms"` // decision begins → relay accepts, steady part
 	AddedP99ms float64 `json:"bot_added_p99_ms"`
+	DecideP50  float64 `json:"deciding_p50_ms"` // the bot-added stage split, from the bot's log
+	DecideP99  float64 `json:"deciding_p99_ms"`
+	SendP50    float64 `json:"sending_p50_ms"`
+	SendP99    float64 `json:"sending_p99_ms"`
 	RSSMB      float64 `json:"peak_rss_mb"`
 }
 
 func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // summarise takes the headline figures out of one run's results.
-func summarise(r *results) summary {
+func summarise(r *results, out string) summary {
 	floor := r.floorIMAP + r.floorDelivered + r.floorPG
 	s := summary{Mode: r.mode, Replicas: r.replicas, When: r.when.UTC().Format(time.RFC3339), Revision: r.revision,
 		LoadBefore: r.loadBefore, LoadAfter: r.loadAfter, N: r.n, DrainS: r.drain.Seconds(),
@@ -60,6 +64,10 @@ func summarise(r *results) summary {
 		}
 		added := botAdded(r)
 		s.AddedP50ms, s.AddedP99ms = msf(percentile(added, 50)), msf(percentile(added, 99))
+		if dec, snd, err := logSplit(out, r.steadyStart); err == nil {
+			s.DecideP50, s.DecideP99 = msf(percentile(dec, 50)), msf(percentile(dec, 99))
+			s.SendP50, s.SendP99 = msf(percentile(snd, 50)), msf(percentile(snd, 99))
+		}
 	}
 	return s
 }
@@ -119,6 +127,8 @@ func compare(all []summary, out string) error {
 	row("median decision→relay", f("%.0f ms", func(s summary) float64 { return s.DecideMs }))
 	row("median relay→mailbox", f("%.0f ms", func(s summary) float64 { return s.RelayMs }))
 	row("bot-added p50 / p99", func(s summary) string { return fmt.Sprintf("%.0f / %.0f ms", s.AddedP50ms, s.AddedP99ms) })
+	row("  of which deciding", func(s summary) string { return fmt.Sprintf("%.0f / %.0f ms", s.DecideP50, s.DecideP99) })
+	row("  of which sending", func(s summary) string { return fmt.Sprintf("%.0f / %.0f ms", s.SendP50, s.SendP99) })
 	row("peak RSS", f("%.1f MB", func(s summary) float64 { return s.RSSMB }))
 	t.Flush()
 	fmt.Print(b.String())

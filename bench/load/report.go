@@ -28,6 +28,7 @@ type results struct {
 	smtp             string
 	mode             string // -smtp: exim, sink or an address
 	replicas         int
+	steadyStart      time.Time
 	revision         string
 	loadBefore       string // /proc/loadavg: other work on the machine skews every figure
 	loadAfter        string
@@ -138,6 +139,10 @@ func report(r *results, o options) (summary, error) {
 		a50, a99 := percentile(added, 50), percentile(added, 99)
 		row("  bot-added p50/p99", ms(a50)+" / "+ms(a99), "decision begins → relay accepts; targets p50 < 30 ms: "+
 			verdict(a50 < 30*time.Millisecond)+", p99 < 150 ms: "+verdict(a99 < 150*time.Millisecond))
+		if dec, snd, err := logSplit(o.out, r.steadyStart); err == nil && len(dec) > 0 {
+			row("    of which deciding", ms(percentile(dec, 50))+" / "+ms(percentile(dec, 99)), "p50/p99, the decision's own time (bot log: took)")
+			row("    of which sending", ms(percentile(snd, 50))+" / "+ms(percentile(snd, 99)), "p50/p99, its commit → the relay accepted the reply (bot log)")
+		}
 	}
 	row("BOT PROCESS", "", "")
 	row("  peak RSS (VmHWM)", fmt.Sprintf("%.1f MB", float64(r.hwmKB)/1024), "target < 150 MB: "+verdict(r.hwmKB < 150*1024))
@@ -161,7 +166,7 @@ func report(r *results, o options) (summary, error) {
 	if err := writeLatencies(filepath.Join(o.out, "latency.csv"), r); err != nil {
 		return summary{}, err
 	}
-	return summarise(r), plotRun(filepath.Join(o.out, "latency.png"), r)
+	return summarise(r, o.out), plotRun(filepath.Join(o.out, "latency.png"), r)
 }
 
 // backlogStages tells when the bot began its last decision and sent its last reply.

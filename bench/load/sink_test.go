@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,5 +54,28 @@ func TestSinkCountsReplies(t *testing.T) {
 	}
 	if a := s.take(); len(a) != 0 {
 		t.Errorf("arrivals left after the poll: %s", fmt.Sprint(a))
+	}
+}
+
+// TestLogSplit reads a decision and its reply from the bot's text log, and leaves out a
+// message decided before the window and one whose reply was not sent.
+func TestLogSplit(t *testing.T) {
+	dir := t.TempDir()
+	log := `time=2026-12-04T16:32:15.900Z level=INFO msg="message decided" tag=NAS-000001 verdict=processed requests=1 sender_kind=shared_mailbox ods=FY634 took=5ms
+time=2026-12-04T16:32:15.913Z level=INFO msg="smtp sender: reply sent" component=smtp_sender outbox_id=1 tag=NAS-000001
+time=2026-12-04T16:32:15.917Z level=INFO msg="message decided" tag=NAS-000002 verdict=processed requests=1 sender_kind=shared_mailbox ods=FY634 took=7.5ms
+time=2026-12-04T16:32:15.919Z level=INFO msg="smtp sender: reply sent" component=smtp_sender outbox_id=2 tag=NAS-000002
+time=2026-12-04T16:32:15.930Z level=INFO msg="message decided" tag=NAS-000003 verdict=processed requests=1 sender_kind=shared_mailbox ods=FY634 took=1ms
+`
+	if err := os.WriteFile(filepath.Join(dir, "bot.log"), []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	from, _ := time.Parse(time.RFC3339Nano, "2026-12-04T16:32:15.910Z")
+	decide, send, err := logSplit(dir, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(decide) != 1 || decide[0].latency != 7500*time.Microsecond || send[0].latency != 2*time.Millisecond {
+		t.Errorf("decide %v, send %v; want one message: 7.5 ms, then 2 ms", decide, send)
 	}
 }
