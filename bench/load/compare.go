@@ -44,6 +44,8 @@ type summary struct {
 	SendP50    float64 `json:"sending_p50_ms"`
 	SendP99    float64 `json:"sending_p99_ms"`
 	RSSMB      float64 `json:"peak_rss_mb"`
+
+	res *results // for the stage plot
 }
 
 func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -56,7 +58,7 @@ func summarise(r *results, out string) summary {
 		Rate: float64(r.n) / r.drain.Seconds(), CPUms: msf(r.drainCPU) / float64(r.n), Busy: r.machineBusy,
 		FloorIMAPS: r.floorIMAP.Seconds(), FloorSMTPS: r.floorDelivered.Seconds(), FloorPGS: r.floorPG.Seconds(),
 		FloorS: floor.Seconds(), OverFloor: r.drain.Seconds() / floor.Seconds(),
-		SteadyN: r.steadyN, SteadyRate: r.steadyRate, RSSMB: float64(r.hwmKB) / 1024}
+		SteadyN: r.steadyN, SteadyRate: r.steadyRate, RSSMB: float64(r.hwmKB) / 1024, res: r}
 	if r.steadyN > 0 {
 		s.P50ms, s.P99ms = msf(percentile(r.steady, 50)), msf(percentile(r.steady, 99))
 		if a, b, c, ok := steadyStages(r); ok {
@@ -92,6 +94,9 @@ func compare(all []summary, out string) error {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(out, "summary.json"), j, 0o644); err != nil {
+		return err
+	}
+	if err := plotStages(filepath.Join(out, "stages.png"), all); err != nil {
 		return err
 	}
 	if len(all) < 2 {

@@ -293,6 +293,10 @@ func plotRun(path string, r *results) error {
 	for i := range rows {
 		rows[i][0].Draw(canvases[i][0])
 	}
+	return writePNG(path, img)
+}
+
+func writePNG(path string, img *vgimg.Canvas) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err

@@ -79,3 +79,22 @@ time=2026-12-04T16:32:15.930Z level=INFO msg="message decided" tag=NAS-000003 ve
 		t.Errorf("decide %v, send %v; want one message: 7.5 ms, then 2 ms", decide, send)
 	}
 }
+
+// TestPlotStages draws one panel per relay mode from steady requests' stage times.
+func TestPlotStages(t *testing.T) {
+	t0 := time.Now()
+	r := &results{n: 1, steadyN: 2, steadyRate: 20, stages: map[int]stage{}}
+	for k := range 2 {
+		arrived := t0.Add(time.Duration(k) * 50 * time.Millisecond)
+		r.arrived = append(r.arrived, arrived)
+		r.stages[r.n+k] = stage{decided: arrived.Add(300 * time.Millisecond), sent: arrived.Add(310 * time.Millisecond)}
+		r.delivered = append(r.delivered, arrived.Add(340*time.Millisecond))
+	}
+	path := filepath.Join(t.TempDir(), "stages.png")
+	if err := plotStages(path, []summary{{Mode: "sink", res: r}, {Mode: "exim", res: r}}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() < 10000 {
+		t.Fatalf("stages.png: %v, %v", st, err)
+	}
+}
