@@ -153,7 +153,16 @@ func (b *botProcess) sample(res *results) func() {
 func (b *bench) drain(bot *botProcess) error {
 	n, res, w := b.o.n, b.res, b.w
 	busy0, total0 := cpuBusy()
-	err := waitFor(w, bot.exited, bot.sample(res), bot.start.Add(b.o.timeout), func() bool { return w.countReplies(0, n) == n })
+	sample := bot.sample(res)
+	// The CPU spent once the first replies are out leaves start-up (migrations, logins) aside.
+	firstSeen := false
+	markFirst := func() {
+		sample()
+		if got := w.countReplies(0, n); !firstSeen && got > 0 {
+			firstSeen, res.cpuAtFirst, res.repliesAtFirst = true, bot.cpu(), got
+		}
+	}
+	err := waitFor(w, bot.exited, markFirst, bot.start.Add(b.o.timeout), func() bool { return w.countReplies(0, n) == n })
 	if err != nil {
 		select {
 		case <-bot.exited:
@@ -167,6 +176,7 @@ func (b *bench) drain(bot *botProcess) error {
 	res.t0 = bot.start
 	res.machineBusy = float64(busy1-busy0) / float64(max(1, total1-total0))
 	res.drainCPU = bot.cpu()
+	res.drainDBCPU = dbBackendCPU(b.dbName)
 	for i := range n {
 		d := w.replies[i]
 		res.backlog = append(res.backlog, point{at: d.at.Sub(bot.start), latency: d.at.Sub(bot.start)})

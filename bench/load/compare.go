@@ -24,7 +24,9 @@ type summary struct {
 	DrainS     float64 `json:"drain_s"`
 	Rate       float64 `json:"backlog_rate"`       // requests decided and accepted by the relay a second
 	CPUms      float64 `json:"cpu_ms_per_request"` // bot CPU during the drain over N
-	Busy       float64 `json:"machine_busy"`       // share of both CPUs in use during the drain
+	CPUmsRun   float64 `json:"cpu_ms_per_request_after_startup"`
+	DBCPUms    float64 `json:"db_cpu_ms_per_request"` // its PostgreSQL backends during the drain over N
+	Busy       float64 `json:"machine_busy"`          // share of both CPUs in use during the drain
 	FloorIMAPS float64 `json:"floor_imap_s"`
 	FloorSMTPS float64 `json:"floor_smtp_s"`
 	FloorPGS   float64 `json:"floor_pg_s"`
@@ -55,10 +57,13 @@ func summarise(r *results, out string) summary {
 	floor := r.floorIMAP + r.floorDelivered + r.floorPG
 	s := summary{Mode: r.mode, Replicas: r.replicas, When: r.when.UTC().Format(time.RFC3339), Revision: r.revision,
 		LoadBefore: r.loadBefore, LoadAfter: r.loadAfter, N: r.n, DrainS: r.drain.Seconds(),
-		Rate: float64(r.n) / r.drain.Seconds(), CPUms: msf(r.drainCPU) / float64(r.n), Busy: r.machineBusy,
+		Rate: float64(r.n) / r.drain.Seconds(), CPUms: msf(r.drainCPU) / float64(r.n), DBCPUms: msf(r.drainDBCPU) / float64(r.n), Busy: r.machineBusy,
 		FloorIMAPS: r.floorIMAP.Seconds(), FloorSMTPS: r.floorDelivered.Seconds(), FloorPGS: r.floorPG.Seconds(),
 		FloorS: floor.Seconds(), OverFloor: r.drain.Seconds() / floor.Seconds(),
 		SteadyN: r.steadyN, SteadyRate: r.steadyRate, RSSMB: float64(r.hwmKB) / 1024, res: r}
+	if m, ok := marginalCPU(r); ok {
+		s.CPUmsRun = msf(m)
+	}
 	if r.steadyN > 0 {
 		s.P50ms, s.P99ms = msf(percentile(r.steady, 50)), msf(percentile(r.steady, 99))
 		if a, b, c, ok := steadyStages(r); ok {
@@ -72,6 +77,14 @@ func summarise(r *results, out string) summary {
 		}
 	}
 	return s
+}
+
+// marginalCPU is the bot's CPU per request from the first replies seen to the end of the drain.
+func marginalCPU(r *results) (time.Duration, bool) {
+	if r.repliesAtFirst == 0 || r.repliesAtFirst >= r.n {
+		return 0, false
+	}
+	return (r.drainCPU - r.cpuAtFirst) / time.Duration(r.n-r.repliesAtFirst), true
 }
 
 // botAdded is, for each steady request, the time from the bot beginning its decision to the
@@ -121,6 +134,8 @@ func compare(all []summary, out string) error {
 	row("drain time", f("%.2f s", func(s summary) float64 { return s.DrainS }))
 	row("backlog rate", f("%.1f req/s", func(s summary) float64 { return s.Rate }))
 	row("bot CPU per request", f("%.2f ms", func(s summary) float64 { return s.CPUms }))
+	row("  after start-up", f("%.2f ms", func(s summary) float64 { return s.CPUmsRun }))
+	row("its PostgreSQL's CPU per request", f("%.2f ms", func(s summary) float64 { return s.DBCPUms }))
 	row("machine CPU busy", f("%.0f %%", func(s summary) float64 { return 100 * s.Busy }))
 	row("floor imap+smtp+pg", func(s summary) string {
 		return fmt.Sprintf("%.1f+%.1f+%.1f s", s.FloorIMAPS, s.FloorSMTPS, s.FloorPGS)

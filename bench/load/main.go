@@ -175,6 +175,7 @@ type bench struct {
 	svc          services
 	runID, inbox string
 	dsn          string // the run's database, for the floor and the final counts
+	dbName       string
 	reqs         []request
 	w            *watcher
 	res          *results
@@ -217,7 +218,8 @@ func run(o options) (summary, error) {
 		return summary{}, err
 	}
 	var drop func()
-	if b.dsn, drop, err = createDatabase(ctx, svc.pgURL, "nasbot_bench_"+runID); err != nil {
+	b.dbName = "nasbot_bench_" + runID
+	if b.dsn, drop, err = createDatabase(ctx, svc.pgURL, b.dbName); err != nil {
 		return summary{}, err
 	}
 	if !o.keep {

@@ -43,6 +43,9 @@ type results struct {
 	t0               time.Time // the bot's start
 	drain            time.Duration
 	drainCPU, botCPU time.Duration
+	drainDBCPU       time.Duration // the PostgreSQL backends serving the run's database
+	cpuAtFirst       time.Duration // bot CPU when the first replies were seen
+	repliesAtFirst   int
 	machineBusy      float64
 	backlog, steady  []point
 	steadyRate       float64
@@ -117,6 +120,10 @@ func report(r *results, o options) (summary, error) {
 	row("  reply time p50/p95/p99", sec(percentile(r.backlog, 50))+" / "+sec(percentile(r.backlog, 95))+" / "+sec(percentile(r.backlog, 99)), "since the bot's start")
 	row("  machine CPU busy", fmt.Sprintf("%.0f %%", 100*r.machineBusy), "all processes, both CPUs, during the drain")
 	row("  bot CPU", sec(r.drainCPU), fmt.Sprintf("user+sys; %.2f ms per request", float64(r.drainCPU)/float64(time.Millisecond)/float64(r.n)))
+	row("  its database's CPU", sec(r.drainDBCPU), fmt.Sprintf("PostgreSQL backends (excluding the floor's); %.2f ms per request", msf(r.drainDBCPU)/float64(r.n)))
+	if m, ok := marginalCPU(r); ok {
+		row("  bot CPU after start-up", fmt.Sprintf("%.2f ms", msf(m)), fmt.Sprintf("per request, from the first %d replies seen to the last; target ≤ 3 ms: %s", r.repliesAtFirst, verdict(m <= 3*time.Millisecond)))
+	}
 	if last, ok := backlogStages(r); ok {
 		row("  last decided / sent", last, "since the bot's start (bot's database), then delivered: drain time")
 	}

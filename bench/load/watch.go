@@ -198,3 +198,25 @@ func cpuBusy() (busy, total int64) {
 	}
 	return busy, total
 }
+
+// dbBackendCPU is the CPU time so far of the PostgreSQL backends connected to database db (their
+// process titles read "postgres: USER DB HOST(PORT) STATE"). Backends that already exited are not
+// counted: the bot keeps its connections, so that is a few at most.
+func dbBackendCPU(db string) time.Duration {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	var total time.Duration
+	for _, d := range dirs {
+		cl, err := os.ReadFile(d + "/cmdline")
+		if err != nil || !strings.HasPrefix(string(cl), "postgres: ") {
+			continue
+		}
+		if f := strings.Fields(string(cl)); len(f) < 3 || f[2] != db {
+			continue
+		}
+		pid, err := strconv.Atoi(filepath.Base(d))
+		if err == nil {
+			total += procCPU(pid)
+		}
+	}
+	return total
+}

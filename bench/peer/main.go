@@ -47,7 +47,7 @@ type options struct {
 func main() {
 	var o options
 	flag.StringVar(&o.mail, "mail", "out/peer/mail", "folder of the generated mails (bench/load -emit)")
-	flag.StringVar(&o.bot, "bot", "out/peer/bot/summary.json", "the bot's figures from the same run (bench/load summary.json)")
+	flag.StringVar(&o.bot, "bot", "out/peer/bot/summary.json", "the bot's figures from the same run (bench/load summary.json files, comma-separated)")
 	flag.StringVar(&o.ps, "p", "1,2,4", "concurrencies to measure, comma-separated")
 	flag.IntVar(&o.warm, "warm", 20, "mails fed first to warm RT up, not measured")
 	flag.StringVar(&o.out, "out", "out/peer", "where results.txt goes")
@@ -272,10 +272,13 @@ func messageID(file string) (string, error) {
 // botSummary is what bench/load's summary.json says of one relay mode.
 type botSummary struct {
 	Mode       string  `json:"mode"`
+	Replicas   int     `json:"replicas"`
 	LoadBefore string  `json:"load_before"`
 	N          int     `json:"n"`
 	Rate       float64 `json:"backlog_rate"`
 	CPUms      float64 `json:"cpu_ms_per_request"`
+	CPUmsRun   float64 `json:"cpu_ms_per_request_after_startup"`
+	DBCPUms    float64 `json:"db_cpu_ms_per_request"`
 	FloorS     float64 `json:"floor_s"`
 	P50ms      float64 `json:"steady_p50_ms"`
 	AddedP50ms float64 `json:"bot_added_p50_ms"`
@@ -283,12 +286,23 @@ type botSummary struct {
 	RSSMB      float64 `json:"peak_rss_mb"`
 }
 
+func (s botSummary) name() string {
+	if s.Replicas > 1 {
+		return fmt.Sprintf("bot (%s, %d replicas)", s.Mode, s.Replicas)
+	}
+	return "bot (" + s.Mode + ")"
+}
+
 func report(o options, cases []rtCase) error {
 	var bots []botSummary
-	if b, err := os.ReadFile(o.bot); err != nil {
-		step("no bot figures (%v): RT's alone", err)
-	} else if err := json.Unmarshal(b, &bots); err != nil {
-		return fmt.Errorf("%s: %w", o.bot, err)
+	for f := range strings.SplitSeq(o.bot, ",") {
+		var more []botSummary
+		if b, err := os.ReadFile(f); err != nil {
+			step("no bot figures in %s (%v)", f, err)
+		} else if err := json.Unmarshal(b, &more); err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		bots = append(bots, more...)
 	}
 	best := cases[0]
 	for _, c := range cases {
@@ -299,12 +313,15 @@ func report(o options, cases []rtCase) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "nasbot and Request Tracker 5 on the same generated mail, %s\n", time.Now().UTC().Format(time.RFC3339))
 	fmt.Fprintf(&b, "%-22s %12s %14s %14s  %s\n", "", "rate", "CPU a message", "latency p50", "load average (1, 5, 15 min) before")
-	fmt.Fprintf(&b, "%-22s %12s %14s %14s\n", "", "", "", "(bot: steady, inbox → reply; RT: one mailgate)")
+	fmt.Fprintf(&b, "%-22s %12s %14s %14s\n", "", "", "(with its db)", "(bot: steady, inbox → reply; RT: one mailgate)")
 	for _, s := range bots {
-		fmt.Fprintf(&b, "%-22s %8.1f /s %11.2f ms %11.0f ms  %s   (backlog of %d; steady p50, bot-added %0.f/%0.f ms p50/p99)\n",
-			"bot ("+s.Mode+")", s.Rate, s.CPUms, s.P50ms, s.LoadBefore, s.N, s.AddedP50ms, s.AddedP99ms)
+		fmt.Fprintf(&b, "%-22s %8.1f /s %11.2f ms %11.0f ms  %s   (backlog of %d; CPU bot/db %.2f/%.2f ms; bot-added %0.f/%0.f ms p50/p99)\n",
+			s.name(), s.Rate, s.CPUms+s.DBCPUms, s.P50ms, s.LoadBefore, s.N, s.CPUms, s.DBCPUms, s.AddedP50ms, s.AddedP99ms)
 	}
 	for _, s := range bots {
+		if s.Replicas > 1 {
+			continue
+		}
 		fmt.Fprintf(&b, "%-22s %8.1f /s %14s %14s  %s   (bare clients, one connection each)\n",
 			"floor ("+s.Mode+")", float64(s.N)/s.FloorS, "—", "—", s.LoadBefore)
 	}
@@ -317,8 +334,8 @@ func report(o options, cases []rtCase) error {
 	}
 	for _, s := range bots {
 		if s.Mode == "sink" {
-			fmt.Fprintf(&b, "bot (sink) / RT best (P=%d): %.1f× the rate (target ≥ 20×), %.0f× less CPU a message\n",
-				best.p, s.Rate/best.rate(), best.cpuMs()/s.CPUms)
+			fmt.Fprintf(&b, "%s / RT best (P=%d): %.1f× the rate (target ≥ 20×), %.0f× less CPU a message with the database\n",
+				s.name(), best.p, s.Rate/best.rate(), best.cpuMs()/(s.CPUms+s.DBCPUms))
 		}
 	}
 	fmt.Print(b.String())
