@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/nasbot
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build run demo test unit services-up services-down lint fuzz bench corpus screenshots clean assets
+.PHONY: build run demo test unit services-up services-down lint fuzz bench bench-peer corpus screenshots clean assets
 
 # The desk's NHS design system stylesheet (npm, through package-lock.json) into web/static/nhsuk/.
 # build and demo go on without it (the desk keeps its own stylesheet); make test needs it.
@@ -53,13 +53,26 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzHTMLToText$$' -fuzztime $(FUZZTIME) ./parser
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./verify
 
-# Go benchmarks, then the end-to-end load run against the real services (docs/performance.md):
-# figures are printed and written to out/bench/, never asserted. BENCH_LOAD="-n 500 -duration 10s"
+# Go benchmarks, then the end-to-end load run against the real services (docs/performance.md),
+# once with an in-process sink relay and once through Exim, printed side by side: figures are
+# written to out/bench/, never asserted. BENCH_LOAD="-n 500 -duration 10s"
 # for a quick one.
 BENCH_LOAD ?=
 bench: services-up
 	set -a && . .services/env && set +a && $(GO) test -run '^$$' -bench . -benchmem ./...
-	$(GO) run ./bench/load $(BENCH_LOAD)
+	$(GO) run ./bench/load -smtp both $(BENCH_LOAD)
+
+# Request Tracker 5 beside the bot on the same generated mail (bench/peer, docs/performance.md):
+# installs RT from Debian's packages once (its database in services.sh's PostgreSQL), runs the
+# bot's load run (sink and Exim), then PEER_N mails through rt-mailgate at P = PEER_P. Loopback
+# only; not part of make test.
+PEER_N ?= 1000
+PEER_P ?= 1,2,4
+bench-peer: services-up
+	bash bench/peer/rt.sh install
+	$(GO) run ./bench/load -smtp both -out out/peer/bot $(BENCH_LOAD)
+	$(GO) run ./bench/load -emit out/peer/mail -n $$(( $(PEER_N) + 20 ))
+	$(GO) run ./bench/peer -mail out/peer/mail -bot out/peer/bot/summary.json -p $(PEER_P)
 
 # Screenshots of the staff desk (queue, case) from the browser tests, into out/screenshots/.
 screenshots: services-up

@@ -24,15 +24,57 @@ type botProcess struct {
 	err    error
 	log    string
 	prof   *profiler // nil unless -profile
+
+	replicas []*botProcess // -replicas beyond the first, on the same database and inbox
 }
 
-// startBot runs `bin run` on the run's inbox with its log in -out/bot.log.
-func startBot(o options, svc services, bin string, env []string, inbox string) (*botProcess, error) {
+// startBots starts -replicas bots; the first is the one profiled and whose exit ends the run.
+func startBots(o options, svc services, bin string, env []string, inbox string) (*botProcess, error) {
+	first, err := startBot(o, svc, bin, env, inbox, 1)
+	if err != nil {
+		return nil, err
+	}
+	for k := 2; k <= o.replicas; k++ {
+		r, err := startBot(o, svc, bin, env, inbox, k)
+		if err != nil {
+			first.stop()
+			return nil, err
+		}
+		first.replicas = append(first.replicas, r)
+	}
+	return first, nil
+}
+
+// cpu is the user+system CPU time of every replica so far.
+func (b *botProcess) cpu() time.Duration {
+	t := procCPU(b.pid)
+	for _, r := range b.replicas {
+		t += procCPU(r.pid)
+	}
+	return t
+}
+
+// hwm is the largest peak RSS of one replica, in kB.
+func (b *botProcess) hwm() int64 {
+	kb := procStatus(b.pid, "VmHWM")
+	for _, r := range b.replicas {
+		kb = max(kb, procStatus(r.pid, "VmHWM"))
+	}
+	return kb
+}
+
+// startBot runs `bin run` on the run's inbox with its log in -out/bot.log (bot-K.log for the
+// K-th replica).
+func startBot(o options, svc services, bin string, env []string, inbox string, k int) (*botProcess, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	b := &botProcess{log: filepath.Join(o.out, "bot.log"), exited: make(chan struct{})}
+	name := "bot.log"
+	if k > 1 {
+		name = fmt.Sprintf("bot-%d.log", k)
+	}
+	b := &botProcess{log: filepath.Join(o.out, name), exited: make(chan struct{})}
 	logFile, err := os.Create(b.log)
 	if err != nil {
 		return nil, err
@@ -50,7 +92,7 @@ func startBot(o options, svc services, bin string, env []string, inbox string) (
 		"NASBOT_REPLIES_PER_HOUR=1000000",
 		"NASBOT_LIFECYCLE_AT=off", // not part of what is measured
 		"NASBOT_HTTP_ADDR=127.0.0.1:"+port)
-	if o.profile {
+	if o.profile && k == 1 {
 		pport, err := freePort()
 		if err != nil {
 			logFile.Close()
@@ -59,7 +101,7 @@ func startBot(o options, svc services, bin string, env []string, inbox string) (
 		b.prof = &profiler{addr: "127.0.0.1:" + pport, out: o.out}
 		b.cmd.Env = append(b.cmd.Env, "BENCH_PPROF_ADDR="+b.prof.addr)
 	}
-	step("start %s run; drain %d requests (timeout %s)", bin, o.n, o.timeout)
+	step("start %s run (replica %d); drain %d requests (timeout %s)", bin, k, o.n, o.timeout)
 	b.start = time.Now()
 	if err := b.cmd.Start(); err != nil {
 		logFile.Close()
@@ -82,8 +124,11 @@ func startBot(o options, svc services, bin string, env []string, inbox string) (
 	return b, nil
 }
 
-// stop ends the bot with SIGTERM, as an operator would, and kills it after 15 s.
+// stop ends the bot and its replicas with SIGTERM, as an operator would, and kills each after 15 s.
 func (b *botProcess) stop() {
+	for _, r := range b.replicas {
+		r.stop()
+	}
 	select {
 	case <-b.exited:
 		return
@@ -108,7 +153,16 @@ func (b *botProcess) sample(res *results) func() {
 func (b *bench) drain(bot *botProcess) error {
 	n, res, w := b.o.n, b.res, b.w
 	busy0, total0 := cpuBusy()
-	err := waitFor(w, bot.exited, bot.sample(res), bot.start.Add(b.o.timeout), func() bool { return w.countReplies(0, n) == n })
+	sample := bot.sample(res)
+	// The CPU spent once the first replies are out leaves start-up (migrations, logins) aside.
+	firstSeen := false
+	markFirst := func() {
+		sample()
+		if got := w.countReplies(0, n); !firstSeen && got > 0 {
+			firstSeen, res.cpuAtFirst, res.repliesAtFirst = true, bot.cpu(), got
+		}
+	}
+	err := waitFor(w, bot.exited, markFirst, bot.start.Add(b.o.timeout), func() bool { return w.countReplies(0, n) == n })
 	if err != nil {
 		select {
 		case <-bot.exited:
@@ -121,7 +175,8 @@ func (b *bench) drain(bot *botProcess) error {
 	busy1, total1 := cpuBusy()
 	res.t0 = bot.start
 	res.machineBusy = float64(busy1-busy0) / float64(max(1, total1-total0))
-	res.drainCPU = procCPU(bot.pid)
+	res.drainCPU = bot.cpu()
+	res.drainDBCPU = dbBackendCPU(b.dbName)
 	for i := range n {
 		d := w.replies[i]
 		res.backlog = append(res.backlog, point{at: d.at.Sub(bot.start), latency: d.at.Sub(bot.start)})
@@ -146,6 +201,7 @@ func (b *bench) steady(bot *botProcess) error {
 	appended := make(chan error, 1)
 	interval := time.Duration(float64(time.Second) / b.o.rate)
 	start := time.Now()
+	b.res.steadyStart = start
 	go func() {
 		for k := range count {
 			time.Sleep(time.Until(start.Add(time.Duration(k) * interval)))

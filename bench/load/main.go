@@ -48,6 +48,8 @@ type options struct {
 	profile  bool
 	pgParams string
 	seed     uint64
+	emit     string
+	replicas int
 }
 
 func main() {
@@ -61,22 +63,70 @@ func main() {
 	flag.StringVar(&o.out, "out", "out/bench", "where figures, the plot, the log and the binary go")
 	flag.StringVar(&o.services, "services", ".services", "scripts/services.sh's folder (for its env file and the maildirs)")
 	flag.StringVar(&o.bot, "bot", "", "bot binary to run (default: build ./cmd/nasbot into -out)")
-	flag.StringVar(&o.smtp, "smtp", "", "SMTP relay for the bot and the floor (default: services.sh's Exim)")
+	flag.StringVar(&o.smtp, "smtp", "exim", "relay for the bot and the floor: exim (services.sh's), sink (in-process, discards), both (sink, then exim), or HOST:PORT")
 	flag.BoolVar(&o.profile, "profile", false, "run a pprof-enabled build of the bot; save CPU profiles and execution traces in -out")
 	flag.StringVar(&o.pgParams, "pg-params", "", "extra query parameters for the bot's database URL (e.g. binary_parameters=yes)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the generated directory and mail")
+	flag.IntVar(&o.replicas, "replicas", 1, "bots run on the same database and inbox (scale-out)")
+	flag.StringVar(&o.emit, "emit", "", "only write the n backlog mails as DIR/NNNNNN.eml (for bench/peer) and exit")
 	flag.Parse()
 	if o.sites == 0 {
 		o.sites = max(20, o.n/10)
 	}
-	if o.n <= 0 || o.rate < 0 || o.duration < 0 || o.timeout <= 0 {
+	if o.n <= 0 || o.replicas < 1 || o.rate < 0 || o.duration < 0 || o.timeout <= 0 {
 		fmt.Fprintln(os.Stderr, "bench: -n and -timeout must be positive, -rate and -duration not negative")
 		os.Exit(2)
 	}
-	if err := run(o); err != nil {
+	if o.emit != "" {
+		if err := emit(o); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	modes := []string{o.smtp}
+	if o.smtp == "both" {
+		modes = []string{"sink", "exim"}
+	}
+	var all []summary
+	for _, m := range modes {
+		mo := o
+		mo.smtp = m
+		if len(modes) > 1 {
+			mo.out = filepath.Join(o.out, m)
+		}
+		r, err := run(mo)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		all = append(all, r)
+	}
+	if err := compare(all, o.out); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// emit writes the backlog's mails, as the run would APPEND them, for another system to read.
+func emit(o options) error {
+	if err := os.MkdirAll(o.emit, 0o755); err != nil {
+		return err
+	}
+	old, _ := filepath.Glob(filepath.Join(o.emit, "*.eml"))
+	for _, f := range old {
+		os.Remove(f)
+	}
+	g := newGenerator(o.seed, o.sites)
+	runID := "peer" + time.Now().UTC().Format("0102t150405")
+	for i := range o.n {
+		raw := renderMail(runID, i, g.nextRequest(), "requests@nas.test", time.Now())
+		if err := os.WriteFile(filepath.Join(o.emit, fmt.Sprintf("%06d.eml", i)), raw, 0o644); err != nil {
+			return err
+		}
+	}
+	step("wrote %d mails to %s", o.n, o.emit)
+	return nil
 }
 
 // services are the servers of scripts/services.sh.
@@ -125,41 +175,52 @@ type bench struct {
 	svc          services
 	runID, inbox string
 	dsn          string // the run's database, for the floor and the final counts
+	dbName       string
 	reqs         []request
 	w            *watcher
 	res          *results
 }
 
-func run(o options) error {
+func run(o options) (summary, error) {
 	svc, err := findServices(o.services)
 	if err != nil {
-		return err
+		return summary{}, err
 	}
-	if o.smtp != "" {
+	var sk *sink
+	switch o.smtp {
+	case "exim", "":
+	case "sink":
+		if sk, err = startSink(); err != nil {
+			return summary{}, err
+		}
+		defer sk.close()
+		svc.smtpAddr = sk.addr
+	default:
 		svc.smtpAddr = o.smtp
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
-		return err
+		return summary{}, err
 	}
 	suffix := make([]byte, 3)
 	rand.Read(suffix)
 	runID := time.Now().UTC().Format("0102t1504") + hex.EncodeToString(suffix)
 	b := &bench{o: o, svc: svc, runID: runID, inbox: "nas-bench-" + runID + "@nas.test",
-		res: &results{when: time.Now(), runID: runID, n: o.n, sites: o.sites, smtp: svc.smtpAddr,
+		res: &results{when: time.Now(), runID: runID, n: o.n, replicas: o.replicas, sites: o.sites, smtp: svc.smtpAddr, mode: o.smtp,
 			loadBefore: loadAvg(), revision: revision()}}
 	ctx := context.Background()
 
 	bin, err := buildBot(o)
 	if err != nil {
-		return err
+		return summary{}, err
 	}
 	initial, err := b.generate()
 	if err != nil {
-		return err
+		return summary{}, err
 	}
 	var drop func()
-	if b.dsn, drop, err = createDatabase(ctx, svc.pgURL, "nasbot_bench_"+runID); err != nil {
-		return err
+	b.dbName = "nasbot_bench_" + runID
+	if b.dsn, drop, err = createDatabase(ctx, svc.pgURL, b.dbName); err != nil {
+		return summary{}, err
 	}
 	if !o.keep {
 		defer drop()
@@ -176,14 +237,14 @@ func run(o options) error {
 	imp := exec.Command(bin, "directory", "import", filepath.Join(o.out, "directory"))
 	imp.Env = env
 	if out, err := imp.CombinedOutput(); err != nil {
-		return fmt.Errorf("nasbot directory import: %v\n%s", err, out)
+		return summary{}, fmt.Errorf("nasbot directory import: %v\n%s", err, out)
 	}
 
 	step("append %d requests to %s", o.n, b.inbox)
 	start := time.Now()
 	bytes, err := appendBacklog(svc, b.inbox, runID, b.reqs[:o.n])
 	if err != nil {
-		return err
+		return summary{}, err
 	}
 	b.res.appendTook, b.res.avgMail = time.Since(start), int(bytes/int64(o.n))
 
@@ -192,6 +253,7 @@ func run(o options) error {
 		mailboxes[s.mailbox] = true
 	}
 	b.w = newWatcher(svc.mailRoot, slices.Sorted(maps.Keys(mailboxes)), "<floor-"+runID+"-")
+	b.w.sink = sk
 	for i := range b.reqs {
 		b.w.expect(messageID(runID, i), i)
 	}
@@ -202,34 +264,34 @@ func run(o options) error {
 		}()
 	}
 	if err := b.measureFloor(ctx); err != nil {
-		return fmt.Errorf("floor: %w", err)
+		return summary{}, fmt.Errorf("floor: %w", err)
 	}
 
-	bot, err := startBot(o, svc, bin, env, b.inbox)
+	bot, err := startBots(o, svc, bin, env, b.inbox)
 	if err != nil {
-		return err
+		return summary{}, err
 	}
 	defer bot.stop()
 	if err := b.drain(bot); err != nil {
-		return err
+		return summary{}, err
 	}
 	if len(b.reqs) > o.n {
 		step("steady: %d requests at %g/s", len(b.reqs)-o.n, o.rate)
 		bot.prof.take(2*time.Second, "/debug/pprof/trace?seconds=5", "trace-steady.out")
 		if err := b.steady(bot); err != nil {
-			return err
+			return summary{}, err
 		}
 	}
 	bot.prof.wait()
 	b.res.loadAfter = loadAvg()
-	b.res.hwmKB = procStatus(bot.pid, "VmHWM")
-	b.res.botCPU = procCPU(bot.pid)
+	b.res.hwmKB = bot.hwm()
+	b.res.botCPU = bot.cpu()
 	b.res.extraReplies = b.w.extra
 	if b.res.outcomes, err = outcomes(ctx, b.dsn); err != nil {
-		return err
+		return summary{}, err
 	}
 	if err := b.stageTimes(ctx); err != nil {
-		return err
+		return summary{}, err
 	}
 	return report(b.res, o)
 }

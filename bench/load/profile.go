@@ -81,6 +81,11 @@ func fetchProfile(addr, path, out, file string) {
 		return
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		step("profile %s: %s: %s", path, resp.Status, strings.TrimSpace(string(msg)))
+		return
+	}
 	f, err := os.Create(filepath.Join(out, file))
 	if err != nil {
 		step("profile: %v", err)
@@ -98,6 +103,7 @@ func fetchProfile(addr, path, out, file string) {
 type profiler struct {
 	addr, out string
 	wg        sync.WaitGroup
+	tracing   sync.Mutex // one execution trace at a time: the runtime refuses a second
 }
 
 // take fetches a profile after a delay, in the background.
@@ -107,6 +113,10 @@ func (p *profiler) take(after time.Duration, path, file string) {
 	}
 	p.wg.Go(func() {
 		time.Sleep(after)
+		if strings.Contains(path, "/trace") {
+			p.tracing.Lock() // a short drain's trace may still run when the steady one is due
+			defer p.tracing.Unlock()
+		}
 		fetchProfile(p.addr, path, p.out, file)
 	})
 }

@@ -26,6 +26,9 @@ type results struct {
 	when             time.Time
 	runID            string
 	smtp             string
+	mode             string // -smtp: exim, sink or an address
+	replicas         int
+	steadyStart      time.Time
 	revision         string
 	loadBefore       string // /proc/loadavg: other work on the machine skews every figure
 	loadAfter        string
@@ -40,6 +43,9 @@ type results struct {
 	t0               time.Time // the bot's start
 	drain            time.Duration
 	drainCPU, botCPU time.Duration
+	drainDBCPU       time.Duration // the PostgreSQL backends serving the run's database
+	cpuAtFirst       time.Duration // bot CPU when the first replies were seen
+	repliesAtFirst   int
 	machineBusy      float64
 	backlog, steady  []point
 	steadyRate       float64
@@ -80,7 +86,7 @@ func percentile(ps []point, p float64) time.Duration {
 	return l[min(max(k, 0), len(l)-1)]
 }
 
-func report(r *results, o options) error {
+func report(r *results, o options) (summary, error) {
 	var b bytes.Buffer
 	floor := r.floorIMAP + r.floorDelivered + r.floorPG
 	ratio := r.drain.Seconds() / floor.Seconds()
@@ -95,26 +101,35 @@ func report(r *results, o options) error {
 
 	fmt.Fprintf(&b, "nasbot end-to-end load run %s (run %s), code %s\n", r.when.UTC().Format(time.RFC3339), r.runID, r.revision)
 	fmt.Fprintf(&b, "machine: %d CPUs (%s), %s, %s\n", runtime.NumCPU(), cpuModel(), memTotal(), runtime.Version())
-	fmt.Fprintf(&b, "load average before/after: %s / %s; smtp relay %s\n", r.loadBefore, r.loadAfter, r.smtp)
+	fmt.Fprintf(&b, "load average before/after: %s / %s; smtp relay %s (%s)\n", r.loadBefore, r.loadAfter, r.mode, r.smtp)
+	fmt.Fprintf(&b, "bot replicas: %d (CPU summed over them, peak RSS the largest one's)\n", r.replicas)
 	fmt.Fprintf(&b, "load: %d sites, %d accounts; %d backlog + %d steady requests, %d bytes each on average\n\n",
 		r.sites, r.accounts, r.n, r.steadyN, r.avgMail)
 
 	t := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	row := func(cells ...string) { fmt.Fprintln(t, strings.Join(cells, "\t")) }
+	dest := "its Dovecot mailbox"
+	if r.mode == "sink" {
+		dest = "the sink (accepted, discarded)"
+	}
 	row("BACKLOG", "", "")
 	row("  requests (N)", fmt.Sprint(r.n), "")
 	row("  APPENDed in", sec(r.appendTook), "before the bot starts")
-	row("  drain time", sec(r.drain), "bot start → last reply in its Dovecot mailbox; target < 60 s: "+verdict(r.drain < time.Minute))
+	row("  drain time", sec(r.drain), "bot start → last reply in "+dest+"; target < 60 s: "+verdict(r.drain < time.Minute))
 	row("  throughput", fmt.Sprintf("%.0f req/s", float64(r.n)/r.drain.Seconds()), "")
 	row("  reply time p50/p95/p99", sec(percentile(r.backlog, 50))+" / "+sec(percentile(r.backlog, 95))+" / "+sec(percentile(r.backlog, 99)), "since the bot's start")
 	row("  machine CPU busy", fmt.Sprintf("%.0f %%", 100*r.machineBusy), "all processes, both CPUs, during the drain")
 	row("  bot CPU", sec(r.drainCPU), fmt.Sprintf("user+sys; %.2f ms per request", float64(r.drainCPU)/float64(time.Millisecond)/float64(r.n)))
+	row("  its database's CPU", sec(r.drainDBCPU), fmt.Sprintf("PostgreSQL backends (excluding the floor's); %.2f ms per request", msf(r.drainDBCPU)/float64(r.n)))
+	if m, ok := marginalCPU(r); ok {
+		row("  bot CPU after start-up", fmt.Sprintf("%.2f ms", msf(m)), fmt.Sprintf("per request, from the first %d replies seen to the last; target ≤ 3 ms: %s", r.repliesAtFirst, verdict(m <= 3*time.Millisecond)))
+	}
 	if last, ok := backlogStages(r); ok {
 		row("  last decided / sent", last, "since the bot's start (bot's database), then delivered: drain time")
 	}
 	row("FLOOR", "", "bare clients, same N, one connection each")
 	row("  imap fetch", sec(r.floorIMAP), "UID FETCH BODY.PEEK[] in batches of 100")
-	row("  smtp send", sec(r.floorDelivered), fmt.Sprintf("until the last one is in its maildir (server accepted all in %s)", sec(r.floorSMTP)))
+	row("  smtp send", sec(r.floorDelivered), fmt.Sprintf("until the last one is in %s (server accepted all in %s)", dest, sec(r.floorSMTP)))
 	row("  postgresql", sec(r.floorPG), "INSERT + COMMIT per transaction")
 	row("  floor (sum)", sec(floor), "")
 	row("  bot / floor", fmt.Sprintf("%.2f×", ratio), "target ≤ 2×: "+verdict(ratio <= 2))
@@ -122,10 +137,18 @@ func report(r *results, o options) error {
 		p50, p95, p99 := percentile(r.steady, 50), percentile(r.steady, 95), percentile(r.steady, 99)
 		row("STEADY", "", "")
 		row("  requests", fmt.Sprintf("%d at %.1f/s", r.steadyN, r.steadyRate), "APPENDed while the bot idles in IDLE")
-		row("  latency p50/p95/p99", ms(p50)+" / "+ms(p95)+" / "+ms(p99), "in the inbox → reply in its mailbox")
+		row("  latency p50/p95/p99", ms(p50)+" / "+ms(p95)+" / "+ms(p99), "in the inbox → reply in "+dest)
 		row("  targets", "", "p50 < 300 ms: "+verdict(p50 < 300*time.Millisecond)+"; p99 < 1 s: "+verdict(p99 < time.Second))
 		if a, b, c, ok := steadyStages(r); ok {
-			row("  median stages", ms(a)+" + "+ms(b)+" + "+ms(c), "inbox → decision begins → relay accepts → in mailbox")
+			row("  median stages", ms(a)+" + "+ms(b)+" + "+ms(c), "inbox → decision begins → relay accepts → in "+dest)
+		}
+		added := botAdded(r)
+		a50, a99 := percentile(added, 50), percentile(added, 99)
+		row("  bot-added p50/p99", ms(a50)+" / "+ms(a99), "decision begins → relay accepts; targets p50 < 30 ms: "+
+			verdict(a50 < 30*time.Millisecond)+", p99 < 150 ms: "+verdict(a99 < 150*time.Millisecond))
+		if dec, snd, err := logSplit(o.out, r.steadyStart); err == nil && len(dec) > 0 {
+			row("    of which deciding", ms(percentile(dec, 50))+" / "+ms(percentile(dec, 99)), "p50/p99, the decision's own time (bot log: took)")
+			row("    of which sending", ms(percentile(snd, 50))+" / "+ms(percentile(snd, 99)), "p50/p99, its commit → the relay accepted the reply (bot log)")
 		}
 	}
 	row("BOT PROCESS", "", "")
@@ -145,12 +168,12 @@ func report(r *results, o options) error {
 
 	fmt.Print(string(text))
 	if err := os.WriteFile(filepath.Join(o.out, "results.txt"), text, 0o644); err != nil {
-		return err
+		return summary{}, err
 	}
 	if err := writeLatencies(filepath.Join(o.out, "latency.csv"), r); err != nil {
-		return err
+		return summary{}, err
 	}
-	return plotRun(filepath.Join(o.out, "latency.png"), r)
+	return summarise(r, o.out), plotRun(filepath.Join(o.out, "latency.png"), r)
 }
 
 // backlogStages tells when the bot began its last decision and sent its last reply.
@@ -277,6 +300,10 @@ func plotRun(path string, r *results) error {
 	for i := range rows {
 		rows[i][0].Draw(canvases[i][0])
 	}
+	return writePNG(path, img)
+}
+
+func writePNG(path string, img *vgimg.Canvas) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err

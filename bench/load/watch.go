@@ -27,6 +27,7 @@ type watcher struct {
 	extra   int                  // replies beyond the first to one request
 	floor   []time.Time          // delivery times of the floor's mails
 	ours    []string             // files of this run: replies and the floor's mails
+	sink    *sink                // -smtp sink: replies are taken from it, not from disk
 }
 
 type delivery struct {
@@ -57,6 +58,12 @@ func (w *watcher) expect(messageID string, i int) { w.replyTo[messageID] = i }
 // poll lists the folders that changed since the last poll and classifies each new file by its
 // In-Reply-To (a reply to one of our requests) or Message-ID (one of the floor's mails).
 func (w *watcher) poll() {
+	if w.sink != nil {
+		for _, a := range w.sink.take() {
+			w.classify(a.inReplyTo, a.messageID, delivery{at: a.at, size: a.size})
+		}
+		return
+	}
 	for _, d := range w.dirs {
 		st, err := os.Stat(d)
 		if err != nil {
@@ -84,21 +91,29 @@ func (w *watcher) poll() {
 				continue
 			}
 			inReplyTo, id := headers(path)
-			got := delivery{at: info.ModTime(), size: info.Size(), path: path}
-			switch i, ok := w.replyTo[inReplyTo]; {
-			case ok:
+			if w.classify(inReplyTo, id, delivery{at: info.ModTime(), size: info.Size(), path: path}) {
 				w.ours = append(w.ours, path)
-				if _, dup := w.replies[i]; dup {
-					w.extra++
-				} else {
-					w.replies[i] = got
-				}
-			case strings.HasPrefix(id, w.floorID):
-				w.ours = append(w.ours, path)
-				w.floor = append(w.floor, got.at)
 			}
 		}
 	}
+}
+
+// classify records a delivered mail as a reply to one of our requests (by its In-Reply-To) or
+// as one of the floor's mails (by its Message-ID), and reports whether it was either.
+func (w *watcher) classify(inReplyTo, messageID string, got delivery) bool {
+	switch i, ok := w.replyTo[inReplyTo]; {
+	case ok:
+		if _, dup := w.replies[i]; dup {
+			w.extra++
+		} else {
+			w.replies[i] = got
+		}
+		return true
+	case strings.HasPrefix(messageID, w.floorID):
+		w.floor = append(w.floor, got.at)
+		return true
+	}
+	return false
 }
 
 // removeOurs deletes this run's replies and floor mails from the shared mailboxes. Dovecot
@@ -182,4 +197,26 @@ func cpuBusy() (busy, total int64) {
 		}
 	}
 	return busy, total
+}
+
+// dbBackendCPU is the CPU time so far of the PostgreSQL backends connected to database db (their
+// process titles read "postgres: USER DB HOST(PORT) STATE"). Backends that already exited are not
+// counted: the bot keeps its connections, so that is a few at most.
+func dbBackendCPU(db string) time.Duration {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	var total time.Duration
+	for _, d := range dirs {
+		cl, err := os.ReadFile(d + "/cmdline")
+		if err != nil || !strings.HasPrefix(string(cl), "postgres: ") {
+			continue
+		}
+		if f := strings.Fields(string(cl)); len(f) < 3 || f[2] != db {
+			continue
+		}
+		pid, err := strconv.Atoi(filepath.Base(d))
+		if err == nil {
+			total += procCPU(pid)
+		}
+	}
+	return total
 }
