@@ -15,7 +15,6 @@ const (
 	maxTown             = domain.MaxTown
 )
 
-
 // registerMailbox asks for a new ODS code's shared mailbox (normally a community pharmacy's new
 // contractor), <sector>.<ods>@<domain>, with its first owner made as add_user makes an account. It
 // comes from an existing site's shared mailbox, whose owner asks; the block's ODS code is the new

@@ -56,7 +56,7 @@ func (s *server) statsPage(w http.ResponseWriter, r *http.Request, me *store.Ses
 	d := statsData{Since: since, Until: until, S: st, NearLimitFrom: store.NearLimitFrom,
 		MaxSiteAccounts: domain.MaxSiteAccounts, UnprovenInWindow: st.Messages[domain.Unverified],
 		ProcessedInWindow: st.Messages[domain.Processed],
-		MedianReply: durationWords(st.MedianReply), MedianDecision: durationWords(st.MedianDecision)}
+		MedianReply:       durationWords(st.MedianReply), MedianDecision: durationWords(st.MedianDecision)}
 	if st.Requests > 0 {
 		d.AutomaticShare = st.Automatic * 100 / st.Requests
 	}

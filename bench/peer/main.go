@@ -96,7 +96,7 @@ func run(o options) error {
 	for _, p := range ps {
 		c, err := measure(o, files, p)
 		if err != nil {
-			return fmt.Errorf("P=%d: %w", p, err)
+			return fmt.Errorf("at concurrency %d: %w", p, err)
 		}
 		cases = append(cases, c)
 	}
