@@ -3,6 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   := bin/nasbot
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOCYCLO     := github.com/fzipp/gocyclo/cmd/gocyclo@v0.6.0
 
 .PHONY: build run demo test unit services-up services-down lint fuzz bench bench-peer corpus screenshots clean assets
 
@@ -44,6 +45,7 @@ lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) ./...
+	@out=$$($(GO) run $(GOCYCLO) -over 20 -ignore '_test.go|(^|/)bench/|node_modules' .); if [ -n "$$out" ]; then echo "functions over cyclomatic complexity 20:"; echo "$$out"; exit 1; fi
 
 # Fuzz the parser, the header reader against go-message's, and the sender verification (FUZZTIME=10m for a long run).
 FUZZTIME ?= 1m

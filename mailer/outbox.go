@@ -213,43 +213,13 @@ func (s *Sender) round(ctx context.Context) (sent int, err error) {
 		start := time.Now()
 		defer func() { s.cfg.Observe(sent, err, time.Since(start)) }()
 	}
-
-	type job struct {
-		o   domain.Outgoing
-		msg *mail.Msg
-	}
-	var jobs []job
-	var errs []error
-	for _, o := range pending {
-		msg, err := BuildMessage(o)
-		if err != nil {
-			// No retry can fix a bad address or identifier: park it for staff.
-			s.log.Error("smtp sender: reply cannot be built", slog.Int64("outbox_id", o.ID), slog.String("err", err.Error()))
-			errs = append(errs, s.markFailed(ctx, o, err.Error(), true, now))
-			continue
-		}
-		msg.SetDateWithValue(now)
-		jobs = append(jobs, job{o, msg})
-	}
+	jobs, errs := s.build(ctx, pending, now)
 	if len(jobs) == 0 {
 		return 0, errors.Join(errs...)
 	}
-
-	kept := s.conn != nil && s.conn.reusable(time.Now())
-	if !kept {
-		s.closeConn()
-		if err := s.dial(ctx); err != nil {
-			if ctx.Err() != nil {
-				return 0, ctx.Err() // shutting down: not an attempt
-			}
-			if errors.As(err, new(noAttemptError)) {
-				return 0, err
-			}
-			for _, j := range jobs {
-				errs = append(errs, s.markConnFailed(ctx, j.o, err.Error(), now))
-			}
-			return 0, errors.Join(append([]error{err}, errs...)...)
-		}
+	kept, err := s.connect(ctx, jobs, now)
+	if err != nil {
+		return 0, errors.Join(append([]error{err}, errs...)...)
 	}
 
 	// Once the server may have taken a message, its outcome must be recorded even if ctx ends.
@@ -262,46 +232,108 @@ func (s *Sender) round(ctx context.Context) (sent int, err error) {
 		serr := s.send(ctx, j.msg, kept && i == 0)
 		if serr == nil || j.msg.IsDelivered() {
 			// IsDelivered: the server took the DATA; only the RSET after it failed.
-			answer := "250 OK"
-			if r := j.msg.ServerResponse(); r != "" {
-				answer = "250 " + r
+			if err := s.recordSent(markCtx, j); err != nil {
+				return sent + 1, errors.Join(append(errs, err)...)
 			}
-			if err := s.outbox.MarkSent(markCtx, j.o.ID, answer, s.clock()); err != nil {
-				// Sent but not recorded: it will go again, with the same Message-ID so that
-				// mail clients that de-duplicate show it once. Stop the round: every further
-				// reply sent now could not be recorded either, and would go twice.
-				s.log.Error("smtp sender: sent but not recorded; stopping the round", slog.Int64("outbox_id", j.o.ID), slog.String("err", err.Error()))
-				errs = append(errs, fmt.Errorf("mailer: outbox mark sent %d: %w", j.o.ID, err))
-				return sent + 1, errors.Join(errs...)
-			}
-			s.log.Info("smtp sender: reply sent", slog.Int64("outbox_id", j.o.ID), slog.String("tag", j.o.Tag))
 			sent++
 			continue
 		}
-
-		kind, code := classify(serr)
-		s.log.Warn("smtp sender: reply not accepted", slog.Int64("outbox_id", j.o.ID), slog.String("tag", j.o.Tag),
-			slog.String("kind", kind.String()), slog.Int("smtp_code", code))
-		switch kind {
-		case failPermanent:
-			errs = append(errs, s.markFailed(markCtx, j.o, serr.Error(), true, now))
-		case failTemporary:
-			errs = append(errs, s.markFailed(markCtx, j.o, serr.Error(), false, now))
-		default:
-			// The connection broke: this reply and the rest of the batch wait for the next round.
-			// The error text may name the recipient: store it for staff, keep it out of logs.
-			cerr := fmt.Errorf("mailer: smtp send: connection lost (%s)", reasonOf(serr))
-			for k, rest := range jobs[i:] {
-				cause := cerr.Error()
-				if k == 0 {
-					cause = serr.Error()
-				}
-				errs = append(errs, s.markConnFailed(markCtx, rest.o, cause, now))
-			}
-			return sent, errors.Join(append([]error{cerr}, errs...)...)
+		ferrs, stop := s.recordRefused(markCtx, jobs[i:], serr, now)
+		errs = append(errs, ferrs...)
+		if stop != nil {
+			return sent, errors.Join(append([]error{stop}, errs...)...)
 		}
 	}
 	return sent, errors.Join(errs...)
+}
+
+// sendJob is one reply of a round, built.
+type sendJob struct {
+	o   domain.Outgoing
+	msg *mail.Msg
+}
+
+// build makes the round's messages; a reply that cannot be built is parked for staff, since no
+// retry can fix a bad address or identifier.
+func (s *Sender) build(ctx context.Context, pending []domain.Outgoing, now time.Time) ([]sendJob, []error) {
+	var jobs []sendJob
+	var errs []error
+	for _, o := range pending {
+		msg, err := BuildMessage(o)
+		if err != nil {
+			s.log.Error("smtp sender: reply cannot be built", slog.Int64("outbox_id", o.ID), slog.String("error", err.Error()))
+			errs = append(errs, s.markFailed(ctx, o, err.Error(), true, now))
+			continue
+		}
+		msg.SetDateWithValue(now)
+		jobs = append(jobs, sendJob{o, msg})
+	}
+	return jobs, errs
+}
+
+// connect keeps the connection when it may be reused, or dials; kept says the first send may
+// find it closed by the server meanwhile. A failed dial marks every job for a later round.
+func (s *Sender) connect(ctx context.Context, jobs []sendJob, now time.Time) (kept bool, err error) {
+	if s.conn != nil && s.conn.reusable(time.Now()) {
+		return true, nil
+	}
+	s.closeConn()
+	err = s.dial(ctx)
+	switch {
+	case err == nil:
+		return false, nil
+	case ctx.Err() != nil:
+		return false, ctx.Err() // shutting down: not an attempt
+	case errors.As(err, new(noAttemptError)):
+		return false, err
+	}
+	errs := []error{err}
+	for _, j := range jobs {
+		errs = append(errs, s.markConnFailed(ctx, j.o, err.Error(), now))
+	}
+	return false, errors.Join(errs...)
+}
+
+// recordSent records a reply the server accepted. When that fails the round must stop: it was
+// sent but not recorded, so it will go again (with the same Message-ID, which mail clients show
+// once), and every further reply sent now could not be recorded either, and would go twice.
+func (s *Sender) recordSent(ctx context.Context, j sendJob) error {
+	answer := "250 OK"
+	if r := j.msg.ServerResponse(); r != "" {
+		answer = "250 " + r
+	}
+	if err := s.outbox.MarkSent(ctx, j.o.ID, answer, s.clock()); err != nil {
+		s.log.Error("smtp sender: sent but not recorded; stopping the round", slog.Int64("outbox_id", j.o.ID), slog.String("error", err.Error()))
+		return fmt.Errorf("mailer: outbox mark sent %d: %w", j.o.ID, err)
+	}
+	s.log.Info("smtp sender: reply sent", slog.Int64("outbox_id", j.o.ID), slog.String("tag", j.o.Tag))
+	return nil
+}
+
+// recordRefused records a reply the server did not take (rest[0]): refused for good or for now,
+// the round goes on; the connection lost, it and the rest of the batch wait for the next round
+// and stop says why.
+func (s *Sender) recordRefused(ctx context.Context, rest []sendJob, serr error, now time.Time) (errs []error, stop error) {
+	j := rest[0]
+	kind, code := classify(serr)
+	s.log.Warn("smtp sender: reply not accepted", slog.Int64("outbox_id", j.o.ID), slog.String("tag", j.o.Tag),
+		slog.String("kind", kind.String()), slog.Int("smtp_code", code))
+	switch kind {
+	case failPermanent:
+		return []error{s.markFailed(ctx, j.o, serr.Error(), true, now)}, nil
+	case failTemporary:
+		return []error{s.markFailed(ctx, j.o, serr.Error(), false, now)}, nil
+	}
+	// The error text may name the recipient: store it for staff, keep it out of logs.
+	cerr := fmt.Errorf("mailer: smtp send: connection lost (%s)", reasonOf(serr))
+	for k, r := range rest {
+		cause := cerr.Error()
+		if k == 0 {
+			cause = serr.Error()
+		}
+		errs = append(errs, s.markConnFailed(ctx, r.o, cause, now))
+	}
+	return errs, cerr
 }
 
 // markFailed records one refused attempt; it returns only store errors.
