@@ -217,24 +217,31 @@ type typeSpec struct {
 	optional []field
 }
 
-// specs follows the request table of docs/spec/requests.md. Every type may also carry `ODS code:`
-// (register_mailbox needs it: it is the new site's code).
-var specs = map[domain.RequestType]typeSpec{
-	domain.AddUser:           {required: []field{fieldName, fieldMobile, fieldEmail}, optional: []field{fieldLinked, fieldRole}},
-	domain.AddToMailbox:      {required: []field{fieldAccount}, optional: []field{fieldRole}},
-	domain.RemoveFromMailbox: {required: []field{fieldAccount}},
-	domain.ChangeRole:        {required: []field{fieldAccount, fieldRole}},
-	domain.Leaver:            {required: []field{fieldAccount}, optional: []field{fieldLeavingProfession}},
-	domain.Joiner:            {required: []field{fieldAccount}, optional: []field{fieldLinked, fieldRole}},
-	domain.ChangeName:        {required: []field{fieldAccount, fieldNewName}},
-	domain.CloseMailbox:      {optional: []field{fieldReason}},
-	domain.RegisterMailbox: {
-		required: []field{fieldODS, fieldSector, fieldOrgName, fieldTown, fieldName, fieldMobile, fieldEmail},
-		optional: []field{fieldLinked, fieldRole},
-	},
-	domain.PasswordReset: {required: []field{fieldAccount, fieldMobile}},
-	domain.ListAccounts:  {},
-}
+// specs are the request table of docs/spec/requests.md (domain.RequestFields) in the parser's
+// own terms. Every type may also carry `ODS code:` (register_mailbox needs it: it is the new
+// site's code).
+var specs = func() map[domain.RequestType]typeSpec {
+	byCanon := map[domain.Field]field{}
+	for f, info := range fieldInfo {
+		byCanon[domain.Field(info.canon)] = field(f)
+	}
+	fields := func(fs []domain.Field) []field {
+		out := make([]field, 0, len(fs))
+		for _, f := range fs {
+			pf, ok := byCanon[f]
+			if !ok {
+				panic("parser: domain.RequestFields names a field the parser does not know: " + string(f))
+			}
+			out = append(out, pf)
+		}
+		return out
+	}
+	out := map[domain.RequestType]typeSpec{}
+	for t, fs := range domain.RequestFields {
+		out[t] = typeSpec{required: fields(fs.Required), optional: fields(fs.Optional)}
+	}
+	return out
+}()
 
 func (s typeSpec) reads(f field) bool {
 	if f == fieldODS {

@@ -145,24 +145,40 @@ var fieldSpecs = map[string]fieldSpec{
 		}},
 }
 
-// editable lists each request type's fields (spec/requests.md), required ones marked with "*".
-var editable = map[domain.RequestType][]string{
-	domain.AddUser:           {"name*", "mobile*", "email*", "linked", "role", "ods"},
-	domain.AddToMailbox:      {"account*", "role", "ods"},
-	domain.RemoveFromMailbox: {"account*", "ods"},
-	domain.ChangeRole:        {"account*", "role*", "ods"},
-	domain.Leaver:            {"account*", "leaving_profession", "ods"},
-	domain.Joiner:            {"account*", "linked", "role", "ods"},
-	domain.ChangeName:        {"account*", "new_name*", "ods"},
-	domain.CloseMailbox:      {"close_reason", "ods"},
-	domain.RegisterMailbox:   {"ods*", "sector*", "organisation_name*", "town*", "name*", "mobile*", "email*", "linked", "role"},
-	domain.PasswordReset:     {"account*", "mobile*", "ods"},
+// formNames are the edit form's names of the fields whose canonical names differ.
+var formNames = map[domain.Field]string{domain.FieldODS: "ods", domain.FieldReason: "close_reason"}
+
+// editable lists a request type's fields as the form names them, required ones marked with "*",
+// from the one request table (domain.RequestFields). Every type may carry an ODS code, so the
+// form offers one where the type does not require it.
+func editable(t domain.RequestType) ([]string, bool) {
+	fs, ok := domain.RequestFields[t]
+	if !ok {
+		return nil, false
+	}
+	name := func(f domain.Field) string {
+		if n, ok := formNames[f]; ok {
+			return n
+		}
+		return string(f)
+	}
+	var out []string
+	for _, f := range fs.Required {
+		out = append(out, name(f)+"*")
+	}
+	for _, f := range fs.Optional {
+		out = append(out, name(f))
+	}
+	if !slices.Contains(fs.Required, domain.FieldODS) {
+		out = append(out, name(domain.FieldODS))
+	}
+	return out, true
 }
 
 var requestedByFields = []string{"requested_by_name", "requested_by_address"}
 
 func newEditForm(t domain.RequestType) *editForm {
-	names, ok := editable[t]
+	names, ok := editable(t)
 	if !ok {
 		return nil
 	}

@@ -164,7 +164,7 @@ func guess(m store.StoredMessage, t domain.RequestType) domain.Request {
 
 func requestTypeParam(v string) domain.RequestType {
 	t := domain.RequestType(v)
-	if _, ok := editable[t]; !ok {
+	if _, ok := editable(t); !ok {
 		return domain.AddUser
 	}
 	return t
