@@ -487,7 +487,7 @@ func (ff factFinder) odsCode(ods string) error {
 }
 
 // registerFacts puts side by side what staff compare before a new shared mailbox is made
-// (spec/rules.md "Safety rules added after review"): the site that asks, the new code's directory row,
+// (docs/spec/rules.md "Safety rules added after review"): the site that asks, the new code's directory row,
 // the first owner, and who holds the new mailbox's address if anyone does.
 func (s *server) registerFacts(r *http.Request, f *ruleFacts, q domain.Request, siteODS string) error {
 	ctx := r.Context()

@@ -49,7 +49,7 @@ type generator struct {
 }
 
 var (
-	// Sector mix of NAS-managed sites; the mailbox prefix is the sector (rules.md).
+	// Sector mix of NAS-managed sites; the mailbox prefix is the sector (docs/spec/rules.md).
 	sectorMix = []struct {
 		sector string
 		weight int

@@ -12,7 +12,7 @@ import (
 )
 
 // A request mail as the NAS's MTA (mx.nas.test) delivers it from NHSmail (Exchange Online): the
-// trusted Authentication-Results above the topmost Received (spec/verification.md), then what
+// trusted Authentication-Results above the topmost Received (docs/spec/verification.md), then what
 // Exchange wrote: a DKIM signature, its own authserv-id-less authentication-results,
 // anti-spam and cross-tenant headers. The body is a greeting, one request block, the
 // "Requested by" line, a signature and the NHSmail confidentiality notice; either text/plain

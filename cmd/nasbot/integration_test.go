@@ -334,3 +334,25 @@ func TestBotWithOAuth(t *testing.T) {
 		t.Fatalf("token checked %d times, want IMAP and SMTP logins", n)
 	}
 }
+
+// TestListAccountsEndToEnd: a site's shared mailbox asks who has access through the real
+// Dovecot inbox; the reply, read back over IMAP from the site's mailbox, lists its accounts
+// with the mobile masked.
+func TestListAccountsEndToEnd(t *testing.T) {
+	t.Parallel()
+	tb := startTestBot(t, nil)
+	c := dialIMAP(t, tb.servers, tb.inbox)
+	raw := bytes.Replace(requestMail(tb.shared, "<list-accounts-e2e@nhs.net>"),
+		[]byte("Request: Add user\r\nName: Callum Reid\r\nMobile: 07700 900150\r\nEmail: callum.reid@example.com\r\nLinked to shared mailbox: Yes\r\nRole: Member\r\n"),
+		[]byte("Request: List accounts\r\n"), 1)
+	appendMail(t, c, "INBOX", raw)
+	text := textBody(t, waitForMail(t, tb.servers, tb.shared, 60*time.Second))
+	for _, want := range []string{"Ola Owner (ola.owner@nhs.net)", "Access: owner", "Mobile: 07*** ***101", "1 of its 10 accounts"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the reply lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "07700900101") || strings.Contains(text, "07700 900101") {
+		t.Error("the reply shows the full mobile number")
+	}
+}

@@ -68,7 +68,8 @@ func TestListAccountsReply(t *testing.T) {
 	if err := dec.Decode(&personal); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"5 of its 10 accounts", "Ben Cole (ben.cole@nhs.net)", "Status: leaver",
+	for _, want := range []string{"4 of its 10 accounts", "Ben Cole (ben.cole@nhs.net)", "Status: leaver",
+		"Daniel Okafor (daniel.okafor@nhs.net)", "Status: leaver: the account will be deleted after 1 April 2026",
 		"Hannah Price", "Status: inactive", "07*** ***101", "Old addresses that still forward here: grace.lind@nhs.net",
 		"Request: Leaver", "Request: Change role"} {
 		if !strings.Contains(site.Reply.Text, want) {

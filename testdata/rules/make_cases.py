@@ -372,10 +372,13 @@ Requested by: Rosa Lind (rosa.lind@nhs.net)
 
 # 112: an access review lists the site's accounts; only a shared mailbox may ask for one.
 c = '112-list-accounts'
-write(c, [eml(c, 1, RIV, 'Access review', '''Please can you tell us who has access.
+write(c, [eml(c, 1, RIV, 'Access review', '''Please can you mark Daniel as a leaver, then tell us who has access.
+
+Request: Leaver
+Account: daniel.okafor@nhs.net
 
 Request: List accounts
 '''), eml(c, 2, 'amelia.hart@nhs.net', 'Who has access?', '''Request: Who has access
 ''')],
-  [processed(req('list_accounts', 'done')),
+  [processed(req('leaver', 'done', [], 'daniel.okafor@nhs.net'), req('list_accounts', 'done')),
    processed(req('list_accounts', 'rejected', ['not_shared_mailbox']))])
