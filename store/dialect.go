@@ -22,6 +22,8 @@ type dialect struct {
 	// xactLock takes a lock named by its argument until the transaction ends ("" for none:
 	// SQLite's transactions already run one at a time).
 	xactLock string
+	// utcDay is the expression of a time column's UTC day as 2006-01-02 (%s: the column).
+	utcDay string
 }
 
 var (
@@ -36,6 +38,7 @@ var (
 		),
 		skipLocked: " FOR UPDATE SKIP LOCKED",
 		xactLock:   `SELECT pg_advisory_xact_lock(hashtext(?))`,
+		utcDay:     `to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
 	}
 	sqliteDialect = dialect{
 		driver: "sqlite",
@@ -47,6 +50,8 @@ var (
 			"{{BLOB}}", "BLOB",
 			"{{SEARCH_INDEX}}", sqliteSearchIndex,
 		),
+		// Times are written in UTC as text (_time_format=sqlite): the day is the first ten characters.
+		utcDay: `substr(%s, 1, 10)`,
 	}
 )
 

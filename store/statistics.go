@@ -11,8 +11,8 @@ import (
 )
 
 // Statistics are how the service is doing over a window: what NAS staff see on the desk's
-// statistics page, in the daily digest and from `nasbot stats`. Rows are read within the window
-// and counted here, so one query serves both databases.
+// statistics page, in the daily digest and from `nasbot stats`. Counts are made in the database
+// (the dialect gives the day of a time); medians, which SQLite cannot take, are taken here.
 type Statistics struct {
 	Since time.Time `json:"since"`
 	Until time.Time `json:"until"`
@@ -82,80 +82,77 @@ var ageBands = []struct {
 
 // Statistics reads the figures of the window [since, until).
 func (s *Store) Statistics(ctx context.Context, since, until time.Time) (Statistics, error) {
-	return statistics(ctx, s.db, since, until)
+	return statistics(ctx, s.db, s.dialect, since, until)
 }
 
 // Statistics reads the figures of the window [since, until) in the transaction.
 func (t *Tx) Statistics(since, until time.Time) (Statistics, error) {
-	return statistics(t.ctx, t.tx, since, until)
+	return statistics(t.ctx, t.tx, t.d, since, until)
 }
 
-func statistics(ctx context.Context, q dbtx, since, until time.Time) (Statistics, error) {
+func statistics(ctx context.Context, q dbtx, d dialect, since, until time.Time) (Statistics, error) {
 	st := Statistics{Since: since.UTC(), Until: until.UTC(), Messages: map[domain.Verdict]int{}}
-	for _, step := range []func(context.Context, dbtx, *Statistics) error{
+	for _, step := range []func(context.Context, dbtx, dialect, *Statistics) error{
 		requestStatistics, messageStatistics, caseStatistics, replyStatistics, siteStatistics,
 	} {
-		if err := step(ctx, q, &st); err != nil {
+		if err := step(ctx, q, d, &st); err != nil {
 			return Statistics{}, fmt.Errorf("store: statistics: %w", err)
 		}
 	}
 	return st, nil
 }
 
-func requestStatistics(ctx context.Context, q dbtx, st *Statistics) error {
+// requestStatistics counts requests by day, type and outcome in the database, and those done
+// with no case opened (no staff involved).
+func requestStatistics(ctx context.Context, q dbtx, d dialect, st *Statistics) error {
 	var rows []struct {
-		At      time.Time          `db:"received_at"`
-		Type    domain.RequestType `db:"type"`
-		Outcome domain.Outcome     `db:"outcome"`
-		Staffed bool               `db:"staffed"`
+		DayCount
+		Automatic int `db:"automatic"`
 	}
-	err := sel(ctx, q, &rows, `SELECT m.received_at, r.type, r.outcome,
-		EXISTS (SELECT 1 FROM exceptions e WHERE e.request = r.id) AS staffed
+	err := sel(ctx, q, &rows, `SELECT `+fmt.Sprintf(d.utcDay, "m.received_at")+` AS day, r.type, r.outcome, COUNT(*) AS n,
+		SUM(CASE WHEN r.outcome = 'done' AND r.id NOT IN (SELECT request FROM exceptions WHERE request IS NOT NULL)
+			THEN 1 ELSE 0 END) AS automatic
 		FROM requests r JOIN messages m ON m.id = r.message
-		WHERE m.received_at >= ? AND m.received_at < ?`, st.Since, st.Until)
+		WHERE m.received_at >= ? AND m.received_at < ?
+		GROUP BY 1, r.type, r.outcome ORDER BY 1, r.type, r.outcome`, st.Since, st.Until)
 	if err != nil {
 		return err
 	}
-	counts := map[DayCount]int{}
 	for _, r := range rows {
-		counts[DayCount{Day: r.At.UTC().Format(time.DateOnly), Type: r.Type, Outcome: r.Outcome}]++
-		st.Requests++
-		if r.Outcome == domain.Done && !r.Staffed {
-			st.Automatic++
-		}
+		st.Days = append(st.Days, r.DayCount)
+		st.Requests += r.N
+		st.Automatic += r.Automatic
 	}
-	for k, n := range counts {
-		k.N = n
-		st.Days = append(st.Days, k)
-	}
-	sort.Slice(st.Days, func(i, j int) bool {
-		a, b := st.Days[i], st.Days[j]
-		if a.Day != b.Day {
-			return a.Day < b.Day
-		}
-		if a.Type != b.Type {
-			return a.Type < b.Type
-		}
-		return a.Outcome < b.Outcome
-	})
 	return nil
 }
 
-func messageStatistics(ctx context.Context, q dbtx, st *Statistics) error {
-	var rows []struct {
-		At      time.Time      `db:"received_at"`
+// messageStatistics counts decided mail by verdict, and unproven mail by week.
+func messageStatistics(ctx context.Context, q dbtx, d dialect, st *Statistics) error {
+	var verdicts []struct {
 		Verdict domain.Verdict `db:"verdict"`
+		N       int            `db:"n"`
 	}
-	err := sel(ctx, q, &rows, `SELECT received_at, verdict FROM messages
-		WHERE state = 'done' AND received_at >= ? AND received_at < ?`, st.Since, st.Until)
+	err := sel(ctx, q, &verdicts, `SELECT verdict, COUNT(*) AS n FROM messages
+		WHERE state = 'done' AND received_at >= ? AND received_at < ? GROUP BY verdict`, st.Since, st.Until)
+	if err != nil {
+		return err
+	}
+	for _, v := range verdicts {
+		st.Messages[v.Verdict] = v.N
+	}
+	var days []struct {
+		Day string `db:"day"`
+		N   int    `db:"n"`
+	}
+	err = sel(ctx, q, &days, `SELECT `+fmt.Sprintf(d.utcDay, "received_at")+` AS day, COUNT(*) AS n FROM messages
+		WHERE state = 'done' AND verdict = 'unverified' AND received_at >= ? AND received_at < ? GROUP BY 1`, st.Since, st.Until)
 	if err != nil {
 		return err
 	}
 	weeks := map[string]int{}
-	for _, r := range rows {
-		st.Messages[r.Verdict]++
-		if r.Verdict == domain.Unverified {
-			weeks[monday(r.At)]++
+	for _, d := range days {
+		if t, err := time.Parse(time.DateOnly, d.Day); err == nil {
+			weeks[monday(t)] += d.N
 		}
 	}
 	for w, n := range weeks {
@@ -172,7 +169,7 @@ func monday(t time.Time) string {
 	return t.AddDate(0, 0, -back).Format(time.DateOnly)
 }
 
-func caseStatistics(ctx context.Context, q dbtx, st *Statistics) error {
+func caseStatistics(ctx context.Context, q dbtx, _ dialect, st *Statistics) error {
 	var open []struct {
 		Reason  string    `db:"reason"`
 		Created time.Time `db:"created_at"`
@@ -217,7 +214,7 @@ func caseStatistics(ctx context.Context, q dbtx, st *Statistics) error {
 	return nil
 }
 
-func replyStatistics(ctx context.Context, q dbtx, st *Statistics) error {
+func replyStatistics(ctx context.Context, q dbtx, _ dialect, st *Statistics) error {
 	var rows []struct {
 		Message  int64     `db:"message"`
 		Received time.Time `db:"received_at"`
@@ -244,7 +241,7 @@ func replyStatistics(ctx context.Context, q dbtx, st *Statistics) error {
 	return nil
 }
 
-func siteStatistics(ctx context.Context, q dbtx, st *Statistics) error {
+func siteStatistics(ctx context.Context, q dbtx, _ dialect, st *Statistics) error {
 	return sel(ctx, q, &st.NearLimit, `SELECT o.ods_code AS ods, o.name || ', ' || o.town AS name,
 		COUNT(*) AS accounts FROM organisations o JOIN accounts a ON a.ods_code = o.ods_code
 		WHERE o.status = 'active' AND a.status <> 'leaver'
