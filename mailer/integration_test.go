@@ -146,7 +146,7 @@ func TestIntegrationSenderEximAuth(t *testing.T) {
 	o.From = from
 	outbox.add(o)
 	clock := &fakeClock{t: time.Now()}
-	sender := func(password string) *Sender {
+	sender := func(password string) *OutboxSender {
 		u := url.URL{Scheme: "smtp", User: url.UserPassword(from, password), Host: m.SMTPAddr}
 		s, err := NewSender(SMTPConfig{URL: u.String()}, outbox, testLogger(t), clock.now)
 		if err != nil {

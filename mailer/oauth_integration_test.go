@@ -151,7 +151,7 @@ func TestIntegrationSenderOAuthExim(t *testing.T) {
 			o.From = e.nas
 			outbox.add(o)
 			clock := &fakeClock{t: time.Now()}
-			sender := func(tokens oauth2.TokenSource) *Sender {
+			sender := func(tokens oauth2.TokenSource) *OutboxSender {
 				s, err := NewSender(SMTPConfig{URL: "smtp://" + e.m.SMTPAddr,
 					OAuth2: &OAuth2Auth{Username: e.nas, Tokens: tokens, Mechanism: mech}}, outbox, testLogger(t), clock.now)
 				if err != nil {

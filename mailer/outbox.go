@@ -80,8 +80,8 @@ func (k *keptConn) reusable(now time.Time) bool {
 	return now.Sub(k.used) < connIdleClose && now.Sub(k.opened) < connMaxAge && k.sent < connMaxMessages
 }
 
-// Sender submits outbox replies over SMTP.
-type Sender struct {
+// OutboxSender submits outbox replies over SMTP.
+type OutboxSender struct {
 	cfg    SMTPConfig
 	ep     Endpoint
 	outbox Outbox
@@ -94,7 +94,7 @@ type Sender struct {
 }
 
 // NewSender checks cfg and returns a sender; it does not connect. clock may be nil (time.Now).
-func NewSender(cfg SMTPConfig, outbox Outbox, log *slog.Logger, clock func() time.Time) (*Sender, error) {
+func NewSender(cfg SMTPConfig, outbox Outbox, log *slog.Logger, clock func() time.Time) (*OutboxSender, error) {
 	ep, err := ParseSMTPURL(cfg.URL)
 	if err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ func NewSender(cfg SMTPConfig, outbox Outbox, log *slog.Logger, clock func() tim
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Sender{
+	return &OutboxSender{
 		cfg:         cfg,
 		ep:          ep,
 		outbox:      outbox,
@@ -132,7 +132,7 @@ func NewSender(cfg SMTPConfig, outbox Outbox, log *slog.Logger, clock func() tim
 }
 
 // Wake makes Run look at the outbox now (e.g. after the store wrote a reply). It never blocks.
-func (s *Sender) Wake() {
+func (s *OutboxSender) Wake() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -142,7 +142,7 @@ func (s *Sender) Wake() {
 // Run drains the outbox until ctx is done, then returns nil. Between rounds it waits for Wake
 // or the tick, keeping the connection open a while; after a connection or store failure it
 // backs off (1 s to 2 min, jitter).
-func (s *Sender) Run(ctx context.Context) error {
+func (s *OutboxSender) Run(ctx context.Context) error {
 	defer s.closeConn()
 	b := newBackoff(s.backoffBase, s.backoffMax)
 	tick := time.NewTicker(s.cfg.Tick)
@@ -174,7 +174,7 @@ func (s *Sender) Run(ctx context.Context) error {
 
 // waitForWork waits for Wake or the tick, closing the kept connection once it has been idle for
 // connIdleClose. It reports false when ctx ends.
-func (s *Sender) waitForWork(ctx context.Context, tick <-chan time.Time) bool {
+func (s *OutboxSender) waitForWork(ctx context.Context, tick <-chan time.Time) bool {
 	idle := time.NewTimer(connIdleClose)
 	defer idle.Stop()
 	for {
@@ -194,13 +194,13 @@ func (s *Sender) waitForWork(ctx context.Context, tick <-chan time.Time) bool {
 // SendOnce sends one batch of due replies over one SMTP connection, closed afterwards, and
 // records each outcome. sent counts the replies the server accepted. err is non-nil when the
 // store failed or the connection did (the affected replies are then marked for a later retry).
-func (s *Sender) SendOnce(ctx context.Context) (sent int, err error) {
+func (s *OutboxSender) SendOnce(ctx context.Context) (sent int, err error) {
 	defer s.closeConn()
 	return s.round(ctx)
 }
 
 // round is SendOnce on the kept connection (opened when there is none to reuse), left open.
-func (s *Sender) round(ctx context.Context) (sent int, err error) {
+func (s *OutboxSender) round(ctx context.Context) (sent int, err error) {
 	now := s.clock()
 	pending, err := s.outbox.PendingReplies(ctx, s.cfg.BatchSize, now)
 	if err != nil {
@@ -255,7 +255,7 @@ type sendJob struct {
 
 // build makes the round's messages; a reply that cannot be built is parked for staff, since no
 // retry can fix a bad address or identifier.
-func (s *Sender) build(ctx context.Context, pending []domain.Outgoing, now time.Time) ([]sendJob, []error) {
+func (s *OutboxSender) build(ctx context.Context, pending []domain.Outgoing, now time.Time) ([]sendJob, []error) {
 	var jobs []sendJob
 	var errs []error
 	for _, o := range pending {
@@ -273,7 +273,7 @@ func (s *Sender) build(ctx context.Context, pending []domain.Outgoing, now time.
 
 // connect keeps the connection when it may be reused, or dials; kept says the first send may
 // find it closed by the server meanwhile. A failed dial marks every job for a later round.
-func (s *Sender) connect(ctx context.Context, jobs []sendJob, now time.Time) (kept bool, err error) {
+func (s *OutboxSender) connect(ctx context.Context, jobs []sendJob, now time.Time) (kept bool, err error) {
 	if s.conn != nil && s.conn.reusable(time.Now()) {
 		return true, nil
 	}
@@ -297,7 +297,7 @@ func (s *Sender) connect(ctx context.Context, jobs []sendJob, now time.Time) (ke
 // recordSent records a reply the server accepted. When that fails the round must stop: it was
 // sent but not recorded, so it will go again (with the same Message-ID, which mail clients show
 // once), and every further reply sent now could not be recorded either, and would go twice.
-func (s *Sender) recordSent(ctx context.Context, j sendJob) error {
+func (s *OutboxSender) recordSent(ctx context.Context, j sendJob) error {
 	answer := "250 OK"
 	if r := j.msg.ServerResponse(); r != "" {
 		answer = "250 " + r
@@ -313,7 +313,7 @@ func (s *Sender) recordSent(ctx context.Context, j sendJob) error {
 // recordRefused records a reply the server did not take (rest[0]): refused for good or for now,
 // the round goes on; the connection lost, it and the rest of the batch wait for the next round
 // and stop says why.
-func (s *Sender) recordRefused(ctx context.Context, rest []sendJob, serr error, now time.Time) (errs []error, stop error) {
+func (s *OutboxSender) recordRefused(ctx context.Context, rest []sendJob, serr error, now time.Time) (errs []error, stop error) {
 	j := rest[0]
 	kind, code := classify(serr)
 	s.log.Warn("smtp sender: reply not accepted", slog.Int64("outbox_id", j.o.ID), slog.String("tag", j.o.Tag),
@@ -337,16 +337,16 @@ func (s *Sender) recordRefused(ctx context.Context, rest []sendJob, serr error, 
 }
 
 // markFailed records one refused attempt; it returns only store errors.
-func (s *Sender) markFailed(ctx context.Context, o domain.Outgoing, cause string, permanent bool, now time.Time) error {
+func (s *OutboxSender) markFailed(ctx context.Context, o domain.Outgoing, cause string, permanent bool, now time.Time) error {
 	return s.mark(ctx, o, cause, permanent, now.Add(RetryDelay(o.Attempts)))
 }
 
 // markConnFailed records an attempt that failed with the connection.
-func (s *Sender) markConnFailed(ctx context.Context, o domain.Outgoing, cause string, now time.Time) error {
+func (s *OutboxSender) markConnFailed(ctx context.Context, o domain.Outgoing, cause string, now time.Time) error {
 	return s.mark(ctx, o, cause, false, now.Add(connRetryDelay))
 }
 
-func (s *Sender) mark(ctx context.Context, o domain.Outgoing, cause string, permanent bool, retryAt time.Time) error {
+func (s *OutboxSender) mark(ctx context.Context, o domain.Outgoing, cause string, permanent bool, retryAt time.Time) error {
 	if err := s.outbox.MarkFailed(ctx, o.ID, cause, permanent, retryAt); err != nil {
 		return fmt.Errorf("mailer: outbox mark failed %d: %w", o.ID, err)
 	}
@@ -415,7 +415,7 @@ func reasonOf(err error) string {
 
 // send sends one reply on the connection. first says it is the first on a kept connection:
 // if the server closed that meanwhile, nothing of the reply went, and it goes again on a new one.
-func (s *Sender) send(ctx context.Context, msg *mail.Msg, first bool) error {
+func (s *OutboxSender) send(ctx context.Context, msg *mail.Msg, first bool) error {
 	err := s.conn.client.Send(msg)
 	if first && closedWhileIdle(err) {
 		s.closeConn()
@@ -436,7 +436,7 @@ type noAttemptError struct{ error }
 func (e noAttemptError) Unwrap() error { return e.error }
 
 // dial opens the connection the rounds use.
-func (s *Sender) dial(ctx context.Context) error {
+func (s *OutboxSender) dial(ctx context.Context) error {
 	client, err := s.client()
 	if err != nil {
 		return noAttemptError{err}
@@ -453,7 +453,7 @@ func (s *Sender) dial(ctx context.Context) error {
 }
 
 // closeConn ends the kept connection, if any, with a QUIT.
-func (s *Sender) closeConn() {
+func (s *OutboxSender) closeConn() {
 	if s.conn != nil {
 		_ = s.conn.client.Close()
 		s.conn = nil
@@ -473,7 +473,7 @@ func closedWhileIdle(err error) bool {
 }
 
 // client builds a go-mail client for one connection.
-func (s *Sender) client() (*mail.Client, error) {
+func (s *OutboxSender) client() (*mail.Client, error) {
 	port, err := strconv.Atoi(portOf(s.ep.Addr))
 	if err != nil {
 		return nil, fmt.Errorf("mailer: smtp url: port: %w", err)

@@ -47,7 +47,7 @@ func newSenderEnv(t *testing.T) *senderEnv {
 	return &senderEnv{srv: srv, outbox: &memOutbox{}, clock: &fakeClock{t: t0}}
 }
 
-func (e *senderEnv) sender(t *testing.T, addr string) *Sender {
+func (e *senderEnv) sender(t *testing.T, addr string) *OutboxSender {
 	t.Helper()
 	s, err := NewSender(SMTPConfig{URL: "smtp://" + addr + "?tls=none", HeloName: "nasbot.test"}, e.outbox, testLogger(t), e.clock.now)
 	if err != nil {
@@ -268,7 +268,7 @@ func TestSMTPAuth(t *testing.T) {
 	e := newSenderEnv(t)
 	e.srv.AddUser("requests@nas.test", "pw")
 	e.outbox.add(reply(1, "ivy@nhs.net"))
-	mk := func(pass string) *Sender {
+	mk := func(pass string) *OutboxSender {
 		s, err := NewSender(SMTPConfig{URL: "smtp://requests%40nas.test:" + pass + "@" + e.srv.SMTPAddr}, e.outbox, testLogger(t), e.clock.now)
 		if err != nil {
 			t.Fatal(err)
@@ -286,7 +286,7 @@ func TestSMTPAuth(t *testing.T) {
 
 // runSenderBehindProxy runs a sender until the test ends, through a proxy that counts its
 // connections; only Wake starts a round.
-func runSenderBehindProxy(t *testing.T) (*senderEnv, *Sender, *switchProxy) {
+func runSenderBehindProxy(t *testing.T) (*senderEnv, *OutboxSender, *switchProxy) {
 	e := newSenderEnv(t)
 	proxy := startProxy(t, e.srv.SMTPAddr)
 	proxy.up.Store(true)
@@ -297,7 +297,7 @@ func runSenderBehindProxy(t *testing.T) (*senderEnv, *Sender, *switchProxy) {
 }
 
 // runSender runs s until the test ends.
-func runSender(t *testing.T, s *Sender) {
+func runSender(t *testing.T, s *OutboxSender) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()

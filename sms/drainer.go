@@ -49,14 +49,14 @@ const (
 type Drainer struct {
 	cfg    DrainerConfig
 	queue  Queue
-	sender Sender
+	sender Texter
 	log    *slog.Logger
 	clock  func() time.Time
 	wake   chan struct{}
 }
 
 // NewDrainer returns a drainer sending queue's texts with sender. log and clock may be nil.
-func NewDrainer(cfg DrainerConfig, queue Queue, sender Sender, log *slog.Logger, clock func() time.Time) *Drainer {
+func NewDrainer(cfg DrainerConfig, queue Queue, sender Texter, log *slog.Logger, clock func() time.Time) *Drainer {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 20
 	}

@@ -63,7 +63,7 @@ func (r *recorder) Send(ctx context.Context, mobile, name, password string) erro
 	return nil
 }
 
-func newDrainer(q sms.Queue, s sms.Sender, logs *bytes.Buffer, now *time.Time) *sms.Drainer {
+func newDrainer(q sms.Queue, s sms.Texter, logs *bytes.Buffer, now *time.Time) *sms.Drainer {
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return sms.NewDrainer(sms.DrainerConfig{MaxAttempts: 3}, q, s, log, func() time.Time { return *now })
 }

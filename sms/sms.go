@@ -18,8 +18,8 @@ import (
 	"nasbot/domain"
 )
 
-// Sender sends one text message with a temporary password to a mobile number.
-type Sender interface {
+// Texter sends one text message with a temporary password to a mobile number.
+type Texter interface {
 	// Send delivers the password to mobile (11 digits, 07…) for the person called name. Errors
 	// never contain the password; a permanent failure (no retry can fix it) satisfies
 	// IsPermanent.

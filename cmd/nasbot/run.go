@@ -67,7 +67,7 @@ type bot struct {
 	cfg     Config
 	intake  *mailer.Intake
 	worker  *pipeline.Worker
-	sender  *mailer.Sender
+	sender  *mailer.OutboxSender
 	pipe    *pipeline.Pipeline
 	store   *store.Store
 	log     *slog.Logger

@@ -76,7 +76,7 @@ func newTexts(c TextConfig, st *store.Store, log *slog.Logger) (*sms.Drainer, er
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	var sender sms.Sender
+	var sender sms.Texter
 	switch c.SMS {
 	case "none":
 		log.Warn("text messages are not sent (NASBOT_SMS=none): temporary passwords wait in the queue")
