@@ -107,15 +107,7 @@ func onRecord(t *testing.T, address string) bool {
 		name string
 		col  int
 	}{{"organisations.csv", 4}, {"accounts.csv", 0}} {
-		b, err := os.ReadFile(filepath.Join("../../testdata/corpus/directory", f.name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rows[1:] {
+		for _, r := range corpusDirectory(t, f.name) {
 			if address != "" && strings.EqualFold(r[f.col], address) {
 				return true
 			}
@@ -204,4 +196,18 @@ func TestTemplatesCheck(t *testing.T) {
 	if code := run([]string{"templates", "check", "--dir", dir}, &out, &errOut); code == 0 {
 		t.Fatalf("a broken template must fail the check:\n%s", out.String())
 	}
+}
+
+// corpusDirectory reads one file of the corpus directory, its header row left out.
+func corpusDirectory(t *testing.T, name string) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("../../testdata/corpus/directory", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("%s: %d rows, %v", name, len(rows), err)
+	}
+	return rows[1:]
 }

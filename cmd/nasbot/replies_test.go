@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -164,15 +163,7 @@ func checkNotice(t *testing.T, name string, msg *domain.Message, subject, body s
 // out of a notice: they are the directory's words, which a forger may copy into From.
 func withoutNamesOnRecord(t *testing.T, s string) string {
 	t.Helper()
-	b, err := os.ReadFile("../../testdata/corpus/directory/organisations.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows[1:] {
+	for _, r := range corpusDirectory(t, "organisations.csv") {
 		s = strings.ReplaceAll(s, r[2]+", "+r[3], "")
 	}
 	return s
