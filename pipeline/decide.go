@@ -51,6 +51,12 @@ func (w *work) decide() (Result, error) {
 	if err := w.identifySender(); err != nil {
 		return Result{}, err
 	}
+	if w.site == nil && w.acct == nil {
+		// The bot writes only to addresses on record. A proven sender the directory does not
+		// know (another NHSmail user) is not answered by the bot; staff can answer it from the
+		// message's page on the desk.
+		w.replyTo = ""
+	}
 	if err := w.lockSenderSite(); err != nil {
 		return Result{}, err
 	}
