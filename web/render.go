@@ -96,20 +96,31 @@ func (s *server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 	s.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side: "+err.Error())
 }
 
+// when is a time as the desk shows it, in its time zone; "" for none.
+func when(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format("Mon 2 Jan 2006 15:04")
+}
+
+// historyView is what the shared "history" template (layout.html) shows: audit rows and the
+// desk's time zone.
+type historyView struct {
+	Rows []store.AuditRow
+	Loc  *time.Location
+}
+
 var funcs = template.FuncMap{
-	"tag": store.Tag,
-	"when": func(t time.Time, loc *time.Location) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(loc).Format("Mon 2 Jan 2006 15:04")
-	},
+	"tag":  store.Tag,
+	"when": when,
 	"whenp": func(t *time.Time, loc *time.Location) string {
-		if t == nil || t.IsZero() {
+		if t == nil {
 			return ""
 		}
-		return t.In(loc).Format("Mon 2 Jan 2006 15:04")
+		return when(*t, loc)
 	},
+	"historyOf":   func(rows []store.AuditRow, loc *time.Location) historyView { return historyView{rows, loc} },
 	"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"age":         func(since, now time.Time) string { return humanAge(now.Sub(since)) },
 	"reasonText":  reasonText,
