@@ -158,7 +158,7 @@ func TestIntegrationSenderEximAuth(t *testing.T) {
 	if sent, err := sender("wrong").SendOnce(context.Background()); err == nil || sent != 0 {
 		t.Fatalf("SendOnce with a wrong password = %d, %v; want an error", sent, err)
 	}
-	clock.advance(connRetryDelay)
+	clock.advance(DefaultRetry.AfterOutage)
 	if sent, err := sender(m.Password).SendOnce(context.Background()); err != nil || sent != 1 {
 		t.Fatalf("SendOnce with AUTH = %d, %v; want 1, nil", sent, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	gomail "github.com/emersion/go-message/mail"
 
@@ -159,11 +160,16 @@ func TestBuildMessageInputs(t *testing.T) {
 func TestRetryDelay(t *testing.T) {
 	want := []string{"1m0s", "2m0s", "4m0s", "8m0s", "16m0s", "32m0s", "1h0m0s", "1h0m0s"}
 	for i, w := range want {
-		if got := RetryDelay(i).String(); got != w {
-			t.Errorf("RetryDelay(%d) = %s, want %s", i, got, w)
+		if got := DefaultRetry.Delay(i).String(); got != w {
+			t.Errorf("DefaultRetry.Delay(%d) = %s, want %s", i, got, w)
 		}
 	}
-	if RetryDelay(1000) != retryMax || RetryDelay(-1) != retryBase {
-		t.Error("RetryDelay out of range")
+	if DefaultRetry.Delay(1000) != time.Hour || DefaultRetry.Delay(-1) != time.Minute {
+		t.Error("DefaultRetry.Delay out of range")
+	}
+	// A test's or an operator's own policy: seconds, not minutes.
+	fast := RetryPolicy{First: 2 * time.Second, Max: 5 * time.Second}.orDefault()
+	if fast.Delay(0) != 2*time.Second || fast.Delay(1) != 4*time.Second || fast.Delay(2) != 5*time.Second || fast.AfterOutage != time.Minute {
+		t.Errorf("policy %+v: delays %v %v %v", fast, fast.Delay(0), fast.Delay(1), fast.Delay(2))
 	}
 }

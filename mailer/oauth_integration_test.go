@@ -167,7 +167,7 @@ func TestIntegrationSenderOAuthExim(t *testing.T) {
 			} else {
 				t.Logf("refused: %v", err)
 			}
-			clock.advance(connRetryDelay)
+			clock.advance(DefaultRetry.AfterOutage)
 			if sent, err := sender(e.tokens).SendOnce(context.Background()); err != nil || sent != 1 {
 				t.Fatalf("SendOnce with a client-credentials token = %d, %v; want 1, nil", sent, err)
 			}

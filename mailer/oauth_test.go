@@ -584,7 +584,7 @@ func TestSenderOAuth2(t *testing.T) {
 			if _, inval := tokens.counts(); inval != 1 {
 				t.Errorf("Invalidate calls %d after a 535, want 1", inval)
 			}
-			clock.advance(connRetryDelay)
+			clock.advance(DefaultRetry.AfterOutage)
 			if sent, err := s.SendOnce(context.Background()); err != nil || sent != 1 {
 				t.Fatalf("SendOnce with a new token = %d, %v", sent, err)
 			}

@@ -1,6 +1,7 @@
 package mailer
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -45,18 +46,38 @@ type SMTPConfig struct {
 	// Observe (may be nil) is told after each round that had replies due: how many the server
 	// accepted, the round's error, and how long it took (metrics).
 	Observe func(sent int, err error, took time.Duration)
+	// Retry is when a reply that could not be sent is tried again; zero fields take
+	// DefaultRetry's.
+	Retry RetryPolicy
 }
 
-// Retry policy. A reply the server refused for now (4xx) waits RetryDelay(attempts): 1 min
-// doubling per attempt up to 1 h; it is never parked automatically (staff see the attempts).
-// After a connection failure every reply of the batch waits connRetryDelay only, whatever its
-// attempts, so that replies go out soon after a relay outage ends; Run's own back-off keeps the
-// reconnects apart meanwhile.
-const (
-	retryBase      = time.Minute
-	retryMax       = time.Hour
-	connRetryDelay = time.Minute
-)
+// RetryPolicy is when an unsent reply is tried again. A reply the server refused for now (4xx)
+// waits Delay(attempts): First, doubling per attempt up to Max; it is never parked
+// automatically (staff see the attempts). After a connection failure every reply of the batch
+// waits AfterOutage only, whatever its attempts, so that replies go out soon after a relay
+// outage ends; Run's own back-off keeps the reconnects apart meanwhile.
+type RetryPolicy struct {
+	First, Max, AfterOutage time.Duration
+}
+
+// DefaultRetry is the production policy: 1 min doubling to 1 h, and 1 min after an outage.
+var DefaultRetry = RetryPolicy{First: time.Minute, Max: time.Hour, AfterOutage: time.Minute}
+
+// orDefault fills the zero fields from DefaultRetry.
+func (p RetryPolicy) orDefault() RetryPolicy {
+	return RetryPolicy{First: cmp.Or(p.First, DefaultRetry.First), Max: cmp.Or(p.Max, DefaultRetry.Max),
+		AfterOutage: cmp.Or(p.AfterOutage, DefaultRetry.AfterOutage)}
+}
+
+// Delay is how long a reply waits after a refused attempt, given how many attempts it had
+// before: First, 2×First, 4×First, … capped at Max.
+func (p RetryPolicy) Delay(attempts int) time.Duration {
+	d := p.First
+	for i := 0; i < attempts && d < p.Max; i++ {
+		d *= 2
+	}
+	return min(d, p.Max)
+}
 
 // Run keeps its SMTP connection between rounds, so that a reply decided while the bot is busy
 // leaves at once instead of after a new handshake and the previous connection's QUIT (Exim
@@ -113,6 +134,7 @@ func NewSender(cfg SMTPConfig, outbox Outbox, log *slog.Logger, clock func() tim
 	if cfg.Tick <= 0 {
 		cfg.Tick = 5 * time.Second
 	}
+	cfg.Retry = cfg.Retry.orDefault()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -338,12 +360,12 @@ func (s *OutboxSender) recordRefused(ctx context.Context, rest []sendJob, serr e
 
 // markFailed records one refused attempt; it returns only store errors.
 func (s *OutboxSender) markFailed(ctx context.Context, o domain.Outgoing, cause string, permanent bool, now time.Time) error {
-	return s.mark(ctx, o, cause, permanent, now.Add(RetryDelay(o.Attempts)))
+	return s.mark(ctx, o, cause, permanent, now.Add(s.cfg.Retry.Delay(o.Attempts)))
 }
 
 // markConnFailed records an attempt that failed with the connection.
 func (s *OutboxSender) markConnFailed(ctx context.Context, o domain.Outgoing, cause string, now time.Time) error {
-	return s.mark(ctx, o, cause, false, now.Add(connRetryDelay))
+	return s.mark(ctx, o, cause, false, now.Add(s.cfg.Retry.AfterOutage))
 }
 
 func (s *OutboxSender) mark(ctx context.Context, o domain.Outgoing, cause string, permanent bool, retryAt time.Time) error {
@@ -351,18 +373,6 @@ func (s *OutboxSender) mark(ctx context.Context, o domain.Outgoing, cause string
 		return fmt.Errorf("mailer: outbox mark failed %d: %w", o.ID, err)
 	}
 	return nil
-}
-
-// RetryDelay is how long a reply waits after a failed attempt, given how many attempts it had
-// before: 1 min, 2 min, 4 min, … capped at 1 h.
-func RetryDelay(attempts int) time.Duration {
-	if attempts < 0 {
-		attempts = 0
-	}
-	if attempts >= 6 { // 1 min << 6 = 64 min > cap
-		return retryMax
-	}
-	return min(retryBase<<attempts, retryMax)
 }
 
 // failKind sorts SMTP failures by what to do about them (RFC 5321 section 4.2.1: 4yz is

@@ -182,7 +182,7 @@ func TestSendOnceServerDownThenUp(t *testing.T) {
 		t.Fatalf("SendOnce with SMTP down = %d, %v; want 0 and an error", sent, err)
 	}
 	it := e.outbox.get(1)
-	if it.fails != 1 || it.permanent || it.state != "pending" || !it.retryAt.Equal(t0.Add(connRetryDelay)) {
+	if it.fails != 1 || it.permanent || it.state != "pending" || !it.retryAt.Equal(t0.Add(DefaultRetry.AfterOutage)) {
 		t.Fatalf("after failure: fails %d permanent %v state %s retryAt %v", it.fails, it.permanent, it.state, it.retryAt)
 	}
 
@@ -190,7 +190,7 @@ func TestSendOnceServerDownThenUp(t *testing.T) {
 	if sent, err := s.SendOnce(context.Background()); err != nil || sent != 0 {
 		t.Fatalf("SendOnce before retryAt = %d, %v; want 0 (not due)", sent, err)
 	}
-	e.clock.advance(connRetryDelay)
+	e.clock.advance(DefaultRetry.AfterOutage)
 	if sent, err := s.SendOnce(context.Background()); err != nil || sent != 1 {
 		t.Fatalf("SendOnce when up = %d, %v; want 1", sent, err)
 	}
@@ -221,7 +221,7 @@ func TestSendOnceRefusedRecipients(t *testing.T) {
 	if it := e.outbox.get(1); !it.permanent || it.state != "parked" || !strings.Contains(it.cause, "550") {
 		t.Errorf("5xx: permanent %v state %s cause %q", it.permanent, it.state, it.cause)
 	}
-	if it := e.outbox.get(2); it.permanent || !it.retryAt.Equal(t0.Add(RetryDelay(3))) || !strings.Contains(it.cause, "451") {
+	if it := e.outbox.get(2); it.permanent || !it.retryAt.Equal(t0.Add(DefaultRetry.Delay(3))) || !strings.Contains(it.cause, "451") {
 		t.Errorf("4xx: permanent %v retryAt %v cause %q", it.permanent, it.retryAt, it.cause)
 	}
 	if it := e.outbox.get(3); it.state != "sent" {

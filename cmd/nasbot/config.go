@@ -22,22 +22,27 @@ type Config struct {
 	ProcessedFolder string        `env:"IMAP_PROCESSED_FOLDER" envDefault:"Processed"`
 	PollInterval    time.Duration `env:"POLL_INTERVAL" envDefault:"30s"`
 	SMTPURL         string        `env:"SMTP_URL"`
-	HTTPAddr        string        `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080"`
-	MetricsAddr     string        `env:"METRICS_ADDR" envDefault:"127.0.0.1:9090"` // operators only: /metrics, full /readyz
-	FromAddress     string        `env:"FROM_ADDRESS" envDefault:"requests@nas.test"`
-	Domain          string        `env:"DOMAIN" envDefault:"nhs.net"`
-	TrustAuthServ   []string      `env:"TRUST_AUTHSERV" envSeparator:","`
-	VerifyDKIM      bool          `env:"VERIFY_DKIM"` // check DKIM signatures in process (no trusted MTA)
-	MaxMessageBytes int           `env:"MAX_MESSAGE_BYTES" envDefault:"10485760"`
-	MaxRequests     int           `env:"MAX_REQUESTS" envDefault:"50"`
-	MaxReplyAge     time.Duration `env:"MAX_REPLY_AGE" envDefault:"72h"`
-	RepliesPerHour  int           `env:"REPLIES_PER_HOUR" envDefault:"20"`
-	RepliesPerMin   int           `env:"REPLIES_PER_MINUTE" envDefault:"300"`
-	TemplatesDir    string        `env:"TEMPLATES_DIR"`
-	GuideURL        string        `env:"GUIDE_URL"`
-	LogFormat       string        `env:"LOG_FORMAT" envDefault:"text"`
-	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
-	LifecycleAt     string        `env:"LIFECYCLE_AT" envDefault:"02:30"` // daily, local time; "off"
+	// When an unsent reply is tried again: after a refusal for now (4xx), first after
+	// SMTP_RETRY_FIRST, doubling up to SMTP_RETRY_MAX; after a failed connection, SMTP_RETRY_AFTER_OUTAGE.
+	SMTPRetryFirst       time.Duration `env:"SMTP_RETRY_FIRST" envDefault:"1m"`
+	SMTPRetryMax         time.Duration `env:"SMTP_RETRY_MAX" envDefault:"1h"`
+	SMTPRetryAfterOutage time.Duration `env:"SMTP_RETRY_AFTER_OUTAGE" envDefault:"1m"`
+	HTTPAddr             string        `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	MetricsAddr          string        `env:"METRICS_ADDR" envDefault:"127.0.0.1:9090"` // operators only: /metrics, full /readyz
+	FromAddress          string        `env:"FROM_ADDRESS" envDefault:"requests@nas.test"`
+	Domain               string        `env:"DOMAIN" envDefault:"nhs.net"`
+	TrustAuthServ        []string      `env:"TRUST_AUTHSERV" envSeparator:","`
+	VerifyDKIM           bool          `env:"VERIFY_DKIM"` // check DKIM signatures in process (no trusted MTA)
+	MaxMessageBytes      int           `env:"MAX_MESSAGE_BYTES" envDefault:"10485760"`
+	MaxRequests          int           `env:"MAX_REQUESTS" envDefault:"50"`
+	MaxReplyAge          time.Duration `env:"MAX_REPLY_AGE" envDefault:"72h"`
+	RepliesPerHour       int           `env:"REPLIES_PER_HOUR" envDefault:"20"`
+	RepliesPerMin        int           `env:"REPLIES_PER_MINUTE" envDefault:"300"`
+	TemplatesDir         string        `env:"TEMPLATES_DIR"`
+	GuideURL             string        `env:"GUIDE_URL"`
+	LogFormat            string        `env:"LOG_FORMAT" envDefault:"text"`
+	LogLevel             string        `env:"LOG_LEVEL" envDefault:"info"`
+	LifecycleAt          string        `env:"LIFECYCLE_AT" envDefault:"02:30"` // daily, local time; "off"
 	// AccessReviewEvery: how often each site's shared mailbox is sent its list of accounts by
 	// the lifecycle run (91 days: a quarter); 0 turns it off.
 	AccessReviewEvery time.Duration `env:"ACCESS_REVIEW_EVERY" envDefault:"2184h"`
@@ -143,6 +148,9 @@ func (c Config) validateLimits(p *problems) {
 	}
 	if c.RepliesPerHour <= 0 || c.RepliesPerMin <= 0 {
 		p.bad("REPLIES_PER_HOUR/REPLIES_PER_MINUTE", "must be positive")
+	}
+	if c.SMTPRetryFirst < time.Second || c.SMTPRetryAfterOutage < time.Second || c.SMTPRetryMax < c.SMTPRetryFirst {
+		p.bad("SMTP_RETRY_FIRST/SMTP_RETRY_MAX/SMTP_RETRY_AFTER_OUTAGE", "must be at least 1s, and the maximum at least the first")
 	}
 	if c.PollInterval < time.Second {
 		p.bad("POLL_INTERVAL", "must be at least 1s")

@@ -123,12 +123,17 @@ func TestFaultPostgresRestartedMidBatch(t *testing.T) {
 	waitUntil(t, 20*time.Second, "/readyz recovers", func() bool { return readyz(t, tb) == 200 })
 }
 
-func TestFaultSMTPRefusingForAMinute(t *testing.T) {
+// TestFaultSMTPRefusingThenBack stops the relay for longer than the outage delay, so that the
+// reply fails more than once, then starts it: the reply goes once, a delay after the outage.
+func TestFaultSMTPRefusingThenBack(t *testing.T) {
 	t.Parallel()
+	const outage, afterOutage = 8 * time.Second, 2 * time.Second
 	svc := testenv.OwnServices(t)
 	svc.Stop(t, testenv.ServiceExim)
 	refusedSince := time.Now()
-	tb := startTestBotOn(t, svc.Mail, svc.Postgres(t), nil)
+	tb := startTestBotOn(t, svc.Mail, svc.Postgres(t), func(c *Config) {
+		c.SMTPRetryAfterOutage, c.SMTPRetryFirst = afterOutage, afterOutage
+	})
 	c := dialIMAP(t, tb.servers, tb.inbox)
 	appendMail(t, c, "INBOX", requestMail(tb.shared, "<during-smtp-outage@ex.nhs.net>"))
 	waitUntil(t, 20*time.Second, "the failed send counted", func() bool {
@@ -138,10 +143,16 @@ func TestFaultSMTPRefusingForAMinute(t *testing.T) {
 	if v := metricValue(t, tb, `nasbot_outbox_depth{state="pending"}`); v != "1" {
 		t.Errorf("outbox depth %q while SMTP refuses, want 1", v)
 	}
-	time.Sleep(time.Until(refusedSince.Add(time.Minute)))
+	time.Sleep(time.Until(refusedSince.Add(outage)))
+	var attempts int
+	if err := tb.store.DB().Get(&attempts, `SELECT attempts FROM outbox`); err != nil {
+		t.Fatal(err)
+	}
+	if attempts < 2 {
+		t.Errorf("%d attempts during a %s outage with a %s retry, want at least 2", attempts, outage, afterOutage)
+	}
 	svc.Start(t)
-	// A reply whose connection failed is tried again a minute after the failure.
-	waitForMail(t, tb.servers, tb.shared, 100*time.Second)
+	waitForMail(t, tb.servers, tb.shared, 30*time.Second)
 	time.Sleep(2 * time.Second)
 	if ids := inReplyTos(t, tb.servers, tb.shared); len(ids) != 1 {
 		t.Fatalf("%d replies delivered, want exactly 1", len(ids))

@@ -103,7 +103,8 @@ func newBot(cfg Config, st *store.Store, log *slog.Logger) (*bot, error) {
 	if err != nil {
 		return nil, err
 	}
-	smtpCfg := mailer.SMTPConfig{URL: cfg.SMTPURL, Observe: b.metrics.Sent, OAuth2: oauth}
+	smtpCfg := mailer.SMTPConfig{URL: cfg.SMTPURL, Observe: b.metrics.Sent, OAuth2: oauth,
+		Retry: mailer.RetryPolicy{First: cfg.SMTPRetryFirst, Max: cfg.SMTPRetryMax, AfterOutage: cfg.SMTPRetryAfterOutage}}
 	if b.sender, err = mailer.NewSender(smtpCfg, st, log, time.Now); err != nil {
 		return nil, err
 	}
