@@ -9,12 +9,13 @@ import (
 	"os"
 	"path/filepath"
 
+	"nasbot/service"
 	"nasbot/store"
 	"nasbot/web"
 )
 
 // openStore opens and migrates the configured database.
-func openStore(ctx context.Context, cfg Config) (*store.Store, error) {
+func openStore(ctx context.Context, cfg service.Config) (*store.Store, error) {
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
@@ -27,7 +28,7 @@ func openStore(ctx context.Context, cfg Config) (*store.Store, error) {
 }
 
 // configuredStore loads the config and opens the store, reporting errors the same way.
-func configuredStore(name string, stderr io.Writer) (*store.Store, Config, bool) {
+func configuredStore(name string, stderr io.Writer) (*store.Store, service.Config, bool) {
 	cfg, err := loadConfig()
 	if err == nil {
 		err = cfg.Validate(false)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"nasbot/internal/testenv"
+	"nasbot/service"
 )
 
 // TestBacklogGuardHoldsWhatWasWaitingAtTheFirstMeeting connects the bot to an inbox that already
@@ -18,7 +19,7 @@ func TestBacklogGuardHoldsWhatWasWaitingAtTheFirstMeeting(t *testing.T) {
 	c := dialIMAP(t, tb.servers, tb.inbox)
 	appendMail(t, c, "INBOX", requestMail(tb.shared, "<waiting-1@ex.nhs.net>"))
 	appendMail(t, c, "INBOX", requestMail(tb.shared, "<waiting-2@ex.nhs.net>"))
-	tb.start(t, func(c *Config) { c.MaxReplyAge = 72 * time.Hour }) // the default
+	tb.start(t, func(c *service.Config) { c.MaxReplyAge = 72 * time.Hour }) // the default
 	ctx := context.Background()
 	waitUntil(t, 30*time.Second, "the waiting mail decided", func() bool {
 		var n int

@@ -12,6 +12,7 @@ import (
 
 	"nasbot/domain"
 	"nasbot/internal/testenv"
+	"nasbot/service"
 )
 
 // TestDigestReachesStaff: yesterday a site sent a request and someone forged its mailbox; the
@@ -28,7 +29,7 @@ func TestDigestReachesStaff(t *testing.T) {
 		t.Fatal(err)
 	}
 	importTestDirectory(t, st, tb.shared)
-	b, err := newBot(tb.cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b, err := service.New(tb.cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,20 +47,20 @@ func TestDigestReachesStaff(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := b.pipe.Process(ctx, id); err != nil {
+		if _, err := b.Pipeline().Process(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 	}
 
 	done := make(chan error, 1)
-	go func() { done <- b.run(ctx) }()
+	go func() { done <- b.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		<-done
 		st.Close()
 	})
-	b.runLifecycle(ctx)
-	b.runLifecycle(ctx) // a second run, as another replica's would be: nothing more
+	b.RunLifecycle(ctx)
+	b.RunLifecycle(ctx) // a second run, as another replica's would be: nothing more
 
 	text := textBody(t, waitForMail(t, servers, staff, 30*time.Second))
 	day := noon.Format("Monday 2 January 2006")

@@ -6,38 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
-	"nasbot/domain"
 	"nasbot/pipeline"
 	"nasbot/store"
 	"nasbot/templates"
 	"nasbot/verify"
 )
-
-// dryrunOutput is one line of `nasbot dryrun` (docs/spec/dryrun.md): a contract read by outside tests.
-type dryrunOutput struct {
-	File      string                   `json:"file"`
-	MessageID string                   `json:"message_id"`
-	Verdict   domain.Verdict           `json:"verdict"`
-	Reasons   []domain.Reason          `json:"reasons"`
-	Sender    pipeline.Sender          `json:"sender"`
-	Requests  []pipeline.RequestResult `json:"requests"`
-	Reply     *dryrunReply             `json:"reply"`
-}
-
-type dryrunReply struct {
-	To      string `json:"to"`
-	Subject string `json:"subject"`
-	Text    string `json:"text"`
-	HTML    string `json:"html,omitempty"`
-	// Held is set when a guard would hold the reply for staff, HeldBy naming it.
-	Held   bool   `json:"held,omitempty"`
-	HeldBy string `json:"held_by,omitempty"`
-}
 
 // cmdDryrun runs the whole pipeline over files against an in-memory copy of a directory.
 func cmdDryrun(args []string, stdout, stderr io.Writer) int {
@@ -79,37 +56,22 @@ func cmdDryrun(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := pipeline.Config{Domain: *domainFlag, NASAddress: "requests@nas.test", MaxReplyAge: *maxAge,
 		Verify: verify.Config{Domain: *domainFlag, TrustedAuthServIDs: trusted}}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := pipeline.New(st, cfg, renderer, log, func() time.Time { return now })
-
+	dry := pipeline.NewDryRun(st, cfg, renderer, now)
 	enc := json.NewEncoder(stdout)
 	status := exitOK
-	for i, file := range fs.Args() {
+	for _, file := range fs.Args() {
 		raw, err := os.ReadFile(file)
 		if err != nil {
 			fmt.Fprintln(stderr, "nasbot dryrun:", err)
 			status = exitFailed
 			continue
 		}
-		id, _, err := st.SaveInbound(ctx, domain.Inbound{Mailbox: "dryrun", UIDValidity: 1, UID: uint32(i + 1),
-			Raw: raw, ReceivedAt: now})
+		line, err := dry.Decide(ctx, filepath.Base(file), raw)
 		if err != nil {
 			fmt.Fprintln(stderr, "nasbot dryrun:", err)
 			return exitFailed
 		}
-		res, err := p.Process(ctx, id)
-		if err != nil {
-			fmt.Fprintln(stderr, "nasbot dryrun:", err)
-			return exitFailed
-		}
-		out := dryrunOutput{File: filepath.Base(file), MessageID: res.MessageID, Verdict: res.Verdict,
-			Reasons: res.Reasons, Sender: res.Sender, Requests: res.Requests}
-		if len(res.Replies) > 0 {
-			r := res.Replies[0]
-			out.Reply = &dryrunReply{To: r.To, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
-				Held: r.HeldBy != "", HeldBy: r.HeldBy}
-		}
-		if err := enc.Encode(out); err != nil {
+		if err := enc.Encode(line); err != nil {
 			return exitFailed
 		}
 	}

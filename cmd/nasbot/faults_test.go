@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"nasbot/internal/testenv"
+	"nasbot/service"
 )
 
 // The fault tests run the bot against a private set of the real servers (testenv.OwnServices)
@@ -131,7 +132,7 @@ func TestFaultSMTPRefusingThenBack(t *testing.T) {
 	svc := testenv.OwnServices(t)
 	svc.Stop(t, testenv.ServiceExim)
 	refusedSince := time.Now()
-	tb := startTestBotOn(t, svc.Mail, svc.Postgres(t), func(c *Config) {
+	tb := startTestBotOn(t, svc.Mail, svc.Postgres(t), func(c *service.Config) {
 		c.SMTPRetryAfterOutage, c.SMTPRetryFirst = afterOutage, afterOutage
 	})
 	c := dialIMAP(t, tb.servers, tb.inbox)

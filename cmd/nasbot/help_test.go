@@ -2,7 +2,7 @@ package main
 
 import (
 	"bytes"
-	"net"
+	"nasbot/internal/demo"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,23 +44,6 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	}
 }
 
-func TestBusyPortSaysWhichSettingMovesIt(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, err = net.Listen("tcp", ln.Addr().String())
-	if err == nil {
-		t.Fatal("the port was not busy")
-	}
-	for name, v := range map[string]string{"desk": "NASBOT_HTTP_ADDR", "metrics": "NASBOT_METRICS_ADDR"} {
-		if hint := listenHint(name, err); !strings.Contains(hint, v) || !strings.Contains(hint, "another program uses that port") {
-			t.Errorf("%s: hint %q", name, hint)
-		}
-	}
-}
-
 func TestParseSaysWhenAFileIsNotMail(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "notes.txt")
 	if err := os.WriteFile(path, []byte("%PDF-1.4\n\x00\x01binary stuff\n"), 0o644); err != nil {
@@ -88,7 +71,7 @@ func TestDemoPrintsWhereEverythingIs(t *testing.T) {
 	if got := cmdDemo([]string{"--once"}, &out, &errOut); got != exitOK {
 		t.Fatalf("demo --once: exit %d\n%s", got, &errOut)
 	}
-	for _, want := range []string{"desk:       http://", demoStaff, demoStaffPassword, "outbox:", "nasbot.db", "texts log:", "texts.log"} {
+	for _, want := range []string{"desk:       http://", demo.Staff, demo.StaffPassword, "outbox:", "nasbot.db", "texts log:", "texts.log"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, &out)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"nasbot/internal/testenv"
+	"nasbot/service"
 	"nasbot/store"
 )
 
@@ -115,18 +116,18 @@ func httpGet(t *testing.T, url string) (int, string) {
 type testBot struct {
 	servers       testenv.Mail
 	store         *store.Store
-	cfg           Config
+	cfg           service.Config
 	inbox, shared string
 }
 
 // startTestBot starts the bot; tweak (may be nil) adjusts its config first. It stops with the test.
-func startTestBot(t *testing.T, tweak func(*Config)) testBot {
+func startTestBot(t *testing.T, tweak func(*service.Config)) testBot {
 	t.Helper()
 	return startTestBotOn(t, testenv.MailServers(t), testenv.Postgres(t), tweak)
 }
 
 // startTestBotOn is startTestBot on the given mail servers and database.
-func startTestBotOn(t *testing.T, servers testenv.Mail, dsn string, tweak func(*Config)) testBot {
+func startTestBotOn(t *testing.T, servers testenv.Mail, dsn string, tweak func(*service.Config)) testBot {
 	t.Helper()
 	tb := newTestBot(t, servers, dsn)
 	tb.start(t, tweak)
@@ -151,14 +152,14 @@ func newTestBot(t *testing.T, servers testenv.Mail, dsn string) testBot {
 	cfg.TrustAuthServ = []string{"mx.nas.test"}
 	cfg.HTTPAddr, cfg.MetricsAddr = freeAddr(t), freeAddr(t)
 	cfg.MaxReplyAge = 0
-	cfg.LifecycleAt = lifecycleOff // a run at 02:30 would change the test's directory
-	cfg.AccessReviewEvery = 0      // a test that runs the lifecycle reads the notice, not the review
+	cfg.LifecycleAt = service.LifecycleOff // a run at 02:30 would change the test's directory
+	cfg.AccessReviewEvery = 0              // a test that runs the lifecycle reads the notice, not the review
 	tb.cfg = cfg
 	return tb
 }
 
 // start runs the bot with the test directory; tweak (may be nil) adjusts its config first.
-func (tb *testBot) start(t *testing.T, tweak func(*Config)) {
+func (tb *testBot) start(t *testing.T, tweak func(*service.Config)) {
 	t.Helper()
 	if tweak != nil {
 		tweak(&tb.cfg)
@@ -170,12 +171,12 @@ func (tb *testBot) start(t *testing.T, tweak func(*Config)) {
 	}
 	tb.store = st
 	importTestDirectory(t, st, tb.shared)
-	b, err := newBot(tb.cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b, err := service.New(tb.cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- b.run(ctx) }()
+	go func() { done <- b.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -311,7 +312,7 @@ func textBody(t *testing.T, r *mail.Reader) string {
 func TestBotWithOAuth(t *testing.T) {
 	idp := testenv.MailServers(t).OAuthIdP(t)
 	var id string
-	tb := startTestBot(t, func(c *Config) {
+	tb := startTestBot(t, func(c *service.Config) {
 		var secret string
 		id, secret = idp.NewClient(c.FromAddress, "", time.Hour)
 		c.IMAPURL = "imap://" + testenv.MailServers(t).IMAPAddr + "/INBOX"

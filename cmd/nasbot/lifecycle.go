@@ -53,12 +53,12 @@ func cmdLifecycle(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	notices := pipeline.NewNotifier(pipeline.New(st, pipelineConfig(cfg), renderer, log, time.Now))
+	notices := pipeline.NewNotifier(pipeline.New(st, cfg.Pipeline(), renderer, log, time.Now))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	results, err := lifecycle.NewRunner(st, notices, log).WithAccessReviews(cfg.AccessReviewEvery).
-		WithDigest(cfg.digest()).Run(ctx, now, *dryRun)
+		WithDigest(cfg.Digest()).Run(ctx, now, *dryRun)
 	printLifecycle(stdout, results, now, *dryRun, *verbose)
 	if err != nil {
 		fmt.Fprintln(stderr, "nasbot lifecycle:", err)

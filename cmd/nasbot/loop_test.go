@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"nasbot/service"
 	"net/smtp"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func TestMailLoopEndsByItself(t *testing.T) {
 		{"rude responder", "", 3}, // the hourly cap set below
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tb := startTestBot(t, func(c *Config) { c.RepliesPerHour = 3 })
+			tb := startTestBot(t, func(c *service.Config) { c.RepliesPerHour = 3 })
 			c := dialIMAP(t, tb.servers, tb.inbox)
 			appendMail(t, c, "INBOX", requestMail(tb.shared, "<loop-start@ex.nhs.net>"))
 

@@ -287,7 +287,7 @@ func queueDecide(verb string, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	desk := pipeline.NewDesk(pipeline.New(st, pipelineConfig(cfg), renderer, log, time.Now))
+	desk := pipeline.NewDesk(pipeline.New(st, cfg.Pipeline(), renderer, log, time.Now))
 	decide := desk.Refuse
 	if verb == "approve" {
 		decide = desk.Approve

@@ -22,10 +22,10 @@ func Directory() (organisations, accounts fs.File, err error) {
 	return organisations, accounts, err
 }
 
-// Inbox returns the sample request emails, in the order they arrive, dated a few minutes
+// Messages returns the sample request emails, in the order they arrive, dated a few minutes
 // before now: the bot sends proven mail dated weeks ago to staff (stale_message), and the demo
 // must show what it does with today's mail on any day it is run.
-func Inbox(now time.Time) ([][]byte, error) {
+func Messages(now time.Time) ([][]byte, error) {
 	entries, err := fs.ReadDir(files, "inbox") // sorted by name
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"errors"
@@ -67,11 +67,7 @@ func (c TextConfig) Validate() error {
 }
 
 // newTexts builds the configured text sender and the drainer that sends the queued texts; nil
-// (and no error) with NASBOT_SMS=none, when texts wait in the queue. Wiring in newBot:
-//
-//	b.texts, err = newTexts(cfg.TextConfig, st, log)
-//	pipeline.NewWorker(pipe, 5*time.Second, func() { b.sender.Wake(); if b.texts != nil { b.texts.Wake() } })
-//	// in run: if b.texts != nil { g.Go(func() error { return b.texts.Run(ctx) }) }
+// (and no error) with NASBOT_SMS=none, when texts wait in the queue.
 func newTexts(c TextConfig, st *store.Store, log *slog.Logger) (*sms.Drainer, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err

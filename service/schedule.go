@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"context"
@@ -10,15 +10,15 @@ import (
 	"nasbot/pipeline"
 )
 
-// lifecycleOff is NASBOT_LIFECYCLE_AT's value for "the bot never runs the lifecycle jobs"
+// LifecycleOff is NASBOT_LIFECYCLE_AT's value for "the bot never runs the lifecycle jobs"
 // (run `nasbot lifecycle` from a timer instead).
-const lifecycleOff = "off"
+const LifecycleOff = "off"
 
 // lifecycleDaily runs the lifecycle jobs every day at NASBOT_LIFECYCLE_AT while this replica
 // reads the inbox, so that one replica of several runs them. The jobs are idempotent and a
 // missed day is caught up the next, so a replica that takes over late loses nothing.
-func (b *bot) lifecycleDaily(ctx context.Context) {
-	if b.cfg.LifecycleAt == lifecycleOff {
+func (b *Bot) lifecycleDaily(ctx context.Context) {
+	if b.cfg.LifecycleAt == LifecycleOff {
 		return
 	}
 	for {
@@ -34,15 +34,15 @@ func (b *bot) lifecycleDaily(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
-		b.runLifecycle(ctx)
+		b.RunLifecycle(ctx)
 	}
 }
 
-// runLifecycle runs the jobs once (each logs what it did) and wakes the sender for the sites'
+// RunLifecycle runs the jobs once (each logs what it did) and wakes the sender for the sites'
 // notices they wrote to the outbox.
-func (b *bot) runLifecycle(ctx context.Context) {
+func (b *Bot) RunLifecycle(ctx context.Context) {
 	runner := lifecycle.NewRunner(b.store, pipeline.NewNotifier(b.pipe), b.log).WithAccessReviews(b.cfg.AccessReviewEvery).
-		WithDigest(b.cfg.digest())
+		WithDigest(b.cfg.Digest())
 	if _, err := runner.Run(ctx, time.Now(), false); err != nil && ctx.Err() == nil {
 		b.log.Error("lifecycle jobs failed; they run again tomorrow", slog.String("error", err.Error()))
 	}

@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"errors"
@@ -9,13 +9,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/caarlos0/env/v11"
-
 	"nasbot/lifecycle"
 )
 
-// Config is every setting of a running bot, read once from NASBOT_* environment variables.
-// It is passed explicitly; nothing else reads the environment.
+// Config is every setting of a running bot. cmd/nasbot fills it once from the NASBOT_*
+// environment variables its tags name (caarlos0/env); it is passed explicitly from there, and
+// nothing else reads the environment.
 type Config struct {
 	DatabaseURL     string        `env:"DATABASE_URL" envDefault:"nasbot.db"`
 	IMAPURL         string        `env:"IMAP_URL"`
@@ -72,15 +71,6 @@ type Config struct {
 	OAuthRefreshBefore time.Duration `env:"OAUTH_REFRESH_BEFORE" envDefault:"5m"`
 
 	TextConfig // temporary passwords by text message (texts.go)
-}
-
-// loadConfig reads the environment. It does not validate: commands check what they use.
-func loadConfig() (Config, error) {
-	var c Config
-	if err := env.ParseWithOptions(&c, env.Options{Prefix: "NASBOT_"}); err != nil {
-		return c, fmt.Errorf("config: %w", err)
-	}
-	return c, nil
 }
 
 // Validate names every bad setting. needMail is true for commands that talk to mail servers.
@@ -161,7 +151,7 @@ func (c Config) validateLimits(p *problems) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		p.bad("LOG_FORMAT", "must be text or json")
 	}
-	if _, err := untilDaily(time.Now(), c.LifecycleAt); err != nil && c.LifecycleAt != lifecycleOff {
+	if _, err := untilDaily(time.Now(), c.LifecycleAt); err != nil && c.LifecycleAt != LifecycleOff {
 		p.bad("LIFECYCLE_AT", err.Error()+`, or "off"`)
 	}
 }
@@ -213,7 +203,7 @@ func checkURL(raw string, schemes ...string) error {
 	return fmt.Errorf("must start with %s://", strings.Join(schemes, ":// or "))
 }
 
-// digest is where the lifecycle run sends the daily digest.
-func (c Config) digest() lifecycle.DigestConfig {
+// Digest is where the lifecycle run sends the daily digest.
+func (c Config) Digest() lifecycle.DigestConfig {
 	return lifecycle.DigestConfig{To: c.DigestTo, Target: c.DeskAgeTarget, DeskURL: c.DeskURL}
 }
