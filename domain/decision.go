@@ -1,9 +1,7 @@
 package domain
 
-import "time"
-
 // Decision is what the rules decided about one request: the outcome, why, and the changes to
-// make. Handlers return decisions; the store applies their Effects.
+// make. Handlers return decisions; the store applies their Effects (effects.go).
 type Decision struct {
 	Outcome Outcome  `json:"outcome"`
 	Reasons []Reason `json:"reasons"`
@@ -38,60 +36,3 @@ func (l *Listing) InUse() int {
 	}
 	return n
 }
-
-// Effect is one change to the directory (or one side effect) that a done decision makes.
-type Effect interface{ effect() }
-
-// CreateAccount makes a new active account at a site, linked with Role (RoleNone: not linked).
-type CreateAccount struct {
-	Address, Name, Mobile, ODS string
-	Role                       Role
-}
-
-// SetRole links an account to its site's mailbox with a role, or unlinks it (RoleNone).
-type SetRole struct {
-	Address string
-	Role    Role
-}
-
-// MarkLeaver sets an account's status to leaver, unlinks it and schedules its deletion.
-type MarkLeaver struct {
-	Address           string
-	DeleteAfter       time.Time
-	LeavingProfession bool
-}
-
-// MarkJoiner makes a leaver active again at a new site, cancels its deletion and links it.
-type MarkJoiner struct {
-	Address, ODS string
-	Role         Role
-}
-
-// RenameAccount changes an account's name and address; the old address stays as an alias.
-type RenameAccount struct {
-	OldAddress, NewAddress, NewName string
-}
-
-// CloseSharedMailbox closes a site's shared mailbox and removes every link to it.
-type CloseSharedMailbox struct{ ODS string }
-
-// RegisterSharedMailbox gives a site (created if the directory lacks it) its shared mailbox.
-type RegisterSharedMailbox struct {
-	ODS     string
-	Sector  Sector
-	Name    string
-	Town    string
-	Mailbox string
-}
-
-// SendTemporaryPassword sends a new temporary password by text message to the number on record.
-type SendTemporaryPassword struct{ Address string }
-
-func (CreateAccount) effect()         {}
-func (SetRole) effect()               {}
-func (MarkLeaver) effect()            {}
-func (MarkJoiner) effect()            {}
-func (RenameAccount) effect()         {}
-func (CloseSharedMailbox) effect()    {}
-func (RegisterSharedMailbox) effect() {}
-func (SendTemporaryPassword) effect() {}

@@ -26,7 +26,7 @@ const (
 
 // AccessReviews decides which sites are sent their list now: those never reviewed, or last
 // reviewed at least every ago (and never within AccessReviewQuiet), oldest first.
-func AccessReviews(sites []store.ReviewSite, now time.Time, every time.Duration) []Action {
+func AccessReviews(sites []store.ReviewSite, now time.Time, every time.Duration) []domain.Effect {
 	wait := max(every, AccessReviewQuiet)
 	var due []store.ReviewSite
 	for _, s := range sites {
@@ -46,20 +46,20 @@ func AccessReviews(sites []store.ReviewSite, now time.Time, every time.Duration)
 		}
 		return a.LastReview.Compare(*b.LastReview)
 	})
-	var out []Action
+	var out []domain.Effect
 	for _, s := range due[:min(len(due), MaxAccessReviewsPerRun)] {
 		last := "never reviewed"
 		if s.LastReview != nil {
 			last = "last reviewed " + day(*s.LastReview)
 		}
-		out = append(out, Action{Kind: AccessReview, ODS: s.ODS, Mailbox: s.Mailbox,
+		out = append(out, domain.SendAccessReview{ODS: s.ODS, Mailbox: s.Mailbox,
 			Detail: fmt.Sprintf("access review sent to %s (%s)", s.Mailbox, last)})
 	}
 	return out
 }
 
 // review mails a site's shared mailbox its list of accounts and records the review.
-func (r *Runner) review(tx *store.Tx, a Action, now time.Time) error {
+func (r *Runner) review(tx *store.Tx, a domain.SendAccessReview, now time.Time) error {
 	org, ok, err := tx.Organisation(a.ODS)
 	if err != nil || !ok {
 		return err

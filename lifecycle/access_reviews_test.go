@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"nasbot/domain"
 	"nasbot/internal/testenv"
 	"nasbot/lifecycle"
 	"nasbot/pipeline"
@@ -25,8 +26,8 @@ func TestAccessReviewsDecide(t *testing.T) {
 	}
 	got := func(every time.Duration) []string {
 		var ods []string
-		for _, a := range lifecycle.AccessReviews(sites, now, every) {
-			ods = append(ods, a.ODS)
+		for _, e := range lifecycle.AccessReviews(sites, now, every) {
+			ods = append(ods, e.(domain.SendAccessReview).ODS)
 		}
 		return ods
 	}

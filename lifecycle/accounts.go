@@ -13,8 +13,8 @@ import (
 // request makes the account active and clears its date, so a joined account is never a leaver
 // here. A leaver without a date (say, imported that way) gets one LeaverGraceDays from now rather
 // than being deleted at once: the job never deletes earlier than the rules say.
-func Leavers(accts []store.LifecycleAccount, now time.Time) []Action {
-	var out []Action
+func Leavers(accts []store.LifecycleAccount, now time.Time) []domain.Effect {
+	var out []domain.Effect
 	for _, a := range accts {
 		if a.Status != domain.StatusLeaver {
 			continue
@@ -22,11 +22,10 @@ func Leavers(accts []store.LifecycleAccount, now time.Time) []Action {
 		switch {
 		case a.DeleteAfter == nil:
 			until := now.AddDate(0, 0, LeaverGraceDays)
-			out = append(out, Action{Kind: ScheduleDeletion, Address: a.Address, Status: a.Status, ODS: a.ODS,
-				DeleteAfter: until,
-				Detail:      fmt.Sprintf("leaver without a deletion date: to be deleted after %s", day(until))})
+			out = append(out, domain.ScheduleDeletion{Address: a.Address, Status: a.Status, DeleteAfter: until,
+				Detail: fmt.Sprintf("leaver without a deletion date: to be deleted after %s", day(until))})
 		case !now.Before(*a.DeleteAfter):
-			out = append(out, Action{Kind: DeleteAccount, Address: a.Address, Status: a.Status, ODS: a.ODS,
+			out = append(out, domain.DeleteAccount{Address: a.Address, ODS: a.ODS, Status: a.Status,
 				Detail: fmt.Sprintf("leaver, deletion date %s has come and no joiner request arrived", day(*a.DeleteAfter))})
 		}
 	}
@@ -43,8 +42,8 @@ func Leavers(accts []store.LifecycleAccount, now time.Time) []Action {
 //     further InactiveGraceDays start again from now;
 //
 // Leavers are the leavers job's.
-func Inactivity(accts []store.LifecycleAccount, now time.Time) []Action {
-	var out []Action
+func Inactivity(accts []store.LifecycleAccount, now time.Time) []domain.Effect {
+	var out []domain.Effect
 	for _, a := range accts {
 		lastUse, how := a.CreatedAt, "created"
 		if a.LastLogin != nil {
@@ -52,7 +51,7 @@ func Inactivity(accts []store.LifecycleAccount, now time.Time) []Action {
 		}
 		idle := !now.Before(lastUse.AddDate(0, 0, InactiveAfterDays))
 		until := now.AddDate(0, 0, InactiveGraceDays)
-		mark := Action{Kind: MarkInactive, Address: a.Address, Status: a.Status, ODS: a.ODS, DeleteAfter: until,
+		mark := domain.MarkInactive{Address: a.Address, ODS: a.ODS, Status: a.Status, DeleteAfter: until,
 			Detail: fmt.Sprintf("not used for %d days (%s %s): inactive, to be deleted after %s",
 				InactiveAfterDays, how, day(lastUse), day(until))}
 		switch a.Status {
@@ -64,12 +63,12 @@ func Inactivity(accts []store.LifecycleAccount, now time.Time) []Action {
 			usedSinceMarked := a.InactiveSince != nil && a.LastLogin != nil && a.LastLogin.After(*a.InactiveSince)
 			switch {
 			case !idle:
-				out = append(out, Action{Kind: Reactivate, Address: a.Address, Status: a.Status, ODS: a.ODS,
+				out = append(out, domain.Reactivate{Address: a.Address, Status: a.Status,
 					Detail: fmt.Sprintf("used again (%s %s): active, deletion cancelled", how, day(lastUse))})
 			case a.InactiveSince == nil || a.DeleteAfter == nil || usedSinceMarked:
 				out = append(out, mark)
 			case !now.Before(*a.DeleteAfter):
-				out = append(out, Action{Kind: DeleteAccount, Address: a.Address, Status: a.Status, ODS: a.ODS,
+				out = append(out, domain.DeleteAccount{Address: a.Address, ODS: a.ODS, Status: a.Status,
 					Detail: fmt.Sprintf("inactive since %s and not used since (%s %s); deletion date %s has come",
 						day(*a.InactiveSince), how, day(lastUse), day(*a.DeleteAfter))})
 			}
@@ -80,34 +79,33 @@ func Inactivity(accts []store.LifecycleAccount, now time.Time) []Action {
 
 // lastOwnerReports reports each site where deleting an owner leaves the shared mailbox without
 // an active owner (docs/spec/rules.md: every shared mailbox keeps at least one owner). The deletion
-// goes ahead, as the rules say; staff find a new owner. Statuses are taken after the actions.
-func lastOwnerReports(accts []store.LifecycleAccount, actions []Action) []Action {
-	status := map[string]string{} // address → status after the actions ("" when deleted)
+// goes ahead, as the rules say; staff find a new owner. Statuses are taken after the effects.
+func lastOwnerReports(accts []store.LifecycleAccount, effects []domain.Effect) []domain.Effect {
+	status := map[string]string{} // address → status after the effects ("" when deleted)
 	for _, a := range accts {
 		status[a.Address] = a.Status
 	}
-	var sites []string
-	for _, act := range actions {
-		switch act.Kind {
-		case DeleteAccount:
-			status[act.Address] = ""
-		case MarkInactive:
-			status[act.Address] = domain.StatusInactive
-		case Reactivate:
-			status[act.Address] = domain.StatusActive
+	var deleted []string
+	for _, e := range effects {
+		switch e := e.(type) {
+		case domain.DeleteAccount:
+			status[e.Address] = ""
+			deleted = append(deleted, e.Address)
+		case domain.MarkInactive:
+			status[e.Address] = domain.StatusInactive
+		case domain.Reactivate:
+			status[e.Address] = domain.StatusActive
 		}
 	}
-	for _, act := range actions {
-		if act.Kind != DeleteAccount {
-			continue
-		}
+	var sites []string
+	for _, addr := range deleted {
 		for _, a := range accts {
-			if a.Address == act.Address && a.Role == domain.RoleOwner && !slices.Contains(sites, a.ODS) {
+			if a.Address == addr && a.Role == domain.RoleOwner && !slices.Contains(sites, a.ODS) {
 				sites = append(sites, a.ODS)
 			}
 		}
 	}
-	var out []Action
+	var out []domain.Effect
 	for _, ods := range sites {
 		owners := 0
 		for _, a := range accts {
@@ -116,7 +114,7 @@ func lastOwnerReports(accts []store.LifecycleAccount, actions []Action) []Action
 			}
 		}
 		if owners == 0 {
-			out = append(out, Action{Kind: Report, ODS: ods, Reason: LastOwner,
+			out = append(out, domain.ReportToStaff{ODS: ods, Reason: LastOwner,
 				Detail: fmt.Sprintf("the lifecycle job deleted an owner of the shared mailbox of %s, which now has no "+
 					"active owner: ask the site who should own it", ods)})
 		}

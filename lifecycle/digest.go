@@ -24,20 +24,20 @@ func digestDay(now time.Time) time.Time {
 	return time.Date(y.Year(), y.Month(), y.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// DigestJob decides the digest: one Digest action unless yesterday's went out already.
+// DigestJob decides the digest: one SendDigest unless yesterday's went out already.
 func DigestJob(cfg DigestConfig) Job {
-	return Job{Name: "digest", Decide: func(tx *store.Tx, now time.Time) ([]Action, error) {
+	return Job{Name: "digest", Decide: func(tx *store.Tx, now time.Time) ([]domain.Effect, error) {
 		day := digestDay(now).Format(time.DateOnly)
 		sent, err := tx.DigestSent(day)
 		if err != nil || sent {
 			return nil, err
 		}
-		return []Action{{Kind: Digest, Mailbox: cfg.To, Detail: "digest of " + day + " sent to " + cfg.To}}, nil
+		return []domain.Effect{domain.SendDigest{To: cfg.To, Detail: "digest of " + day + " sent to " + cfg.To}}, nil
 	}}
 }
 
 // digest counts yesterday and mails it to the staff address.
-func (r *Runner) digest(tx *store.Tx, a Action, now time.Time) error {
+func (r *Runner) digest(tx *store.Tx, a domain.SendDigest, now time.Time) error {
 	day := digestDay(now)
 	st, err := tx.Statistics(day, day.AddDate(0, 0, 1))
 	if err != nil {
@@ -62,7 +62,7 @@ func (r *Runner) digest(tx *store.Tx, a Action, now time.Time) error {
 		}
 	}
 	data := templates.Message{Subject: "NAS request service: " + d.Day, Digest: d}
-	outboxID, err := r.mail.Notify(tx, a.Mailbox, templates.DigestMail, data, now)
+	outboxID, err := r.mail.Notify(tx, a.To, templates.DigestMail, data, now)
 	if err != nil {
 		return err
 	}

@@ -10,16 +10,16 @@
 //   - notices: each site's shared mailbox gets one mail a run listing the accounts the jobs
 //     deleted or made inactive there, with the day each inactive one goes unless used.
 //
-// As in handlers, the decisions are pure functions (accounts or mailboxes and the time → actions)
-// and a Runner applies them, one transaction per job, with an audit row for each change. Every
-// job is idempotent: what it did changes what it reads, so a second run finds nothing to do.
+// As in handlers, the decisions are pure functions (accounts or mailboxes and the time → effects,
+// declared in domain/effects.go) and a Runner applies them, one transaction per job, with an audit
+// row for each change: the store makes the changes (store.Tx.Change), the runner writes the mails.
+// Every job is idempotent: what it did changes what it reads, so a second run finds nothing to do.
 package lifecycle
 
 import (
 	"time"
 
 	"nasbot/domain"
-	"nasbot/store"
 )
 
 // The periods of the rules, as domain/rules.go sets them.
@@ -40,55 +40,71 @@ const (
 	LastOwner = domain.LastOwner
 )
 
-// Kind is what an action does.
-type Kind string
+// Kinds lists one effect of each kind the jobs decide on, in the order summaries print them.
+var Kinds = []domain.Effect{domain.DeleteAccount{}, domain.ScheduleDeletion{}, domain.MarkInactive{},
+	domain.Reactivate{}, domain.ReportToStaff{}, domain.NotifySite{}, domain.SendAccessReview{}, domain.SendDigest{}}
 
-// Action kinds.
-const (
-	// DeleteAccount deletes an account whose deletion date has come; its address stays reserved.
-	DeleteAccount Kind = "delete_account"
-	// ScheduleDeletion gives a leaver without a deletion date one (LeaverGraceDays from now).
-	ScheduleDeletion Kind = "schedule_deletion"
-	// MarkInactive makes an account inactive now, to be deleted InactiveGraceDays later.
-	MarkInactive Kind = "mark_inactive"
-	// Reactivate makes an inactive account that was used again active and cancels its deletion.
-	Reactivate Kind = "reactivate"
-	// Report puts a finding about a site's shared mailbox in the staff queue.
-	Report Kind = "report"
-	// Notify mails a site's shared mailbox the changes the jobs made to its accounts.
-	Notify Kind = "notify"
-	// AccessReview mails a site's shared mailbox the list of its accounts (quarterly).
-	AccessReview Kind = "access_review"
-	// Digest mails NAS staff yesterday's figures.
-	Digest Kind = "digest"
-)
-
-// Kinds lists the kinds in the order summaries print them.
-var Kinds = []Kind{DeleteAccount, ScheduleDeletion, MarkInactive, Reactivate, Report, Notify, AccessReview, Digest}
-
-// Action is one change a job decided on. Account actions name Address and the Status the account
-// had when decided (the store applies them only if it still has it); reports name ODS and Reason;
-// notices name ODS, the Mailbox told ("" when there is none to tell) and the Notices listed.
-type Action struct {
-	Kind    Kind
-	Address string
-	Status  string
-	ODS     string
-	Mailbox string
-	// DeleteAfter is the deletion date set by ScheduleDeletion and MarkInactive.
-	DeleteAfter time.Time
-	Reason      domain.Reason
-	Notices     []store.LifecycleNotice
+// Summary is how the audit log, the logs and `nasbot lifecycle` name an effect a job decided on.
+type Summary struct {
+	// Name is the effect's stable name: "delete_account", "report"… The audit log writes it
+	// with spaces ("delete account"), the logs count by it. Never rename one.
+	Name string
+	// Reason is a report's reason code, "" for the other effects.
+	Reason  domain.Reason
+	Address string // the account the effect is about, if any
+	ODS     string // the site the effect is about, if any
 	// Detail says why, in plain words, for the audit log and the staff queue.
 	Detail string
 }
 
-// Subject is what the action is about: the account's address, or the site's ODS code.
-func (a Action) Subject() string {
-	if a.Address != "" {
-		return a.Address
+// Summarize names an effect the jobs decide on; any other effect has no Name.
+func Summarize(e domain.Effect) Summary {
+	switch e := e.(type) {
+	case domain.DeleteAccount:
+		return Summary{Name: "delete_account", Address: e.Address, ODS: e.ODS, Detail: e.Detail}
+	case domain.ScheduleDeletion:
+		return Summary{Name: "schedule_deletion", Address: e.Address, Detail: e.Detail}
+	case domain.MarkInactive:
+		return Summary{Name: "mark_inactive", Address: e.Address, ODS: e.ODS, Detail: e.Detail}
+	case domain.Reactivate:
+		return Summary{Name: "reactivate", Address: e.Address, Detail: e.Detail}
+	case domain.ReportToStaff:
+		return Summary{Name: "report", Reason: e.Reason, ODS: e.ODS, Detail: e.Detail}
+	case domain.NotifySite:
+		return Summary{Name: "notify", ODS: e.ODS, Detail: e.Detail}
+	case domain.SendAccessReview:
+		return Summary{Name: "access_review", ODS: e.ODS, Detail: e.Detail}
+	case domain.SendDigest:
+		return Summary{Name: "digest", Detail: e.Detail}
 	}
-	return a.ODS
+	return Summary{}
+}
+
+// Subject is what the effect is about: the account's address, or the site's ODS code.
+func (s Summary) Subject() string {
+	if s.Address != "" {
+		return s.Address
+	}
+	return s.ODS
+}
+
+// What is the effect's Name with a report's reason: "delete_account", "report mailbox_dormant".
+func (s Summary) What() string {
+	if s.Reason != "" {
+		return s.Name + " " + string(s.Reason)
+	}
+	return s.Name
+}
+
+// Count is how many of the effects are of the kind of kind (one of Kinds).
+func Count(effects []domain.Effect, kind domain.Effect) int {
+	name, n := Summarize(kind).Name, 0
+	for _, e := range effects {
+		if Summarize(e).Name == name {
+			n++
+		}
+	}
+	return n
 }
 
 // day formats a time for Detail texts.

@@ -43,15 +43,11 @@ func created(t time.Time) func(*store.LifecycleAccount) {
 	return func(a *store.LifecycleAccount) { a.CreatedAt = t }
 }
 
-// kinds lists the actions as "kind" or "kind reason", for comparing.
-func kinds(as []lifecycle.Action) string {
+// kinds lists the effects as "kind" or "kind reason", for comparing.
+func kinds(es []domain.Effect) string {
 	var s []string
-	for _, a := range as {
-		k := string(a.Kind)
-		if a.Reason != "" {
-			k += " " + string(a.Reason)
-		}
-		s = append(s, k)
+	for _, e := range es {
+		s = append(s, lifecycle.Summarize(e).What())
 	}
 	return strings.Join(s, ",")
 }
@@ -77,12 +73,19 @@ func TestLeavers(t *testing.T) {
 			if kinds(got) != tc.want {
 				t.Fatalf("got %q, want %q (%+v)", kinds(got), tc.want, got)
 			}
-			for _, a := range got {
-				if a.Status != tc.a.Status || a.Address != tc.a.Address {
-					t.Errorf("action does not carry the status decided on: %+v", a)
+			for _, e := range got {
+				var address, status string
+				switch e := e.(type) {
+				case domain.DeleteAccount:
+					address, status = e.Address, e.Status
+				case domain.ScheduleDeletion:
+					address, status = e.Address, e.Status
+					if !e.DeleteAfter.Equal(days(30)) {
+						t.Errorf("scheduled for %v, want 30 days from now", e.DeleteAfter)
+					}
 				}
-				if a.Kind == lifecycle.ScheduleDeletion && !a.DeleteAfter.Equal(days(30)) {
-					t.Errorf("scheduled for %v, want 30 days from now", a.DeleteAfter)
+				if status != tc.a.Status || address != tc.a.Address {
+					t.Errorf("effect does not carry the status decided on: %+v", e)
 				}
 			}
 		})
@@ -119,9 +122,9 @@ func TestInactivity(t *testing.T) {
 			if kinds(got) != tc.want {
 				t.Fatalf("got %q, want %q (%+v)", kinds(got), tc.want, got)
 			}
-			for _, a := range got {
-				if a.Kind == lifecycle.MarkInactive && !a.DeleteAfter.Equal(days(30)) {
-					t.Errorf("deletion %v, want 30 days from now", a.DeleteAfter)
+			for _, e := range got {
+				if m, ok := e.(domain.MarkInactive); ok && !m.DeleteAfter.Equal(days(30)) {
+					t.Errorf("deletion %v, want 30 days from now", m.DeleteAfter)
 				}
 			}
 		})
@@ -141,7 +144,7 @@ func TestDecisionsAreStable(t *testing.T) {
 	for i := range accts {
 		accts[i].Address = fmt.Sprintf("user%d@nhs.net", i)
 	}
-	for _, job := range []func([]store.LifecycleAccount, time.Time) []lifecycle.Action{lifecycle.Leavers, lifecycle.Inactivity} {
+	for _, job := range []func([]store.LifecycleAccount, time.Time) []domain.Effect{lifecycle.Leavers, lifecycle.Inactivity} {
 		after := simulate(accts, job(accts, now))
 		if again := job(after, now); len(again) != 0 {
 			t.Errorf("second run decided %s", kinds(again))
@@ -149,23 +152,23 @@ func TestDecisionsAreStable(t *testing.T) {
 	}
 }
 
-// simulate applies actions to a copy of accts as the store would.
-func simulate(accts []store.LifecycleAccount, actions []lifecycle.Action) []store.LifecycleAccount {
+// simulate applies effects to a copy of accts as the store would.
+func simulate(accts []store.LifecycleAccount, effects []domain.Effect) []store.LifecycleAccount {
 	var out []store.LifecycleAccount
 next:
 	for _, a := range accts {
-		for _, act := range actions {
-			if act.Address != a.Address {
+		for _, e := range effects {
+			if lifecycle.Summarize(e).Address != a.Address {
 				continue
 			}
-			switch act.Kind {
-			case lifecycle.DeleteAccount:
+			switch e := e.(type) {
+			case domain.DeleteAccount:
 				continue next
-			case lifecycle.ScheduleDeletion:
-				a.DeleteAfter = at(act.DeleteAfter)
-			case lifecycle.MarkInactive:
-				a.Status, a.InactiveSince, a.DeleteAfter = domain.StatusInactive, at(now), at(act.DeleteAfter)
-			case lifecycle.Reactivate:
+			case domain.ScheduleDeletion:
+				a.DeleteAfter = at(e.DeleteAfter)
+			case domain.MarkInactive:
+				a.Status, a.InactiveSince, a.DeleteAfter = domain.StatusInactive, at(now), at(e.DeleteAfter)
+			case domain.Reactivate:
 				a.Status, a.InactiveSince, a.DeleteAfter = domain.StatusActive, nil, nil
 			}
 		}
@@ -183,7 +186,7 @@ func TestDeletingTheLastOwnerIsReported(t *testing.T) {
 	goneOwner := owner("old.owner@nhs.net", domain.StatusInactive, login(days(-70)), inactiveSince(days(-40)), deleteAfter(days(-10)))
 	t.Run("only owner", func(t *testing.T) {
 		got := lifecycle.Inactivity([]store.LifecycleAccount{goneOwner, acct(domain.StatusActive, login(days(-1)))}, now)
-		if kinds(got) != "delete_account,report last_owner" || got[1].ODS != "FQ7K2" {
+		if kinds(got) != "delete_account,report last_owner" || lifecycle.Summarize(got[1]).ODS != "FQ7K2" {
 			t.Fatalf("got %s %+v", kinds(got), got)
 		}
 	})
@@ -239,7 +242,8 @@ func TestDormantMailboxes(t *testing.T) {
 			if kinds(got) != tc.want {
 				t.Fatalf("got %q, want %q", kinds(got), tc.want)
 			}
-			for _, a := range got {
+			for _, e := range got {
+				a := lifecycle.Summarize(e)
 				if a.ODS != "FQ7K2" || !strings.Contains(a.Detail, "pharmacy.fq7k2@nhs.net") || !strings.Contains(a.Detail, "Nothing was deleted") {
 					t.Errorf("report: %+v", a)
 				}
@@ -252,7 +256,7 @@ func TestDormantMailboxes(t *testing.T) {
 // registered mailbox.
 func TestNoticesOnePerSite(t *testing.T) {
 	change := func(ods, mailbox, siteStatus, address string) store.LifecycleNotice {
-		return store.LifecycleNotice{ODS: ods, Kind: string(lifecycle.DeleteAccount), Address: address,
+		return store.LifecycleNotice{ODS: ods, Kind: store.NoticeDeleted, Address: address,
 			Status: domain.StatusLeaver, Mailbox: mailbox, SiteStatus: siteStatus}
 	}
 	got := lifecycle.Notices([]store.LifecycleNotice{
@@ -262,14 +266,15 @@ func TestNoticesOnePerSite(t *testing.T) {
 		change("FT9P4", "", domain.StatusActive, "d@nhs.net"),
 	})
 	var sites []string
-	for _, a := range got {
-		sites = append(sites, fmt.Sprintf("%s %s %s %d", a.Kind, a.ODS, a.Mailbox, len(a.Notices)))
+	for _, e := range got {
+		a, _ := e.(domain.NotifySite)
+		sites = append(sites, fmt.Sprintf("%s %s %s %d", lifecycle.Summarize(e).Name, a.ODS, a.Mailbox, len(a.Notices)))
 	}
 	want := []string{"notify FH3M8 pharmacy.fh3m8@nhs.net 2", "notify FR2W5  1", "notify FT9P4  1"}
 	if strings.Join(sites, "|") != strings.Join(want, "|") {
 		t.Fatalf("got %q, want %q", sites, want)
 	}
-	if !strings.Contains(got[1].Detail, "no open shared mailbox") {
-		t.Errorf("closed site's detail: %q", got[1].Detail)
+	if d := lifecycle.Summarize(got[1]).Detail; !strings.Contains(d, "no open shared mailbox") {
+		t.Errorf("closed site's detail: %q", d)
 	}
 }

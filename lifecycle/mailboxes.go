@@ -14,9 +14,9 @@ import (
 // delete it: the guide makes it eligible for deletion, never deleted automatically. A mailbox
 // is reported once: again only if it sent mail after the last report and then fell silent for
 // another six months. Exactly six months is not yet "over six months".
-func DormantMailboxes(mbs []store.MailboxActivity, now time.Time) []Action {
+func DormantMailboxes(mbs []store.MailboxActivity, now time.Time) []domain.Effect {
 	cutoff := now.AddDate(0, -DormantAfterMonths, 0)
-	var out []Action
+	var out []domain.Effect
 	for _, m := range mbs {
 		if m.Mailbox == "" || m.Status != domain.StatusActive {
 			continue
@@ -31,7 +31,7 @@ func DormantMailboxes(mbs []store.MailboxActivity, now time.Time) []Action {
 		if m.ReportedAt != nil && !(m.LastSentAt != nil && m.LastSentAt.After(*m.ReportedAt)) {
 			continue // reported, and silent since
 		}
-		out = append(out, Action{Kind: Report, ODS: m.ODS, Mailbox: m.Mailbox, Reason: MailboxDormant,
+		out = append(out, domain.ReportToStaff{ODS: m.ODS, Reason: MailboxDormant,
 			Detail: fmt.Sprintf("the shared mailbox %s (%s) %s: no email for over %d months, so it is "+
 				"eligible for deletion. Nothing was deleted: decide with the site whether to keep it.",
 				m.Mailbox, m.ODS, what, DormantAfterMonths)})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"nasbot/domain"
 	"nasbot/store"
 	"nasbot/templates"
 )
@@ -18,26 +19,26 @@ const Actor = "lifecycle"
 // Job is one lifecycle job: what it reads and how it decides, inside its transaction.
 type Job struct {
 	Name   string
-	Decide func(tx *store.Tx, now time.Time) ([]Action, error)
+	Decide func(tx *store.Tx, now time.Time) ([]domain.Effect, error)
 }
 
 // Jobs are the lifecycle jobs, in the order Run runs them.
 var Jobs = []Job{
-	{Name: "leavers", Decide: func(tx *store.Tx, now time.Time) ([]Action, error) {
+	{Name: "leavers", Decide: func(tx *store.Tx, now time.Time) ([]domain.Effect, error) {
 		accts, err := tx.LifecycleAccounts()
 		return Leavers(accts, now), err
 	}},
-	{Name: "inactivity", Decide: func(tx *store.Tx, now time.Time) ([]Action, error) {
+	{Name: "inactivity", Decide: func(tx *store.Tx, now time.Time) ([]domain.Effect, error) {
 		accts, err := tx.LifecycleAccounts()
 		return Inactivity(accts, now), err
 	}},
-	{Name: "dormant_mailboxes", Decide: func(tx *store.Tx, now time.Time) ([]Action, error) {
+	{Name: "dormant_mailboxes", Decide: func(tx *store.Tx, now time.Time) ([]domain.Effect, error) {
 		mbs, err := tx.MailboxActivity(MailboxDormant)
 		return DormantMailboxes(mbs, now), err
 	}},
 	// Last, so that it tells what the jobs before it did. A dry run changed nothing before it,
 	// so it counts only notices an earlier run left untold.
-	{Name: "notices", Decide: func(tx *store.Tx, now time.Time) ([]Action, error) {
+	{Name: "notices", Decide: func(tx *store.Tx, now time.Time) ([]domain.Effect, error) {
 		untold, err := tx.UntoldLifecycleNotices()
 		return Notices(untold), err
 	}},
@@ -57,34 +58,23 @@ type Mailer interface {
 // Result is what one job decided and what it changed.
 type Result struct {
 	Job string
-	// Decided is every action the job decided on.
-	Decided []Action
-	// Applied is the actions that changed something; a decided action is left out when the
+	// Decided is every effect the job decided on.
+	Decided []domain.Effect
+	// Applied is the effects that changed something; a decided effect is left out when the
 	// directory changed between the read and the write (e.g. a joiner request won), and every
 	// one is left out in a dry run.
-	Applied []Action
+	Applied []domain.Effect
 	DryRun  bool
 	// Err is why the job failed; then nothing of it was changed.
 	Err error
 }
 
 // Done is what the job did, or in a dry run what it would have done.
-func (r Result) Done() []Action {
+func (r Result) Done() []domain.Effect {
 	if r.DryRun {
 		return r.Decided
 	}
 	return r.Applied
-}
-
-// Count is how many of the actions are of kind k.
-func Count(actions []Action, k Kind) int {
-	n := 0
-	for _, a := range actions {
-		if a.Kind == k {
-			n++
-		}
-	}
-	return n
 }
 
 // Runner runs the jobs against the store.
@@ -116,7 +106,7 @@ func (r *Runner) WithAccessReviews(every time.Duration) *Runner {
 func (r *Runner) jobs() []Job {
 	jobs := Jobs[:len(Jobs):len(Jobs)]
 	if every := r.reviewEvery; every > 0 {
-		jobs = append(jobs, Job{Name: "access_reviews", Decide: func(tx *store.Tx, now time.Time) ([]Action, error) {
+		jobs = append(jobs, Job{Name: "access_reviews", Decide: func(tx *store.Tx, now time.Time) ([]domain.Effect, error) {
 			sites, err := tx.ReviewSites()
 			return AccessReviews(sites, now, every), err
 		}})
@@ -170,25 +160,23 @@ func (r *Runner) RunJob(ctx context.Context, job Job, now time.Time, dryRun bool
 		if dryRun {
 			return errDryRun
 		}
-		for _, a := range decided {
-			changed, err := r.apply(tx, a, now)
+		for _, e := range decided {
+			changed, err := r.apply(tx, e, now)
 			if err != nil {
 				return err
 			}
 			if !changed {
 				continue
 			}
-			if err := remember(tx, a, now); err != nil {
+			s := Summarize(e)
+			action := strings.ReplaceAll(s.Name, "_", " ")
+			if s.Reason != "" {
+				action += " " + string(s.Reason)
+			}
+			if err := tx.Audit(Actor, action, auditSubject(e), s.Detail, now); err != nil {
 				return err
 			}
-			action := strings.ReplaceAll(string(a.Kind), "_", " ")
-			if a.Reason != "" {
-				action += " " + string(a.Reason)
-			}
-			if err := tx.Audit(Actor, action, auditSubject(a), a.Detail, now); err != nil {
-				return err
-			}
-			res.Applied = append(res.Applied, a)
+			res.Applied = append(res.Applied, e)
 		}
 		return nil
 	})
@@ -205,48 +193,37 @@ func (r *Runner) RunJob(ctx context.Context, job Job, now time.Time, dryRun bool
 		slog.Int("decided", len(res.Decided)), slog.Int("applied", len(res.Applied))}
 	for _, k := range Kinds {
 		if n := Count(res.Done(), k); n > 0 {
-			attrs = append(attrs, slog.Int(string(k), n))
+			attrs = append(attrs, slog.Int(Summarize(k).Name, n))
 		}
 	}
 	r.log.Info("lifecycle job done", attrs...)
 	return res, nil
 }
 
-// apply makes one action's change; changed is false when the account or site no longer is as
-// decided (the guard in the store's write did not match).
-func (r *Runner) apply(tx *store.Tx, a Action, now time.Time) (changed bool, err error) {
-	switch a.Kind {
-	case DeleteAccount:
-		return tx.DeleteAccount(a.Address, a.Status, now)
-	case ScheduleDeletion:
-		return tx.ScheduleDeletion(a.Address, a.DeleteAfter)
-	case MarkInactive:
-		return tx.MarkInactive(a.Address, a.Status, now, a.DeleteAfter)
-	case Reactivate:
-		return tx.Reactivate(a.Address)
-	case Report:
-		_, err := tx.ReportMailbox(a.ODS, a.Reason, a.Detail, now)
-		return err == nil, err
-	case Notify:
-		err := r.notify(tx, a, now)
-		return err == nil, err
-	case AccessReview:
-		err := r.review(tx, a, now)
-		return err == nil, err
-	case Digest:
-		err := r.digest(tx, a, now)
-		return err == nil, err
+// apply makes one effect: the mails here, every other change in the store (store.Tx.Change), which
+// says changed is false when the account no longer is as decided (its write's guard did not match).
+func (r *Runner) apply(tx *store.Tx, e domain.Effect, now time.Time) (changed bool, err error) {
+	switch e := e.(type) {
+	case domain.NotifySite:
+		err = r.notify(tx, e, now)
+	case domain.SendAccessReview:
+		err = r.review(tx, e, now)
+	case domain.SendDigest:
+		err = r.digest(tx, e, now)
+	default:
+		return tx.Change(e, now)
 	}
-	return false, fmt.Errorf("lifecycle: unknown action %q", a.Kind)
+	return err == nil, err
 }
 
 // auditSubject names the subject as the staff desk's history pages look it up.
-func auditSubject(a Action) string {
-	switch {
-	case a.Address != "":
-		return "account " + a.Address
-	case a.Kind == Digest:
-		return "digest " + a.Mailbox
+func auditSubject(e domain.Effect) string {
+	s := Summarize(e)
+	if d, ok := e.(domain.SendDigest); ok {
+		return "digest " + d.To
 	}
-	return "site " + a.ODS
+	if s.Address != "" {
+		return "account " + s.Address
+	}
+	return "site " + s.ODS
 }

@@ -74,13 +74,13 @@ func newRunner(t *testing.T, s *store.Store, cfg pipeline.Config) *lifecycle.Run
 	return lifecycle.NewRunner(s, pipeline.NewNotifier(p), nil)
 }
 
-// applied counts what a run did, per kind, over all jobs.
-func applied(results []lifecycle.Result) map[lifecycle.Kind]int {
-	n := map[lifecycle.Kind]int{}
+// applied counts what a run did, per kind (by name), over all jobs.
+func applied(results []lifecycle.Result) map[string]int {
+	n := map[string]int{}
 	for _, r := range results {
 		for _, k := range lifecycle.Kinds {
 			if c := lifecycle.Count(r.Done(), k); c > 0 {
-				n[k] += c
+				n[lifecycle.Summarize(k).Name] += c
 			}
 		}
 	}
@@ -99,8 +99,8 @@ func TestRunnerAppliesOnceAndIsIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := applied(results)
-		want := map[lifecycle.Kind]int{lifecycle.DeleteAccount: 1, lifecycle.ScheduleDeletion: 1,
-			lifecycle.MarkInactive: 2, lifecycle.Reactivate: 1, lifecycle.Report: 1, lifecycle.Notify: 1}
+		want := map[string]int{"delete_account": 1, "schedule_deletion": 1,
+			"mark_inactive": 2, "reactivate": 1, "report": 1, "notify": 1}
 		if len(got) != len(want) {
 			t.Fatalf("applied %v, want %v", got, want)
 		}
@@ -182,7 +182,7 @@ func TestRunnerAppliesOnceAndIsIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = applied(results)
-		if got[lifecycle.DeleteAccount] != 4 || got[lifecycle.Report] != 1 {
+		if got["delete_account"] != 4 || got["report"] != 1 {
 			t.Fatalf("thirty days on: %v", got)
 		}
 		open, _ = s.Queue(ctx, store.QueueFilter{})
@@ -202,7 +202,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := applied(results); got[lifecycle.DeleteAccount] != 1 || got[lifecycle.Report] != 1 {
+		if got := applied(results); got["delete_account"] != 1 || got["report"] != 1 {
 			t.Fatalf("dry run would do %v", got)
 		}
 		for _, r := range results {

@@ -8,8 +8,53 @@ import (
 	"nasbot/domain"
 )
 
-// Apply makes the changes of one effect of a done decision.
+// Apply makes one effect's change (domain/effects.go lists them): a done request's, or a
+// lifecycle job's. A job's change that finds its account no longer as the job decided on changes
+// nothing, and is no error; Change says whether it changed anything.
 func (t *Tx) Apply(e domain.Effect, now time.Time) error {
+	_, err := t.Change(e, now)
+	return err
+}
+
+// Change makes one effect's change, as Apply, and says whether it changed anything. A request's
+// effects always do. A lifecycle job's change to an account is made only if the account still
+// has the status the job found (the guard in each write), since a joiner request or a login may
+// have won meanwhile; then changed is false. A change that is made to an account is kept for its
+// site's next notice (AddLifecycleNotice), in the same transaction.
+func (t *Tx) Change(e domain.Effect, now time.Time) (changed bool, err error) {
+	switch e := e.(type) {
+	case domain.DeleteAccount:
+		if changed, err = t.DeleteAccount(e.Address, e.Status, now); changed && err == nil {
+			err = t.AddLifecycleNotice(LifecycleNotice{ODS: e.ODS, Kind: NoticeDeleted, Address: e.Address,
+				Status: e.Status}, now)
+		}
+	case domain.MarkInactive:
+		if changed, err = t.MarkInactive(e.Address, e.Status, now, e.DeleteAfter); changed && err == nil {
+			err = t.AddLifecycleNotice(LifecycleNotice{ODS: e.ODS, Kind: NoticeInactive, Address: e.Address,
+				Status: e.Status, DeleteAfter: &e.DeleteAfter}, now)
+		}
+	case domain.ScheduleDeletion:
+		changed, err = t.ScheduleDeletion(e.Address, e.DeleteAfter)
+	case domain.Reactivate:
+		changed, err = t.Reactivate(e.Address)
+	case domain.ReportToStaff:
+		_, err = t.ReportMailbox(e.ODS, e.Reason, e.Detail, now)
+		changed = err == nil
+	case domain.NotifySite, domain.SendAccessReview, domain.SendDigest:
+		// The lifecycle writes these mails to the outbox itself (domain/effects.go says why).
+		err = fmt.Errorf("store: apply %T: a mail, which its lifecycle job sends", e)
+	default:
+		err = t.applyRequest(e, now)
+		changed = err == nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return changed, nil
+}
+
+// applyRequest makes the change of one effect of a done request's decision.
+func (t *Tx) applyRequest(e domain.Effect, now time.Time) error {
 	var err error
 	switch e := e.(type) {
 	case domain.CreateAccount:

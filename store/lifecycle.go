@@ -173,12 +173,19 @@ func (t *Tx) guarded(what, query string, args ...any) (bool, error) {
 	return n == 1, nil
 }
 
+// The kinds of change a LifecycleNotice keeps: the lifecycle's names for domain.DeleteAccount
+// and domain.MarkInactive, as stored in lifecycle_notices.kind. Never rename one.
+const (
+	NoticeDeleted  = "delete_account"
+	NoticeInactive = "mark_inactive"
+)
+
 // LifecycleNotice is a change a lifecycle job made to an account, kept for a notice to the
 // account's site, with where that notice goes as the site stands now.
 type LifecycleNotice struct {
 	ID          int64      `db:"id"`
 	ODS         string     `db:"ods_code"`
-	Kind        string     `db:"kind"`
+	Kind        string     `db:"kind"` // NoticeDeleted or NoticeInactive
 	Address     string     `db:"address"`
 	Status      string     `db:"status"`
 	DeleteAfter *time.Time `db:"delete_after"`
@@ -187,7 +194,8 @@ type LifecycleNotice struct {
 	SiteStatus  string     `db:"site_status"`
 }
 
-// AddLifecycleNotice keeps a job's change to an account for its site's next notice.
+// AddLifecycleNotice keeps a job's change to an account for its site's next notice; Change
+// calls it for each change it makes to an account.
 func (t *Tx) AddLifecycleNotice(n LifecycleNotice, now time.Time) error {
 	_, err := exec(t.ctx, t.tx, `INSERT INTO lifecycle_notices (ods_code, kind, address, status, delete_after, done_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, strings.ToUpper(n.ODS), n.Kind, strings.ToLower(n.Address), n.Status,

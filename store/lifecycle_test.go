@@ -190,3 +190,64 @@ func TestMailboxActivityAndReports(t *testing.T) {
 		}
 	})
 }
+
+// TestChangeIsGuardedAndKeepsNotices: a lifecycle job's change is made only if the account is
+// still as the job found it, says whether it changed anything, and each change made to an
+// account is kept for its site's notice; the jobs' mails are not the store's to make.
+func TestChangeIsGuardedAndKeepsNotices(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		importSample(t, s)
+		ctx := context.Background()
+		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		in30 := now.AddDate(0, 0, 30)
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			for _, c := range []struct {
+				e    domain.Effect
+				want bool
+			}{
+				{domain.MarkInactive{Address: "amelia.hart@nhs.net", ODS: "FQ7K2", Status: domain.StatusInactive, DeleteAfter: in30}, false},
+				{domain.MarkInactive{Address: "amelia.hart@nhs.net", ODS: "FQ7K2", Status: domain.StatusActive, DeleteAfter: in30}, true},
+				{domain.Reactivate{Address: "amelia.hart@nhs.net", Status: domain.StatusInactive}, true},
+				{domain.Reactivate{Address: "amelia.hart@nhs.net", Status: domain.StatusInactive}, false},
+				{domain.DeleteAccount{Address: "ben.cole@nhs.net", ODS: "FQ7K2", Status: domain.StatusLeaver}, false}, // no date yet
+				{domain.ScheduleDeletion{Address: "ben.cole@nhs.net", Status: domain.StatusLeaver, DeleteAfter: now}, true},
+				{domain.DeleteAccount{Address: "ben.cole@nhs.net", ODS: "FQ7K2", Status: domain.StatusActive}, false},
+				{domain.DeleteAccount{Address: "ben.cole@nhs.net", ODS: "FQ7K2", Status: domain.StatusLeaver}, true},
+				{domain.ReportToStaff{ODS: "FQ7K2", Reason: domain.LastOwner, Detail: "no owner left"}, true},
+				{domain.SetRole{Address: "amelia.hart@nhs.net", Role: domain.RoleOwner}, true},
+			} {
+				if changed, err := tx.Change(c.e, now); changed != c.want || err != nil {
+					t.Errorf("%#v: changed %v, %v; want %v", c.e, changed, err, c.want)
+				}
+			}
+			if err := tx.Apply(domain.DeleteAccount{Address: "ben.cole@nhs.net", ODS: "FQ7K2", Status: domain.StatusLeaver}, now); err != nil {
+				t.Errorf("applying a change already made: %v", err)
+			}
+			for _, mail := range []domain.Effect{domain.NotifySite{ODS: "FQ7K2"}, domain.SendAccessReview{ODS: "FQ7K2"}, domain.SendDigest{}} {
+				if _, err := tx.Change(mail, now); err == nil {
+					t.Errorf("the store made the mail %T", mail)
+				}
+			}
+			ns, err := tx.UntoldLifecycleNotices()
+			if err != nil {
+				return err
+			}
+			if len(ns) != 2 || ns[0].Kind != store.NoticeInactive || ns[0].Address != "amelia.hart@nhs.net" ||
+				ns[0].Status != domain.StatusActive || ns[0].DeleteAfter == nil || !ns[0].DeleteAfter.Equal(in30) ||
+				ns[1].Kind != store.NoticeDeleted || ns[1].Address != "ben.cole@nhs.net" || ns[1].Status != domain.StatusLeaver ||
+				ns[1].ODS != "FQ7K2" || ns[1].Mailbox != "pharmacy.fq7k2@nhs.net" {
+				t.Errorf("notices kept: %+v", ns)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Account(ctx, "ben.cole@nhs.net"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("ben.cole: want deleted, got %v", err)
+		}
+		if open, _ := s.Queue(ctx, store.QueueFilter{}); len(open) != 1 || open[0].Reason != string(domain.LastOwner) {
+			t.Errorf("reports: %+v", open)
+		}
+	})
+}

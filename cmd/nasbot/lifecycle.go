@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"nasbot/domain"
 	"nasbot/lifecycle"
 	"nasbot/pipeline"
 	"nasbot/templates"
@@ -67,19 +68,23 @@ func cmdLifecycle(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// lifecycleWords says what each kind of action did, for the summary.
-var lifecycleWords = map[lifecycle.Kind]string{
-	lifecycle.DeleteAccount:    "accounts deleted",
-	lifecycle.ScheduleDeletion: "leaver deletions scheduled",
-	lifecycle.MarkInactive:     "accounts marked inactive",
-	lifecycle.Reactivate:       "accounts active again",
-	lifecycle.Report:           "reports to NAS staff",
-	lifecycle.Notify:           "sites told",
-	lifecycle.AccessReview:     "access reviews sent",
-	lifecycle.Digest:           "digests sent to staff",
+// lifecycleWords says what each kind of effect did, for the summary, in the order it prints them
+// (lifecycle.Kinds).
+var lifecycleWords = []struct {
+	kind  domain.Effect
+	words string
+}{
+	{domain.DeleteAccount{}, "accounts deleted"},
+	{domain.ScheduleDeletion{}, "leaver deletions scheduled"},
+	{domain.MarkInactive{}, "accounts marked inactive"},
+	{domain.Reactivate{}, "accounts active again"},
+	{domain.ReportToStaff{}, "reports to NAS staff"},
+	{domain.NotifySite{}, "sites told"},
+	{domain.SendAccessReview{}, "access reviews sent"},
+	{domain.SendDigest{}, "digests sent to staff"},
 }
 
-// printLifecycle writes one line per job with its counts, then with verbose one line per action.
+// printLifecycle writes one line per job with its counts, then with verbose one line per effect.
 func printLifecycle(w io.Writer, results []lifecycle.Result, now time.Time, dryRun, verbose bool) {
 	head := "lifecycle at " + now.Format(time.RFC3339)
 	if dryRun {
@@ -92,9 +97,9 @@ func printLifecycle(w io.Writer, results []lifecycle.Result, now time.Time, dryR
 			continue
 		}
 		var parts []string
-		for _, k := range lifecycle.Kinds {
-			if n := lifecycle.Count(r.Done(), k); n > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", n, lifecycleWords[k]))
+		for _, k := range lifecycleWords {
+			if n := lifecycle.Count(r.Done(), k.kind); n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, k.words))
 			}
 		}
 		if len(parts) == 0 {
@@ -105,12 +110,9 @@ func printLifecycle(w io.Writer, results []lifecycle.Result, now time.Time, dryR
 		}
 		fmt.Fprintf(w, "%s: %s\n", r.Job, strings.Join(parts, ", "))
 		if verbose {
-			for _, a := range r.Done() {
-				what := string(a.Kind)
-				if a.Reason != "" {
-					what += " " + string(a.Reason)
-				}
-				fmt.Fprintf(w, "  %s %s: %s\n", what, a.Subject(), a.Detail)
+			for _, e := range r.Done() {
+				s := lifecycle.Summarize(e)
+				fmt.Fprintf(w, "  %s %s: %s\n", s.What(), s.Subject(), s.Detail)
 			}
 		}
 	}
