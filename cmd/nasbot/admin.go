@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 
 	"nasbot/service"
 	"nasbot/store"
@@ -79,7 +76,7 @@ func cmdDirectory(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "import" {
 		err = importDirectory(ctx, st, dir)
 	} else {
-		err = exportDirectory(ctx, st, dir)
+		err = st.ExportDirectoryFiles(ctx, dir)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "nasbot directory %s: %v\n", args[0], err)
@@ -89,48 +86,7 @@ func cmdDirectory(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// importDirectory loads organisations.csv and accounts.csv from dir, and aliases.csv when
-// the folder has one.
+// importDirectory loads a folder's directory files.
 func importDirectory(ctx context.Context, st *store.Store, dir string) error {
-	orgs, err := os.Open(filepath.Join(dir, "organisations.csv"))
-	if err != nil {
-		return err
-	}
-	defer orgs.Close()
-	accts, err := os.Open(filepath.Join(dir, "accounts.csv"))
-	if err != nil {
-		return err
-	}
-	defer accts.Close()
-	if err := st.ImportDirectory(ctx, orgs, accts); err != nil {
-		return err
-	}
-	aliases, err := os.Open(filepath.Join(dir, "aliases.csv"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	defer aliases.Close()
-	return st.ImportAliases(ctx, aliases)
-}
-
-// exportDirectory writes organisations.csv, accounts.csv and aliases.csv into dir.
-func exportDirectory(ctx context.Context, st *store.Store, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	files := map[string]*os.File{}
-	for _, name := range []string{"organisations.csv", "accounts.csv", "aliases.csv"} {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		files[name] = f
-	}
-	if err := st.ExportDirectory(ctx, files["organisations.csv"], files["accounts.csv"]); err != nil {
-		return err
-	}
-	return st.ExportAliases(ctx, files["aliases.csv"])
+	return st.ImportDirectoryFiles(ctx, os.DirFS(dir))
 }

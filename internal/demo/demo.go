@@ -13,13 +13,13 @@ import (
 //go:embed directory/*.csv inbox/*.eml
 var files embed.FS
 
-// Directory returns organisations.csv and accounts.csv.
-func Directory() (organisations, accounts fs.File, err error) {
-	if organisations, err = files.Open("directory/organisations.csv"); err != nil {
-		return nil, nil, err
+// Directory is the sample directory's files, for store.ImportDirectoryFiles.
+func Directory() fs.FS {
+	sub, err := fs.Sub(files, "directory")
+	if err != nil {
+		panic(err) // the folder is embedded: it is there
 	}
-	accounts, err = files.Open("directory/accounts.csv")
-	return organisations, accounts, err
+	return sub
 }
 
 // Messages returns the sample request emails, in the order they arrive, dated a few minutes

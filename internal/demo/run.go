@@ -115,13 +115,7 @@ func addStaff(ctx context.Context, st *store.Store) error {
 }
 
 func loadData(ctx context.Context, st *store.Store, mail *localmail.Server) error {
-	orgs, accts, err := Directory()
-	if err != nil {
-		return err
-	}
-	defer orgs.Close()
-	defer accts.Close()
-	if err := st.ImportDirectory(ctx, orgs, accts); err != nil {
+	if err := st.ImportDirectoryFiles(ctx, Directory()); err != nil {
 		return err
 	}
 	inbox, err := Messages(time.Now())
