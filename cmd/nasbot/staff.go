@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 
 	"nasbot/store"
 	"nasbot/web"
@@ -122,7 +122,7 @@ func splitPositional(args []string) (string, []string) {
 // of standard input (for scripts: printf '%s\n' "$PW" | nasbot staff add …).
 func readNewPassword(stdin *os.File, stderr io.Writer, email string) (string, error) {
 	fd := int(stdin.Fd())
-	if _, err := unix.IoctlGetTermios(fd, unix.TCGETS); err != nil {
+	if !term.IsTerminal(fd) {
 		line, err := bufio.NewReader(stdin).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return "", err
@@ -133,42 +133,20 @@ func readNewPassword(stdin *os.File, stderr io.Writer, email string) (string, er
 		}
 		return password, nil
 	}
-	first, err := promptHidden(fd, stdin, stderr, fmt.Sprintf("Password for %s (at least %d characters): ", email, web.MinPasswordLength))
-	if err != nil {
-		return "", err
+	var typed [2]string
+	for i, prompt := range []string{fmt.Sprintf("Password for %s (at least %d characters): ", email, web.MinPasswordLength), "Again: "} {
+		fmt.Fprint(stderr, prompt)
+		b, err := term.ReadPassword(fd)
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		typed[i] = string(b)
 	}
-	again, err := promptHidden(fd, stdin, stderr, "Again: ")
-	if err != nil {
-		return "", err
-	}
-	if first != again {
+	if typed[0] != typed[1] {
 		return "", errors.New("the two passwords differ")
 	}
-	return first, nil
-}
-
-// promptHidden reads one line from the terminal with echo turned off.
-func promptHidden(fd int, stdin *os.File, stderr io.Writer, prompt string) (string, error) {
-	fmt.Fprint(stderr, prompt)
-	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-	if err != nil {
-		return "", err
-	}
-	quiet := *old
-	quiet.Lflag &^= unix.ECHO
-	quiet.Lflag |= unix.ICANON | unix.ISIG
-	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &quiet); err != nil {
-		return "", err
-	}
-	defer func() {
-		unix.IoctlSetTermios(fd, unix.TCSETS, old)
-		fmt.Fprintln(stderr)
-	}()
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", err
-	}
-	return strings.TrimRight(line, "\r\n"), nil
+	return typed[0], nil
 }
 
 func staffList(stdout, stderr io.Writer) int {
