@@ -162,77 +162,41 @@ func (d *caseData) thisRequest() domain.Request {
 }
 
 func (s *server) loadCase(r *http.Request, id int64, me *store.Session) (*caseData, error) {
-	ctx := r.Context()
-	exc, err := s.store.Exception(ctx, id)
+	f, err := s.store.CaseFile(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
-	d := &caseData{Exc: exc, Reason: exc.Reason, Open: exc.State == store.ExceptionOpen, Mine: exc.Assignee == me.Staff}
+	exc := f.Case
+	d := &caseData{Exc: exc, Reason: exc.Reason, Open: exc.State == store.ExceptionOpen, Mine: exc.Assignee == me.Staff,
+		Site: f.Site, Others: f.Others, Replies: f.Replies, History: f.History}
 	d.Overdue = d.Open && s.overdue(exc.CreatedAt)
-	if exc.ODS != "" {
-		if org, err := s.store.Organisation(ctx, exc.ODS); err == nil {
-			d.Site = &org
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-	}
 	// A case no message caused (a lifecycle report, a failed text) has only its detail and
 	// history: no message, requests or replies, and nothing to approve, re-run or re-parse.
-	if exc.HasMessage() {
-		if err := s.loadMessage(r, d); err != nil {
+	if f.Message != nil {
+		if err := s.loadMessage(r, d, f); err != nil {
 			return nil, err
 		}
-	}
-	subjects := []string{exc.Tag()}
-	for _, rp := range d.Replies {
-		subjects = append(subjects, fmt.Sprintf("outbox %d", rp.ID))
-	}
-	if d.History, err = s.store.History(ctx, subjects...); err != nil {
-		return nil, err
 	}
 	d.Closing = closing(d)
 	return d, nil
 }
 
-// loadMessage adds what the case's message holds: the message itself, its other cases, its
-// requests with the rule's facts, its replies, and the actions they allow.
-func (s *server) loadMessage(r *http.Request, d *caseData) error {
-	ctx := r.Context()
+// loadMessage adds what the case's message holds: the message itself, its requests with the
+// rule's facts, and the actions they allow.
+func (s *server) loadMessage(r *http.Request, d *caseData, f store.CaseFile) error {
 	exc := d.Exc
-	m, err := s.store.Message(ctx, exc.MessageRef)
-	if err != nil {
-		return err
-	}
-	d.Message = viewMessage(m)
-
-	all, err := s.store.MessageExceptions(ctx, exc.MessageRef)
-	if err != nil {
-		return err
-	}
-	for _, o := range all {
-		if o.ID != exc.ID {
-			d.Others = append(d.Others, o)
-		}
-	}
-	rows, err := s.store.MessageRequests(ctx, exc.MessageRef)
-	if err != nil {
-		return err
-	}
-	for _, row := range rows {
+	d.Message = viewMessage(*f.Message)
+	for _, row := range f.Requests {
 		rv, err := s.caseRequest(r, d, row)
 		if err != nil {
 			return err
 		}
 		d.Reqs = append(d.Reqs, rv)
 	}
-	if d.Replies, err = s.store.MessageReplies(ctx, exc.MessageRef); err != nil {
-		return err
-	}
-
 	hasRequest := exc.RequestRef != nil
 	d.CanApprove = d.Open && hasRequest && canApprove(exc.Reason)
 	d.CanRerun = d.Open && hasRequest
-	d.CanReparse = d.Open && m.Verdict == string(domain.Unparseable) && exc.Reason == reasonUnparseable
+	d.CanReparse = d.Open && f.Message.Verdict == string(domain.Unparseable) && exc.Reason == reasonUnparseable
 	if d.CanRerun {
 		d.Edit = newEditForm(requestTypeOf(d))
 	}

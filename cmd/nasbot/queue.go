@@ -163,13 +163,16 @@ func queueShowMessage(ref int64, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// showCase prints one case from its case file, the facts the desk's page shows: why it stopped,
+// the message's proof, requests and replies, and the history.
 func showCase(ctx context.Context, st *store.Store, id int64, out io.Writer) error {
-	exc, err := st.Exception(ctx, id)
+	f, err := st.CaseFile(ctx, id)
 	if err != nil {
 		return err
 	}
+	exc := f.Case
 	ref := exc.Tag()
-	if !exc.HasMessage() {
+	if f.Message == nil {
 		ref = "(no message)"
 	}
 	fmt.Fprintf(out, "case %d  %s  %s  (%s)\n", exc.ID, ref, exc.Reason, exc.State)
@@ -183,15 +186,8 @@ func showCase(ctx context.Context, st *store.Store, id int64, out io.Writer) err
 	if exc.OrgName != "" {
 		site = fmt.Sprintf("%s, %s (%s, %s)", exc.OrgName, exc.Town, exc.ODS, exc.Sector)
 	}
-	subjects := []string{exc.Tag()}
-	if exc.HasMessage() {
-		replies, err := showMessage(ctx, st, exc, site, out)
-		if err != nil {
-			return err
-		}
-		for _, r := range replies {
-			subjects = append(subjects, fmt.Sprintf("outbox %d", r.ID))
-		}
+	if f.Message != nil {
+		showMessage(f, site, out)
 	} else {
 		// A lifecycle report or a failed text: no message, requests or replies to show.
 		fmt.Fprintf(out, "site:     %s\n", site)
@@ -200,22 +196,15 @@ func showCase(ctx context.Context, st *store.Store, id int64, out io.Writer) err
 		}
 		fmt.Fprintf(out, "opened:   %s (no message caused it)\n", exc.CreatedAt.UTC().Format(time.RFC3339))
 	}
-	hist, err := st.History(ctx, subjects...)
-	if err != nil {
-		return err
-	}
-	for _, h := range hist {
+	for _, h := range f.History {
 		fmt.Fprintf(out, "%s  %s %s %s\n", h.At.UTC().Format(time.RFC3339), h.Actor, h.Action, h.Detail)
 	}
 	return nil
 }
 
 // showMessage prints the message a case is about: its sender, proof, requests and replies.
-func showMessage(ctx context.Context, st *store.Store, exc store.QueueItem, site string, out io.Writer) ([]store.ReplyRow, error) {
-	m, err := st.Message(ctx, exc.MessageRef)
-	if err != nil {
-		return nil, err
-	}
+func showMessage(f store.CaseFile, site string, out io.Writer) {
+	m, exc := f.Message, f.Case
 	fmt.Fprintf(out, "from:     %s  %s\nsubject:  %q\nreceived: %s  verdict %s\n", m.Sender, site, m.Subject,
 		m.ReceivedAt.UTC().Format(time.RFC3339), m.Verdict)
 	var proof domain.Verification
@@ -226,11 +215,7 @@ func showMessage(ctx context.Context, st *store.Store, exc store.QueueItem, site
 		}
 		fmt.Fprintln(out)
 	}
-	reqs, err := st.MessageRequests(ctx, exc.MessageRef)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range reqs {
+	for _, r := range f.Requests {
 		mark := " "
 		if exc.RequestRef != nil && *exc.RequestRef == r.ID {
 			mark = "*"
@@ -241,14 +226,9 @@ func showMessage(ctx context.Context, st *store.Store, exc store.QueueItem, site
 		}
 		fmt.Fprintf(out, "    fields %s\n", r.Fields)
 	}
-	replies, err := st.MessageReplies(ctx, exc.MessageRef)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range replies {
+	for _, r := range f.Replies {
 		fmt.Fprintf(out, "reply %d to %s: %s (%s)\n", r.ID, r.To, r.Subject, r.State)
 	}
-	return replies, nil
 }
 
 // queueDecide approves or refuses a case as a named staff member, through the same desk (and
