@@ -1,5 +1,7 @@
 package domain
 
+import "strconv"
+
 // The words people read for request types and outcomes: in replies, on the desk and in the
 // owners' guide. One place, so that "Add user" is never "New user" on another page and "Done" is
 // never "done" or "Completed". Reason codes are for machines and never shown to owners.
@@ -59,8 +61,9 @@ var ReasonWords = map[Reason]string{
 	Duplicate:     "We have had this email before, so we did not act on it again.",
 	StaleMessage:  "This email was written some time ago, so the NAS team will check it still stands and reply to you.",
 
-	NameTooLong:         "Use at most 20 letters for the name and 10 for the town, and send it again.",
-	SiteAccountLimit:    "Your site has 10 accounts already, so the NAS team will decide and reply to you.",
+	NameTooLong: "Use at most " + strconv.Itoa(MaxOrganisationName) + " letters for the name and " +
+		strconv.Itoa(MaxTown) + " for the town, and send it again.",
+	SiteAccountLimit:    "Your site has " + strconv.Itoa(MaxSiteAccounts) + " accounts already, so the NAS team will decide and reply to you.",
 	MobileInvalid:       "Give the person's own UK mobile number, starting 07, and send it again.",
 	MobileInUse:         "If this person has an NHSmail account already, send a Joiner request for it.",
 	UnknownAccount:      "Check the NHSmail address and send the request again.",

@@ -66,8 +66,8 @@ type SiteCount struct {
 	Accounts int    `json:"accounts"`
 }
 
-// NearLimitFrom is the account count from which a site is shown as near its limit of ten.
-const NearLimitFrom = 8
+// NearLimitFrom is the account count from which a site is shown as near its limit.
+const NearLimitFrom = domain.MaxSiteAccounts - 2
 
 // ageBands are the open-case age bands, each up to its limit.
 var ageBands = []struct {

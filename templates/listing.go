@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"fmt"
 	"time"
 
 	"nasbot/domain"
@@ -8,7 +9,7 @@ import (
 
 // QuietSignInDays is how long without a sign-in makes an account worth a second look in an
 // access review (the lifecycle makes it inactive then).
-const QuietSignInDays = 30
+const QuietSignInDays = domain.InactiveAfterDays
 
 // NewListing puts a site's accounts in the words of an access review, for a list_accounts reply
 // and the quarterly review alike: roles and statuses spelled out, dates as people write them,
@@ -59,7 +60,7 @@ func note(a domain.Account, now time.Time) string {
 	case a.Role == domain.RoleOwner && a.Status == domain.StatusInactive:
 		return "an owner whose own account is inactive: does the mailbox have an owner who uses it?"
 	case a.LastLogin == nil || now.Sub(*a.LastLogin) >= QuietSignInDays*24*time.Hour:
-		return "no sign-in for 30 days or more: does this person still need access?"
+		return fmt.Sprintf("no sign-in for %d days or more: does this person still need access?", QuietSignInDays)
 	}
 	return ""
 }

@@ -110,6 +110,8 @@ var funcs = map[string]any{
 	"outcome":      func(o string) string { return domain.OutcomeWord(domain.Outcome(o)) },
 	"requestNames": RequestNames,
 	"advice":       Advice,
+	// inactiveDays is the rule's number (domain/rules.go), so that a template never spells it.
+	"inactiveDays": func() int { return domain.InactiveAfterDays },
 }
 
 // RequestNames lists the request types an owner can send, by their glossary names, in the

@@ -48,7 +48,7 @@ var reasonTexts = map[string]string{
 		"or refuse.",
 	string(domain.MailboxClosed): "The site's shared mailbox is closed, so mail from it is no longer acted on; the " +
 		"sender was told to contact the NAS. Nothing needs approving.",
-	string(domain.StaleMessage): "The sender is proven, but the mail is dated more than 14 days before it arrived, " +
+	string(domain.StaleMessage): "The sender is proven, but the mail is dated more than " + strconv.Itoa(domain.StaleAfterDays) + " days before it arrived, " +
 		"more than a day after, or not at all. It may be an old message sent again (a replay) or a request since " +
 		"overtaken. Check with the site that it still stands: approve to carry it out now, or refuse.",
 	string(domain.AuthFailed): "The sender could not be proven, so nothing was changed. This cannot be approved: " +
@@ -61,7 +61,7 @@ var reasonTexts = map[string]string{
 	string(domain.TooLarge): "The mail was larger than we accept; the sender was told. Close the case once handled.",
 	string(domain.TooManyRequests): "The mail held more requests than we accept in one email (50); none was done " +
 		"and the sender was asked to send them in several emails.",
-	reasonMailboxDormant: "The site's shared mailbox has sent no email for over six months, so the guide makes it " +
+	reasonMailboxDormant: "The site's shared mailbox has sent no email for over " + strconv.Itoa(domain.DormantAfterMonths) + " months, so the guide makes it " +
 		"eligible for deletion. Nothing was deleted, and nothing will be automatically. Contact the site: if the " +
 		"mailbox is still needed, keep it; if not, arrange its closure. Then close the case, saying what was decided.",
 	reasonLastOwner: "The lifecycle jobs deleted an account (a leaver's, or one unused for too long) that was the " +

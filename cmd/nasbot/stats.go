@@ -93,7 +93,7 @@ func printStatistics(w io.Writer, s store.Statistics) {
 	for _, wk := range s.SpoofsByWeek {
 		fmt.Fprintf(w, "  week of %s  %d\n", wk.Week, wk.N)
 	}
-	fmt.Fprintf(w, "Sites with %d or more of their 10 accounts in use:\n", store.NearLimitFrom)
+	fmt.Fprintf(w, "Sites with %d or more of their %d accounts in use:\n", store.NearLimitFrom, domain.MaxSiteAccounts)
 	for _, site := range s.NearLimit {
 		fmt.Fprintf(w, "  %-8s %-32s %d\n", site.ODS, site.Name, site.Accounts)
 	}
