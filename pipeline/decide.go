@@ -62,7 +62,7 @@ func (w *work) decide() (Result, error) {
 	}
 	if w.site != nil && w.proof.Verified {
 		// The mailbox is in use: the lifecycle's dormant-mailbox report counts from here.
-		if _, err := w.tx.RecordMailboxSent(w.site.Mailbox, w.stored.ReceivedAt); err != nil {
+		if err := w.tx.RecordSiteSent(w.site.ODS, w.stored.ReceivedAt); err != nil {
 			return Result{}, err
 		}
 	}
@@ -196,7 +196,7 @@ func (w *work) processed() (Result, error) { return w.decideEach(decideRequest, 
 // decideRequest runs one request through the NAS rules.
 func decideRequest(w *work, req domain.Request) (domain.Decision, error) {
 	hctx := handlers.Context{Now: w.now, Site: w.site, SenderAccount: w.acct, Domain: w.p.cfg.Domain}
-	return handlers.Decide(hctx, req, w.tx)
+	return handlers.Decide(hctx, req, newRequestView(w.tx))
 }
 
 // decideEach decides the requests in message order with decide, applies what is done, records

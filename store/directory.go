@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"nasbot/domain"
 )
@@ -33,24 +34,23 @@ func organisation(ctx context.Context, q dbtx, ods string) (domain.Organisation,
 	return o, err
 }
 
+// canonical is the SQL for an address, alias resolved (its two ? are the address twice): an
+// alias's target, or the address itself. It lets a lookup by address and the alias lookup go in
+// one round trip.
+const canonical = `COALESCE((SELECT target FROM aliases WHERE alias = ?), ?)`
+
 func organisationByMailbox(ctx context.Context, q dbtx, mailbox string) (domain.Organisation, error) {
-	mailbox, err := resolveAlias(ctx, q, mailbox)
-	if err != nil {
-		return domain.Organisation{}, err
-	}
+	mailbox = strings.ToLower(strings.TrimSpace(mailbox))
 	var o domain.Organisation
-	err = get(ctx, q, &o, `SELECT `+organisationColumns+` FROM organisations
-		WHERE shared_mailbox = ? AND shared_mailbox <> ''`, mailbox)
+	err := get(ctx, q, &o, `SELECT `+organisationColumns+` FROM organisations
+		WHERE shared_mailbox = `+canonical+` AND shared_mailbox <> ''`, mailbox, mailbox)
 	return o, err
 }
 
 func account(ctx context.Context, q dbtx, address string) (domain.Account, error) {
-	address, err := resolveAlias(ctx, q, address)
-	if err != nil {
-		return domain.Account{}, err
-	}
+	address = strings.ToLower(strings.TrimSpace(address))
 	var a domain.Account
-	err = get(ctx, q, &a, `SELECT `+accountColumns+` FROM accounts WHERE email = ?`, address)
+	err := get(ctx, q, &a, `SELECT `+accountColumns+` FROM accounts WHERE email = `+canonical, address, address)
 	return a, err
 }
 
@@ -221,6 +221,19 @@ func (t *Tx) PutAlias(alias, target string) error {
 		strings.ToLower(alias), strings.ToLower(target))
 	if err != nil {
 		return fmt.Errorf("store: put alias: %w", err)
+	}
+	return nil
+}
+
+// RecordSiteSent is RecordMailboxSent for a site already found by its mailbox (the pipeline's
+// sender): one UPDATE by ODS code, without resolving the address again. An earlier time than
+// the one recorded changes nothing.
+func (t *Tx) RecordSiteSent(ods string, at time.Time) error {
+	_, err := exec(t.ctx, t.tx, `UPDATE organisations SET last_sent_at = ?
+		WHERE ods_code = ? AND (last_sent_at IS NULL OR last_sent_at < ?)`,
+		at.UTC(), strings.ToUpper(ods), at.UTC())
+	if err != nil {
+		return fmt.Errorf("store: record site sent: %w", err)
 	}
 	return nil
 }

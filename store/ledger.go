@@ -105,20 +105,22 @@ func (s *Store) UndecidedMessages(ctx context.Context, limit int) ([]int64, erro
 // forged copy carrying a genuine message's Message-ID must not make the genuine one a
 // duplicate, while the genuine one re-sent with a new Message-ID on top still is.
 func (t *Tx) SeenBefore(id int64, messageID, sha string, signatures []string) (bool, error) {
-	var n int
-	err := get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM messages WHERE id <> ? AND state = 'done'
-		AND ((message_id = ? AND message_id <> '' AND proven = 1) OR sha256 = ?)`, id, messageID, sha)
-	if err != nil || n > 0 {
-		return n > 0, err
-	}
-	for _, sig := range signatures {
-		err := get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM signatures WHERE signature = ? AND message <> ?`,
-			signatureKey(sig), id)
-		if err != nil || n > 0 {
-			return n > 0, err
+	// One round trip: the message's own columns, then any of its signatures, each an EXISTS
+	// that stops at the first match.
+	q := `SELECT CASE WHEN EXISTS (SELECT 1 FROM messages WHERE id <> ? AND state = 'done'
+		AND ((message_id = ? AND message_id <> '' AND proven = 1) OR sha256 = ?))`
+	args := []any{id, messageID, sha}
+	if len(signatures) > 0 {
+		q += ` OR EXISTS (SELECT 1 FROM signatures WHERE message <> ? AND signature IN (?` +
+			strings.Repeat(", ?", len(signatures)-1) + `))`
+		args = append(args, id)
+		for _, sig := range signatures {
+			args = append(args, signatureKey(sig))
 		}
 	}
-	return false, nil
+	var seen int
+	err := get(t.ctx, t.tx, &seen, q+` THEN 1 ELSE 0 END`, args...)
+	return seen == 1, err
 }
 
 // signatureKey is what the signatures table keeps of a b= value: its SHA-256, short and fixed
@@ -165,16 +167,24 @@ func (t *Tx) FinishMessage(id int64, d Decided, now time.Time) error {
 	if !d.Proven {
 		return nil
 	}
+	// Every signature in one multi-row INSERT: one round trip however many there are.
 	claimed := map[string]bool{}
+	var values []string
+	var args []any
 	for _, sig := range d.Signatures {
 		key := signatureKey(sig)
 		if claimed[key] {
 			continue
 		}
 		claimed[key] = true
-		if _, err := exec(t.ctx, t.tx, `INSERT INTO signatures (signature, message) VALUES (?, ?)`, key, id); err != nil {
-			return fmt.Errorf("store: claim signature: %w", err)
-		}
+		values = append(values, "(?, ?)")
+		args = append(args, key, id)
+	}
+	if len(values) == 0 {
+		return nil
+	}
+	if _, err := exec(t.ctx, t.tx, `INSERT INTO signatures (signature, message) VALUES `+strings.Join(values, ", "), args...); err != nil {
+		return fmt.Errorf("store: claim signature: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,189 @@
+package store_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"testing"
+	"time"
+
+	"nasbot/domain"
+	"nasbot/internal/testenv"
+	"nasbot/store"
+)
+
+// The queries that answer several questions in one round trip must answer each as the
+// one-question queries do.
+
+func TestSeenBeforeMessageIDHashAndSignatures(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Now()
+		save := func(uid uint32, raw string) int64 {
+			t.Helper()
+			id, _, err := s.SaveInbound(ctx, domain.Inbound{Mailbox: "INBOX", UIDValidity: 1, UID: uid, Raw: []byte(raw), ReceivedAt: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		proven := save(1, "proven")
+		unproven := save(2, "unproven")
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.FinishMessage(proven, store.Decided{MessageID: "<a@nhs.net>", Verdict: domain.Processed,
+				Proven: true, Signatures: []string{"sig-1", "sig-2", "sig-1"}}, now); err != nil {
+				return err
+			}
+			return tx.FinishMessage(unproven, store.Decided{MessageID: "<b@nhs.net>", Verdict: domain.Processed}, now)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := save(3, "fresh")
+		for _, c := range []struct {
+			name       string
+			id         int64
+			messageID  string
+			raw        string
+			signatures []string
+			want       bool
+		}{
+			{"a proven message's Message-ID", fresh, "<a@nhs.net>", "fresh", nil, true},
+			{"an unproven message's Message-ID", fresh, "<b@nhs.net>", "fresh", nil, false},
+			{"the same bytes as an unproven one", fresh, "<c@nhs.net>", "unproven", nil, true},
+			{"one of several signatures", fresh, "<c@nhs.net>", "fresh", []string{"sig-9", "sig-2"}, true},
+			{"no signature of anyone's", fresh, "<c@nhs.net>", "fresh", []string{"sig-8", "sig-9"}, false},
+			{"its own claims", proven, "<a@nhs.net>", "proven", []string{"sig-1"}, false},
+			{"nothing in common", fresh, "", "fresh", nil, false},
+		} {
+			var seen bool
+			err := s.InTx(ctx, func(tx *store.Tx) (err error) {
+				seen, err = tx.SeenBefore(c.id, c.messageID, sha(c.raw), c.signatures)
+				return err
+			})
+			if err != nil || seen != c.want {
+				t.Errorf("%s: SeenBefore = %v, %v; want %v", c.name, seen, err, c.want)
+			}
+		}
+	})
+}
+
+func TestCountRepliesAgreesWithTheSingleCounts(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Now()
+		msg, _, err := s.SaveInbound(ctx, domain.Inbound{Mailbox: "INBOX", UIDValidity: 1, UID: 1, Raw: []byte("x"), ReceivedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			for i, to := range []string{"a@nhs.net", "a@nhs.net", "a@nhs.net", "b@nhs.net", "a@nhs.net"} {
+				at := now.Add(time.Duration(i-3) * time.Minute)
+				o := domain.Outgoing{MessageID: fmt.Sprintf("<r%d@nas.test>", i), From: "requests@nas.test", To: to, Subject: "Re: x", Tag: "NAS-1", Text: "x"}
+				ref := int64(0)
+				if i%2 == 0 {
+					ref = msg
+				}
+				if _, err := tx.Enqueue(ref, o, false, at); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []store.ReplyCountQuery{
+			{Since: now.Add(-time.Hour), AtMost: 10, To: "a@nhs.net", ToSince: now.Add(-time.Hour), ToAtMost: 10, Message: msg},
+			{Since: now.Add(-2 * time.Minute), AtMost: 3, To: "a@nhs.net", ToSince: now.Add(-2 * time.Minute), ToAtMost: 2},
+			{Since: now.Add(-time.Minute), AtMost: 300, To: "c@nhs.net", ToSince: now.Add(-time.Hour), ToAtMost: 20, Message: msg + 1},
+		} {
+			err := s.InTx(ctx, func(tx *store.Tx) error {
+				got, err := tx.CountReplies(q)
+				if err != nil {
+					return err
+				}
+				all, _ := tx.RepliesSince("", q.Since, q.AtMost)
+				to, _ := tx.RepliesSince(q.To, q.ToSince, q.ToAtMost)
+				forMessage := 0
+				if q.Message != 0 {
+					forMessage, _ = tx.ReplyCount(q.Message)
+				}
+				if want := (store.ReplyCounts{All: all, To: to, Message: forMessage}); got != want {
+					t.Errorf("CountReplies(%+v) = %+v; the single counts say %+v", q, got, want)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+func TestRecordSiteSentKeepsTheLatest(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		importSample(t, s)
+		ctx := context.Background()
+		at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		for _, when := range []time.Time{at, at.Add(-time.Hour)} { // an earlier one changes nothing
+			if err := s.InTx(ctx, func(tx *store.Tx) error { return tx.RecordSiteSent("fq7k2", when) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var last time.Time
+		if err := s.DB().GetContext(ctx, &last, s.DB().Rebind(`SELECT last_sent_at FROM organisations WHERE ods_code = ?`), "FQ7K2"); err != nil {
+			t.Fatal(err)
+		}
+		if !last.Equal(at) {
+			t.Errorf("last_sent_at = %s, want %s", last, at)
+		}
+	})
+}
+
+func TestLookupsThroughAnAliasInOneQuery(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		importSample(t, s)
+		ctx := context.Background()
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.PutAlias("Old.Hart@nhs.net", "amelia.hart@nhs.net"); err != nil {
+				return err
+			}
+			return tx.PutAlias("old.pharmacy@nhs.net", "pharmacy.fq7k2@nhs.net")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			if a, ok, err := tx.Account(" OLD.hart@nhs.net "); err != nil || !ok || a.Address != "amelia.hart@nhs.net" {
+				t.Errorf("account by alias: %+v %v %v", a, ok, err)
+			}
+			if a, ok, err := tx.Account("amelia.hart@nhs.net"); err != nil || !ok || a.Address != "amelia.hart@nhs.net" {
+				t.Errorf("account by address: %+v %v %v", a, ok, err)
+			}
+			if _, ok, err := tx.Account("nobody@nhs.net"); err != nil || ok {
+				t.Errorf("unknown account: %v %v", ok, err)
+			}
+			if o, ok, err := tx.OrganisationByMailbox("Old.Pharmacy@nhs.net"); err != nil || !ok || o.ODS != "FQ7K2" {
+				t.Errorf("site by alias: %+v %v %v", o, ok, err)
+			}
+			if o, ok, err := tx.OrganisationByMailbox("pharmacy.fq7k2@nhs.net"); err != nil || !ok || o.ODS != "FQ7K2" {
+				t.Errorf("site by mailbox: %+v %v %v", o, ok, err)
+			}
+			if _, ok, err := tx.OrganisationByMailbox("amelia.hart@nhs.net"); err != nil || ok {
+				t.Errorf("an account is no site: %v %v", ok, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// sha is the ledger's hash of raw bytes (SaveInbound's).
+func sha(raw string) string {
+	sum := sha256.Sum256([]byte(raw))
+	return hex.EncodeToString(sum[:])
+}
