@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unicode"
 
+	"pgregory.net/rapid"
+
 	"nasbot/templates"
 )
 
@@ -157,5 +159,28 @@ func TestSummariesKeepTheirSentences(t *testing.T) {
 	m := safeMessage(templates.Message{Requests: []templates.Request{{Summary: long}}})
 	if got := m.Requests[0].Summary; got != long {
 		t.Errorf("a summary of %d characters was cut to %d", len(long), len(got))
+	}
+}
+
+// TestEchoPrefiltersNeverSkipAMatch holds the cheap tests in front of the echo regexps to what
+// they stand for: whenever mobileLike or secretWord would match, the prefilter says "may".
+func TestEchoPrefiltersNeverSkipAMatch(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		parts := rapid.SliceOf(rapid.SampledFrom([]string{"0", "7", "44", "+", " ", "-", ".", "(0)", "123", "9",
+			"pass", "PASS", "word", "Code", "pin", "PINs", "secret", "memorable", "answer", "security", "question",
+			"one", "time", "otp", "pwd", "is", ":", "=", "ſ", "K", "é", "a", "Jane", "\n"})).Draw(t, "parts")
+		s := strings.Join(parts, "")
+		if mobileLike.MatchString(s) && !mayHoldMobile(s) {
+			t.Fatalf("%q holds a mobile the prefilter skips", s)
+		}
+		if secretWord.MatchString(s) && !mayNameSecret(s) {
+			t.Fatalf("%q names a secret the prefilter skips", s)
+		}
+	})
+	edges := []string{"0712345678", "call 0 7 1 2 3 4 5 6 7 8 now", "447123456789", "paſſword: x", "One-time code: 1"}
+	for _, s := range append(edges, hostile...) {
+		if mobileLike.MatchString(s) && !mayHoldMobile(s) || secretWord.MatchString(s) && !mayNameSecret(s) {
+			t.Errorf("%q: a prefilter skips a match", s)
+		}
 	}
 }
