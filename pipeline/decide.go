@@ -30,6 +30,12 @@ type work struct {
 	acct    *domain.Account      // the sending account, when the sender is a personal account
 	proof   domain.Verification
 	replyTo string // where answers go: the mailbox or account on record, never Reply-To
+	// seen: an earlier decided message is the same mail (store.Tx.SeenBefore, asked as the
+	// message was claimed).
+	seen bool
+	// siteNow is the sender's site as read under its lock, for the first request's handlers;
+	// nil once used, since a request's effects may change it.
+	siteNow *domain.Organisation
 }
 
 func (w *work) decide() (Result, error) {
@@ -39,9 +45,7 @@ func (w *work) decide() (Result, error) {
 
 	// A copy of something decided before is a duplicate even when it is also automatic
 	// (docs/spec/rules.md); only proven mail has claimed a Message-ID or a signature.
-	if seen, err := w.tx.SeenBefore(w.stored.ID, env.MessageID, w.stored.SHA256, w.proof.Signatures); err != nil {
-		return Result{}, err
-	} else if seen {
+	if w.seen {
 		return w.ignored(domain.Duplicate)
 	}
 	if reason, ok := automatic(w.msg); ok {
@@ -62,8 +66,11 @@ func (w *work) decide() (Result, error) {
 	}
 	if w.site != nil && w.proof.Verified {
 		// The mailbox is in use: the lifecycle's dormant-mailbox report counts from here.
-		if err := w.tx.RecordSiteSent(w.site.ODS, w.stored.ReceivedAt); err != nil {
+		org, ok, err := w.tx.RecordSiteSent(w.site.ODS, w.stored.ReceivedAt)
+		if err != nil {
 			return Result{}, err
+		} else if ok {
+			w.siteNow = &org
 		}
 	}
 	switch {
@@ -196,7 +203,12 @@ func (w *work) processed() (Result, error) { return w.decideEach(decideRequest, 
 // decideRequest runs one request through the NAS rules.
 func decideRequest(w *work, req domain.Request) (domain.Decision, error) {
 	hctx := handlers.Context{Now: w.now, Site: w.site, SenderAccount: w.acct, Domain: w.p.cfg.Domain}
-	return handlers.Decide(hctx, req, newRequestView(w.tx))
+	v := newRequestView(w.tx)
+	if w.siteNow != nil {
+		v.orgs[w.siteNow.ODS] = found[domain.Organisation]{*w.siteNow, true}
+		w.siteNow = nil
+	}
+	return handlers.Decide(hctx, req, v)
 }
 
 // decideEach decides the requests in message order with decide, applies what is done, records

@@ -169,13 +169,14 @@ func (p *Pipeline) Process(ctx context.Context, id int64) (Result, error) {
 	// again sees it and gives the right reason (mobile_in_use, the next free address).
 	for attempt := 1; ; attempt++ {
 		err = p.store.InTx(ctx, func(tx *store.Tx) error {
-			if ok, err := tx.ClaimMessage(id); err != nil {
+			// Claimed, and checked for an earlier copy, in one round trip.
+			ok, seen, err := tx.ClaimUnseen(id, msg.Envelope.MessageID, m.SHA256, proof.Signatures)
+			if err != nil {
 				return err
 			} else if !ok {
 				return store.ErrAlreadyDecided // decided, or being decided, by another worker
 			}
-			w := &work{p: p, tx: tx, stored: m, msg: msg, proof: proof, now: started}
-			var err error
+			w := &work{p: p, tx: tx, stored: m, msg: msg, proof: proof, now: started, seen: seen}
 			res, err = w.decide()
 			return err
 		})

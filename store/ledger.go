@@ -105,9 +105,17 @@ func (s *Store) UndecidedMessages(ctx context.Context, limit int) ([]int64, erro
 // forged copy carrying a genuine message's Message-ID must not make the genuine one a
 // duplicate, while the genuine one re-sent with a new Message-ID on top still is.
 func (t *Tx) SeenBefore(id int64, messageID, sha string, signatures []string) (bool, error) {
-	// One round trip: the message's own columns, then any of its signatures, each an EXISTS
-	// that stops at the first match.
-	q := `SELECT CASE WHEN EXISTS (SELECT 1 FROM messages WHERE id <> ? AND state = 'done'
+	expr, args := seenBefore(id, messageID, sha, signatures)
+	var seen int
+	err := get(t.ctx, t.tx, &seen, `SELECT `+expr, args...)
+	return seen == 1, err
+}
+
+// seenBefore is SeenBefore's question as an SQL expression (1 or 0) and its arguments: the
+// message's own columns, then any of its signatures, each an EXISTS that stops at the first
+// match, so that one round trip answers it.
+func seenBefore(id int64, messageID, sha string, signatures []string) (string, []any) {
+	q := `CASE WHEN EXISTS (SELECT 1 FROM messages WHERE id <> ? AND state = 'done'
 		AND ((message_id = ? AND message_id <> '' AND proven = 1) OR sha256 = ?))`
 	args := []any{id, messageID, sha}
 	if len(signatures) > 0 {
@@ -118,9 +126,7 @@ func (t *Tx) SeenBefore(id int64, messageID, sha string, signatures []string) (b
 			args = append(args, signatureKey(sig))
 		}
 	}
-	var seen int
-	err := get(t.ctx, t.tx, &seen, q+` THEN 1 ELSE 0 END`, args...)
-	return seen == 1, err
+	return q + ` THEN 1 ELSE 0 END`, args
 }
 
 // signatureKey is what the signatures table keeps of a b= value: its SHA-256, short and fixed
@@ -266,6 +272,25 @@ func (t *Tx) Message(id int64) (StoredMessage, error) {
 	var m StoredMessage
 	err := get(t.ctx, t.tx, &m, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id)
 	return m, err
+}
+
+// ClaimUnseen is ClaimMessage and SeenBefore(id, messageID, sha, signatures) in one round trip:
+// ok is ClaimMessage's answer, and seen, when ok, SeenBefore's.
+func (t *Tx) ClaimUnseen(id int64, messageID, sha string, signatures []string) (ok, seen bool, err error) {
+	expr, args := seenBefore(id, messageID, sha, signatures)
+	var row struct {
+		State string `db:"state"`
+		Seen  int    `db:"seen"`
+	}
+	err = get(t.ctx, t.tx, &row, `SELECT state, `+expr+` AS seen FROM messages WHERE id = ?`+t.d.skipLocked,
+		append(args, id)...)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return false, false, nil // locked by another worker
+	case err != nil:
+		return false, false, fmt.Errorf("store: claim message %d: %w", id, err)
+	}
+	return row.State == MessageNew, row.Seen == 1, nil
 }
 
 // ClaimMessage locks an undecided message for this transaction. ok is false when it was decided

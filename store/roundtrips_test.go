@@ -65,6 +65,14 @@ func TestSeenBeforeMessageIDHashAndSignatures(t *testing.T) {
 			if err != nil || seen != c.want {
 				t.Errorf("%s: SeenBefore = %v, %v; want %v", c.name, seen, err, c.want)
 			}
+			var claimed bool
+			err = s.InTx(ctx, func(tx *store.Tx) (err error) {
+				claimed, seen, err = tx.ClaimUnseen(c.id, c.messageID, sha(c.raw), c.signatures)
+				return err
+			})
+			if wantClaim := c.id == fresh; err != nil || claimed != wantClaim || claimed && seen != c.want {
+				t.Errorf("%s: ClaimUnseen = %v, %v, %v; want %v, %v", c.name, claimed, seen, err, wantClaim, c.want)
+			}
 		}
 	})
 }
@@ -128,9 +136,25 @@ func TestRecordSiteSentKeepsTheLatest(t *testing.T) {
 		ctx := context.Background()
 		at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 		for _, when := range []time.Time{at, at.Add(-time.Hour)} { // an earlier one changes nothing
-			if err := s.InTx(ctx, func(tx *store.Tx) error { return tx.RecordSiteSent("fq7k2", when) }); err != nil {
+			err := s.InTx(ctx, func(tx *store.Tx) error {
+				org, ok, err := tx.RecordSiteSent("fq7k2", when)
+				if want, _, _ := tx.Organisation("FQ7K2"); !ok || org != want {
+					t.Errorf("RecordSiteSent returned %+v, %v; the site is %+v", org, ok, want)
+				}
+				return err
+			})
+			if err != nil {
 				t.Fatal(err)
 			}
+		}
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			if _, ok, err := tx.RecordSiteSent("NOPE1", at); ok || err != nil {
+				t.Errorf("an unknown site: %v, %v", ok, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 		var last time.Time
 		if err := s.DB().GetContext(ctx, &last, s.DB().Rebind(`SELECT last_sent_at FROM organisations WHERE ods_code = ?`), "FQ7K2"); err != nil {
