@@ -237,8 +237,9 @@ func (w *work) decideEach(decide func(*work, domain.Request) (domain.Decision, e
 			Reasons: nonNil(d.Reasons), Account: d.Account, Summary: d.Summary, Field: problemField(req, d), Listing: d.Listing}
 		w.res.Requests = append(w.res.Requests, rr)
 		fields, _ := json.Marshal(req)
-		reqID, err := w.tx.AddRequest(w.stored.ID, store.DecidedRequest{Seq: i + 1, Type: req.Type, Line: req.Line,
-			Row: req.Row, Outcome: d.Outcome, Reasons: rr.Reasons, Account: d.Account, Summary: d.Summary, Fields: string(fields)})
+		reqID, err := w.tx.AddRequestAudited(w.stored.ID, store.DecidedRequest{Seq: i + 1, Type: req.Type, Line: req.Line,
+			Row: req.Row, Outcome: d.Outcome, Reasons: rr.Reasons, Account: d.Account, Summary: d.Summary, Fields: string(fields)},
+			store.AuditLine{Actor: "nasbot", Action: string(req.Type) + " " + string(d.Outcome), Subject: w.res.Tag, Detail: d.Account}, w.now)
 		if err != nil {
 			return Result{}, err
 		}
@@ -246,9 +247,6 @@ func (w *work) decideEach(decide func(*work, domain.Request) (domain.Decision, e
 			if err := w.tx.OpenException(w.stored.ID, reqID, firstReason(d.Reasons), d.Summary, w.now); err != nil {
 				return Result{}, err
 			}
-		}
-		if err := w.tx.Audit("nasbot", string(req.Type)+" "+string(d.Outcome), w.res.Tag, d.Account, w.now); err != nil {
-			return Result{}, err
 		}
 	}
 	if w.replyTo != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -210,4 +211,94 @@ func TestLookupsThroughAnAliasInOneQuery(t *testing.T) {
 func sha(raw string) string {
 	sum := sha256.Sum256([]byte(raw))
 	return hex.EncodeToString(sum[:])
+}
+
+// TestSaveInboundWakesTheWorkers: on PostgreSQL a new message announces itself (NOTIFY in its
+// INSERT), and WatchWork hears it.
+func TestSaveInboundWakesTheWorkers(t *testing.T) {
+	s := testenv.OpenStore(t, testenv.Postgres(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	woken := make(chan struct{}, 100)
+	go s.WatchWork(ctx, func() { woken <- struct{}{} })
+	// The listener starts on its own: store until it has heard one, for at most 10 s.
+	deadline := time.After(10 * time.Second)
+	for uid := uint32(1); ; uid++ {
+		if _, isNew, err := s.SaveInbound(ctx, domain.Inbound{Mailbox: "INBOX", UIDValidity: 1, UID: uid, Raw: []byte("x")}); err != nil || !isNew {
+			t.Fatalf("save: %v, %v", isNew, err)
+		}
+		select {
+		case <-woken:
+			return
+		case <-time.After(100 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("no worker was woken by a new message")
+		}
+	}
+}
+
+func TestFinishMessageClaimsOnceAndConflicts(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Now()
+		var ids []int64
+		for uid := uint32(1); uid <= 2; uid++ {
+			id, _, err := s.SaveInbound(ctx, domain.Inbound{Mailbox: "INBOX", UIDValidity: 1, UID: uid, Raw: []byte{byte(uid)}, ReceivedAt: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		finish := func(id int64, sigs ...string) error {
+			return s.InTx(ctx, func(tx *store.Tx) error {
+				return tx.FinishMessage(id, store.Decided{MessageID: fmt.Sprint(id), Verdict: domain.Processed, Proven: true, Signatures: sigs}, now)
+			})
+		}
+		if err := finish(ids[0], "a", "b", "a"); err != nil {
+			t.Fatal(err)
+		}
+		if err := finish(ids[0], "c"); !errors.Is(err, store.ErrAlreadyDecided) {
+			t.Errorf("finishing twice: %v, want ErrAlreadyDecided", err)
+		}
+		if err := finish(ids[1], "c", "b"); !store.IsConflict(err) {
+			t.Errorf("claiming another's signature: %v, want a conflict", err)
+		}
+		var state string
+		if err := s.DB().GetContext(ctx, &state, s.DB().Rebind(`SELECT state FROM messages WHERE id = ?`), ids[1]); err != nil || state != store.MessageNew {
+			t.Errorf("the conflicting message is %q, %v; want it undecided (rolled back)", state, err)
+		}
+		var claims int
+		if err := s.DB().GetContext(ctx, &claims, `SELECT COUNT(*) FROM signatures`); err != nil || claims != 2 {
+			t.Errorf("%d signatures claimed, %v; want 2 (a, b)", claims, err)
+		}
+	})
+}
+
+func TestAddRequestAuditedWritesBoth(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Now()
+		msg, _, err := s.SaveInbound(ctx, domain.Inbound{Mailbox: "INBOX", UIDValidity: 1, UID: 1, Raw: []byte("x"), ReceivedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var id int64
+		err = s.InTx(ctx, func(tx *store.Tx) (err error) {
+			id, err = tx.AddRequestAudited(msg, store.DecidedRequest{Seq: 1, Type: domain.Leaver, Outcome: domain.Done, Account: "a@nhs.net"},
+				store.AuditLine{Actor: "nasbot", Action: "leaver done", Subject: "NAS-000001", Detail: "a@nhs.net"}, now)
+			return err
+		})
+		if err != nil || id == 0 {
+			t.Fatalf("AddRequestAudited: %d, %v", id, err)
+		}
+		var account string
+		if err := s.DB().GetContext(ctx, &account, s.DB().Rebind(`SELECT account FROM requests WHERE id = ? AND message = ?`), id, msg); err != nil || account != "a@nhs.net" {
+			t.Errorf("request %d: %q, %v", id, account, err)
+		}
+		var audit []string
+		if err := s.DB().SelectContext(ctx, &audit, `SELECT actor || ' ' || action || ' ' || subject || ' ' || detail FROM audit`); err != nil ||
+			len(audit) != 1 || audit[0] != "nasbot leaver done NAS-000001 a@nhs.net" {
+			t.Errorf("audit: %q, %v", audit, err)
+		}
+	})
 }
