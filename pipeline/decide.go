@@ -36,6 +36,8 @@ type work struct {
 	// siteNow is the sender's site as read under its lock, for the first request's handlers;
 	// nil once used, since a request's effects may change it.
 	siteNow *domain.Organisation
+	// siteLocked: the sending site's lock was taken as the site was looked up.
+	siteLocked bool
 }
 
 func (w *work) decide() (Result, error) {
@@ -52,7 +54,7 @@ func (w *work) decide() (Result, error) {
 		return w.ignored(reason)
 	}
 
-	if err := w.identifySender(); err != nil {
+	if err := w.identifyAndLock(); err != nil {
 		return Result{}, err
 	}
 	if w.site == nil && w.acct == nil {
@@ -95,7 +97,13 @@ func (w *work) ignored(reason domain.Reason) (Result, error) {
 
 // identifySender finds the From address in the directory: a site's shared mailbox (or a legacy
 // alias of it), a personal account, or neither.
-func (w *work) identifySender() error {
+func (w *work) identifySender() error { return w.identify(false) }
+
+// identifyAndLock is identifySender, taking a sending site's lock with the lookup where the
+// store can (lockSenderSite then has nothing left to do): one round trip fewer a decision.
+func (w *work) identifyAndLock() error { return w.identify(true) }
+
+func (w *work) identify(lock bool) error {
 	from := w.proof.From
 	if from == "" {
 		from = w.msg.Envelope.FromAddress()
@@ -104,7 +112,15 @@ func (w *work) identifySender() error {
 	if from == "" {
 		return nil
 	}
-	if org, ok, err := w.tx.OrganisationByMailbox(from); err != nil {
+	var org domain.Organisation
+	var ok bool
+	var err error
+	if lock {
+		org, ok, w.siteLocked, err = w.tx.OrganisationByMailboxLocked(from)
+	} else {
+		org, ok, err = w.tx.OrganisationByMailbox(from)
+	}
+	if err != nil {
 		return err
 	} else if ok {
 		w.site = &org
@@ -130,6 +146,8 @@ func (w *work) identifySender() error {
 // before anything about the site is read.
 func (w *work) lockSenderSite() error {
 	switch {
+	case w.siteLocked:
+		return nil
 	case w.site != nil:
 		return w.tx.LockSite(w.site.ODS)
 	case w.acct != nil:

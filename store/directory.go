@@ -112,6 +112,26 @@ func (t *Tx) OrganisationByMailbox(address string) (domain.Organisation, bool, e
 	return found(organisationByMailbox(t.ctx, t.tx, address))
 }
 
+// OrganisationByMailboxLocked is OrganisationByMailbox, and LockSite of the site it finds in the
+// same round trip where the dialect can: locked reports whether the lock is taken (when it is
+// not, LockSite takes it). The site is read as before the lock, as OrganisationByMailbox then
+// LockSite would read it.
+func (t *Tx) OrganisationByMailboxLocked(address string) (org domain.Organisation, ok, locked bool, err error) {
+	if t.d.lockSiteColumn == "" {
+		org, ok, err = t.OrganisationByMailbox(address)
+		return org, ok, false, err
+	}
+	address = strings.ToLower(strings.TrimSpace(address))
+	var row struct {
+		domain.Organisation
+		Locked string `db:"locked"`
+	}
+	err = get(t.ctx, t.tx, &row, `SELECT `+organisationColumns+`, `+t.d.lockSiteColumn+` AS locked FROM organisations
+		WHERE shared_mailbox = `+canonical+` AND shared_mailbox <> ''`, address, address)
+	org, ok, err = found(row.Organisation, err)
+	return org, ok, ok, err
+}
+
 // Account returns the account at address or at one of its aliases.
 func (t *Tx) Account(address string) (domain.Account, bool, error) {
 	return found(account(t.ctx, t.tx, address))

@@ -107,6 +107,14 @@ func (s *Store) announced() string {
 	return `, '' AS announced`
 }
 
+// UndecidedMessageRows returns up to limit stored messages not yet decided, oldest first, whole:
+// the worker decides each without reading it again (one round trip a batch, not one a message).
+func (s *Store) UndecidedMessageRows(ctx context.Context, limit int) ([]StoredMessage, error) {
+	var ms []StoredMessage
+	err := sel(ctx, s.db, &ms, `SELECT `+messageColumns+` FROM messages WHERE state = 'new' ORDER BY id LIMIT ?`, limit)
+	return ms, err
+}
+
 // UndecidedMessages returns the ids of stored messages not yet decided, oldest first.
 func (s *Store) UndecidedMessages(ctx context.Context, limit int) ([]int64, error) {
 	var ids []int64

@@ -302,3 +302,59 @@ func TestAddRequestAuditedWritesBoth(t *testing.T) {
 		}
 	})
 }
+
+func TestOrganisationByMailboxLockedTakesTheSiteLock(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		importSample(t, s)
+		ctx := context.Background()
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			org, ok, locked, err := tx.OrganisationByMailboxLocked("Pharmacy.FQ7K2@nhs.net")
+			if err != nil || !ok || org.ODS != "FQ7K2" || locked != s.IsPostgres() {
+				t.Errorf("site: %+v %v locked %v, %v", org, ok, locked, err)
+			}
+			if _, ok, locked, err := tx.OrganisationByMailboxLocked("nobody@nhs.net"); ok || locked || err != nil {
+				t.Errorf("no site: %v locked %v, %v", ok, locked, err)
+			}
+			if !s.IsPostgres() {
+				return nil
+			}
+			// Another transaction cannot take the site's lock meanwhile (LockSite's own name).
+			var free bool
+			err = s.DB().GetContext(ctx, &free, `SELECT pg_try_advisory_lock(hashtext('nasbot.site:FQ7K2'))`)
+			if err != nil || free {
+				t.Errorf("the site's lock was free to another session: %v, %v", free, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestUndecidedMessageRowsAreWholeAndInOrder(t *testing.T) {
+	testenv.EachStore(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Now()
+		var ids []int64
+		for uid := uint32(1); uid <= 3; uid++ {
+			id, _, err := s.SaveInbound(ctx, domain.Inbound{Mailbox: "INBOX", UIDValidity: 1, UID: uid, Raw: []byte(fmt.Sprint("mail ", uid)), ReceivedAt: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		if err := s.InTx(ctx, func(tx *store.Tx) error {
+			return tx.FinishMessage(ids[0], store.Decided{Verdict: domain.Ignored}, now)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ms, err := s.UndecidedMessageRows(ctx, 10)
+		if err != nil || len(ms) != 2 || ms[0].ID != ids[1] || ms[1].ID != ids[2] || string(ms[1].Raw) != "mail 3" || ms[0].State != store.MessageNew {
+			t.Fatalf("undecided rows: %+v, %v", ms, err)
+		}
+		if ms, _ := s.UndecidedMessageRows(ctx, 1); len(ms) != 1 {
+			t.Errorf("limit 1: %d rows", len(ms))
+		}
+	})
+}
