@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -69,7 +70,7 @@ func safeText(s string, limit int) string {
 		}
 		return r
 	}, s)
-	if mayNameSecret(s) {
+	if mayHoldSecretValue(s) {
 		s = secretValue.ReplaceAllString(s, "(removed)")
 	}
 	s = MaskMobiles(s)
@@ -112,6 +113,50 @@ func mayNameSecret(s string) bool {
 		}
 	}
 	return false
+}
+
+// mayHoldSecretValue is false when s cannot hold what secretValue matches: a secret's name,
+// then (after spaces) a separator or the word "is". For ASCII text it looks, from each stem of
+// secretStems, along the letters and spaces that follow, for "is" among them or a separator
+// just after them; that is more than the regexp asks, never less. The summaries of password
+// resets name a password on every mail, and the regexp costs more than this walk.
+func mayHoldSecretValue(s string) bool {
+	if !mayNameSecret(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	lower := strings.ToLower(s)
+	for _, stem := range secretStems {
+		for from := 0; ; {
+			at := strings.Index(lower[from:], stem)
+			if at < 0 {
+				break
+			}
+			at += from
+			if valueAfter(lower[at:]) {
+				return true
+			}
+			from = at + 1
+		}
+	}
+	return false
+}
+
+// valueAfter reports whether the run of letters and spaces that starts s holds the word "is",
+// or ends at a separator (":", "=", "-").
+func valueAfter(s string) bool {
+	end := 0
+	for end < len(s) && (s[end] >= 'a' && s[end] <= 'z' || strings.IndexByte(" \t\n\r\f\v", s[end]) >= 0) {
+		end++
+	}
+	if end < len(s) && strings.IndexByte(":=-", s[end]) >= 0 {
+		return true
+	}
+	return slices.Contains(strings.Fields(s[:end]), "is")
 }
 
 // quotable are the sender's lines a reply may quote back: secrets dropped, the rest made safe.

@@ -256,8 +256,14 @@ var (
 
 // replySubject is "Re: <subject> [NAS-000123]": one Re:, never stacked, and one tag, ours.
 func replySubject(subject, tag string) string {
-	s := tagPattern.ReplaceAllString(safeText(subject, maxEcho), "")
-	s = strings.TrimSpace(replyPrefix.ReplaceAllString(s, ""))
+	s := safeText(subject, maxEcho)
+	if strings.Contains(s, "[NAS-") { // what tagPattern needs, checked before it runs
+		s = tagPattern.ReplaceAllString(s, "")
+	}
+	if strings.Contains(s, ":") { // every replyPrefix match ends in one
+		s = replyPrefix.ReplaceAllString(s, "")
+	}
+	s = strings.TrimSpace(s)
 	if s == "" {
 		s = "Your request"
 	}
