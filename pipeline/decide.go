@@ -30,6 +30,14 @@ type work struct {
 	acct    *domain.Account      // the sending account, when the sender is a personal account
 	proof   domain.Verification
 	replyTo string // where answers go: the mailbox or account on record, never Reply-To
+	// seen: an earlier decided message is the same mail (store.Tx.SeenBefore, asked as the
+	// message was claimed).
+	seen bool
+	// siteNow is the sender's site as read under its lock, for the first request's handlers;
+	// nil once used, since a request's effects may change it.
+	siteNow *domain.Organisation
+	// siteLocked: the sending site's lock was taken as the site was looked up.
+	siteLocked bool
 }
 
 func (w *work) decide() (Result, error) {
@@ -39,16 +47,14 @@ func (w *work) decide() (Result, error) {
 
 	// A copy of something decided before is a duplicate even when it is also automatic
 	// (docs/spec/rules.md); only proven mail has claimed a Message-ID or a signature.
-	if seen, err := w.tx.SeenBefore(w.stored.ID, env.MessageID, w.stored.SHA256, w.proof.Signatures); err != nil {
-		return Result{}, err
-	} else if seen {
+	if w.seen {
 		return w.ignored(domain.Duplicate)
 	}
 	if reason, ok := automatic(w.msg); ok {
 		return w.ignored(reason)
 	}
 
-	if err := w.identifySender(); err != nil {
+	if err := w.identifyAndLock(); err != nil {
 		return Result{}, err
 	}
 	if w.site == nil && w.acct == nil {
@@ -62,8 +68,11 @@ func (w *work) decide() (Result, error) {
 	}
 	if w.site != nil && w.proof.Verified {
 		// The mailbox is in use: the lifecycle's dormant-mailbox report counts from here.
-		if _, err := w.tx.RecordMailboxSent(w.site.Mailbox, w.stored.ReceivedAt); err != nil {
+		org, ok, err := w.tx.RecordSiteSent(w.site.ODS, w.stored.ReceivedAt)
+		if err != nil {
 			return Result{}, err
+		} else if ok {
+			w.siteNow = &org
 		}
 	}
 	switch {
@@ -88,7 +97,13 @@ func (w *work) ignored(reason domain.Reason) (Result, error) {
 
 // identifySender finds the From address in the directory: a site's shared mailbox (or a legacy
 // alias of it), a personal account, or neither.
-func (w *work) identifySender() error {
+func (w *work) identifySender() error { return w.identify(false) }
+
+// identifyAndLock is identifySender, taking a sending site's lock with the lookup where the
+// store can (lockSenderSite then has nothing left to do): one round trip fewer a decision.
+func (w *work) identifyAndLock() error { return w.identify(true) }
+
+func (w *work) identify(lock bool) error {
 	from := w.proof.From
 	if from == "" {
 		from = w.msg.Envelope.FromAddress()
@@ -97,7 +112,15 @@ func (w *work) identifySender() error {
 	if from == "" {
 		return nil
 	}
-	if org, ok, err := w.tx.OrganisationByMailbox(from); err != nil {
+	var org domain.Organisation
+	var ok bool
+	var err error
+	if lock {
+		org, ok, w.siteLocked, err = w.tx.OrganisationByMailboxLocked(from)
+	} else {
+		org, ok, err = w.tx.OrganisationByMailbox(from)
+	}
+	if err != nil {
 		return err
 	} else if ok {
 		w.site = &org
@@ -123,6 +146,8 @@ func (w *work) identifySender() error {
 // before anything about the site is read.
 func (w *work) lockSenderSite() error {
 	switch {
+	case w.siteLocked:
+		return nil
 	case w.site != nil:
 		return w.tx.LockSite(w.site.ODS)
 	case w.acct != nil:
@@ -196,7 +221,12 @@ func (w *work) processed() (Result, error) { return w.decideEach(decideRequest, 
 // decideRequest runs one request through the NAS rules.
 func decideRequest(w *work, req domain.Request) (domain.Decision, error) {
 	hctx := handlers.Context{Now: w.now, Site: w.site, SenderAccount: w.acct, Domain: w.p.cfg.Domain}
-	return handlers.Decide(hctx, req, w.tx)
+	v := newRequestView(w.tx)
+	if w.siteNow != nil {
+		v.orgs[w.siteNow.ODS] = found[domain.Organisation]{*w.siteNow, true}
+		w.siteNow = nil
+	}
+	return handlers.Decide(hctx, req, v)
 }
 
 // decideEach decides the requests in message order with decide, applies what is done, records
@@ -225,8 +255,9 @@ func (w *work) decideEach(decide func(*work, domain.Request) (domain.Decision, e
 			Reasons: nonNil(d.Reasons), Account: d.Account, Summary: d.Summary, Field: problemField(req, d), Listing: d.Listing}
 		w.res.Requests = append(w.res.Requests, rr)
 		fields, _ := json.Marshal(req)
-		reqID, err := w.tx.AddRequest(w.stored.ID, store.DecidedRequest{Seq: i + 1, Type: req.Type, Line: req.Line,
-			Row: req.Row, Outcome: d.Outcome, Reasons: rr.Reasons, Account: d.Account, Summary: d.Summary, Fields: string(fields)})
+		reqID, err := w.tx.AddRequestAudited(w.stored.ID, store.DecidedRequest{Seq: i + 1, Type: req.Type, Line: req.Line,
+			Row: req.Row, Outcome: d.Outcome, Reasons: rr.Reasons, Account: d.Account, Summary: d.Summary, Fields: string(fields)},
+			store.AuditLine{Actor: "nasbot", Action: string(req.Type) + " " + string(d.Outcome), Subject: w.res.Tag, Detail: d.Account}, w.now)
 		if err != nil {
 			return Result{}, err
 		}
@@ -234,9 +265,6 @@ func (w *work) decideEach(decide func(*work, domain.Request) (domain.Decision, e
 			if err := w.tx.OpenException(w.stored.ID, reqID, firstReason(d.Reasons), d.Summary, w.now); err != nil {
 				return Result{}, err
 			}
-		}
-		if err := w.tx.Audit("nasbot", string(req.Type)+" "+string(d.Outcome), w.res.Tag, d.Account, w.now); err != nil {
-			return Result{}, err
 		}
 	}
 	if w.replyTo != "" {

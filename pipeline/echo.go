@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -40,6 +41,9 @@ var requestWords = regexp.MustCompile(`(?i)password\s+reset|reset\s+password`)
 
 // MaskMobiles hides every mobile-looking number in s but for its last three digits.
 func MaskMobiles(s string) string {
+	if !mayHoldMobile(s) {
+		return s
+	}
 	return mobileLike.ReplaceAllStringFunc(s, func(m string) string {
 		if n, ok := domain.NormaliseMobile(m); ok {
 			return domain.MaskMobile(n)
@@ -66,11 +70,93 @@ func safeText(s string, limit int) string {
 		}
 		return r
 	}, s)
-	s = MaskMobiles(secretValue.ReplaceAllString(s, "(removed)"))
+	if mayHoldSecretValue(s) {
+		s = secretValue.ReplaceAllString(s, "(removed)")
+	}
+	s = MaskMobiles(s)
 	if utf8.RuneCountInString(s) > limit {
 		s = string([]rune(s)[:limit-1]) + "…"
 	}
 	return s
+}
+
+// mayHoldMobile is false when s cannot hold what mobileLike matches, which needs at least ten
+// ASCII digits (0 or 44, the 7, eight more). Every value of every mail passes safeText, most of
+// them short and without a number, and the regexp costs more than this count.
+func mayHoldMobile(s string) bool {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			if n++; n == 10 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// secretStems are the letters one of which every secretWord match holds (ASCII, any case).
+var secretStems = []string{"pass", "pwd", "pin", "secret", "memorable", "security", "code", "otp"}
+
+// mayNameSecret is false when s cannot hold a secretWord match: ASCII text with none of its
+// stems. Text with other characters always may: (?i) also folds some of them (ſ, K) to ASCII.
+func mayNameSecret(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	lower := strings.ToLower(s)
+	for _, stem := range secretStems {
+		if strings.Contains(lower, stem) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHoldSecretValue is false when s cannot hold what secretValue matches: a secret's name,
+// then (after spaces) a separator or the word "is". For ASCII text it looks, from each stem of
+// secretStems, along the letters and spaces that follow, for "is" among them or a separator
+// just after them; that is more than the regexp asks, never less. The summaries of password
+// resets name a password on every mail, and the regexp costs more than this walk.
+func mayHoldSecretValue(s string) bool {
+	if !mayNameSecret(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	lower := strings.ToLower(s)
+	for _, stem := range secretStems {
+		for from := 0; ; {
+			at := strings.Index(lower[from:], stem)
+			if at < 0 {
+				break
+			}
+			at += from
+			if valueAfter(lower[at:]) {
+				return true
+			}
+			from = at + 1
+		}
+	}
+	return false
+}
+
+// valueAfter reports whether the run of letters and spaces that starts s holds the word "is",
+// or ends at a separator (":", "=", "-").
+func valueAfter(s string) bool {
+	end := 0
+	for end < len(s) && (s[end] >= 'a' && s[end] <= 'z' || strings.IndexByte(" \t\n\r\f\v", s[end]) >= 0) {
+		end++
+	}
+	if end < len(s) && strings.IndexByte(":=-", s[end]) >= 0 {
+		return true
+	}
+	return slices.Contains(strings.Fields(s[:end]), "is")
 }
 
 // quotable are the sender's lines a reply may quote back: secrets dropped, the rest made safe.

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unicode"
 
+	"pgregory.net/rapid"
+
 	"nasbot/templates"
 )
 
@@ -157,5 +159,48 @@ func TestSummariesKeepTheirSentences(t *testing.T) {
 	m := safeMessage(templates.Message{Requests: []templates.Request{{Summary: long}}})
 	if got := m.Requests[0].Summary; got != long {
 		t.Errorf("a summary of %d characters was cut to %d", len(long), len(got))
+	}
+}
+
+// TestEchoPrefiltersNeverSkipAMatch holds the cheap tests in front of the echo regexps to what
+// they stand for: whenever mobileLike or secretWord would match, the prefilter says "may".
+func TestEchoPrefiltersNeverSkipAMatch(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		parts := rapid.SliceOf(rapid.SampledFrom([]string{"0", "7", "44", "+", " ", "-", ".", "(0)", "123", "9",
+			"pass", "PASS", "word", "Code", "pin", "PINs", "secret", "memorable", "answer", "security", "question",
+			"one", "time", "otp", "pwd", "is", ":", "=", "ſ", "K", "é", "a", "Jane", "\n", "\t", "x1", "IS", "–"})).Draw(t, "parts")
+		s := strings.Join(parts, "")
+		if mobileLike.MatchString(s) && !mayHoldMobile(s) {
+			t.Fatalf("%q holds a mobile the prefilter skips", s)
+		}
+		if secretWord.MatchString(s) && !mayNameSecret(s) {
+			t.Fatalf("%q names a secret the prefilter skips", s)
+		}
+		if secretValue.MatchString(s) && !mayHoldSecretValue(s) {
+			t.Fatalf("%q holds a secret's value the prefilter skips", s)
+		}
+	})
+	edges := []string{"0712345678", "call 0 7 1 2 3 4 5 6 7 8 now", "447123456789", "paſſword: x", "One-time code: 1",
+		"my PIN is 1234", "Pass Word = x", "password-x", "the passcode\tis\t42", "OTP:7", "memorable  answer - blue"}
+	for _, s := range append(edges, hostile...) {
+		if mobileLike.MatchString(s) && !mayHoldMobile(s) || secretWord.MatchString(s) && !mayNameSecret(s) ||
+			secretValue.MatchString(s) && !mayHoldSecretValue(s) {
+			t.Errorf("%q: a prefilter skips a match", s)
+		}
+	}
+}
+
+func TestReplySubject(t *testing.T) {
+	for subject, want := range map[string]string{
+		"RE: Fw: New starter [NAS-000001]": "Re: New starter [NAS-000002]",
+		"New starter":                      "Re: New starter [NAS-000002]",
+		"re:":                              "Re: Your request [NAS-000002]",
+		"":                                 "Re: Your request [NAS-000002]",
+		"[NAS-12] [NAS-13]":                "Re: Your request [NAS-000002]",
+		"Time: 10:00 meeting":              "Re: Time: 10:00 meeting [NAS-000002]",
+	} {
+		if got := replySubject(subject, "NAS-000002"); got != want {
+			t.Errorf("replySubject(%q) = %q, want %q", subject, got, want)
+		}
 	}
 }

@@ -122,16 +122,18 @@ const maxAttempts = 5
 func (p *Pipeline) ProcessPending(ctx context.Context, each func()) (int, error) {
 	n := 0
 	for {
-		ids, err := p.store.UndecidedMessages(ctx, 100)
-		if err != nil || len(ids) == 0 {
+		// Read whole, in batches: a message is never changed once stored but for its decision,
+		// which the claim checks again under lock.
+		ms, err := p.store.UndecidedMessageRows(ctx, 25)
+		if err != nil || len(ms) == 0 {
 			return n, err
 		}
 		decided := 0
-		for _, id := range ids {
+		for _, m := range ms {
 			if ctx.Err() != nil {
 				return n, nil
 			}
-			_, err := p.Process(context.WithoutCancel(ctx), id)
+			_, err := p.process(context.WithoutCancel(ctx), m)
 			switch {
 			case errors.Is(err, store.ErrAlreadyDecided):
 			case err != nil:
@@ -152,11 +154,17 @@ func (p *Pipeline) ProcessPending(ctx context.Context, each func()) (int, error)
 
 // Process decides one stored message. Everything it changes commits in one transaction.
 func (p *Pipeline) Process(ctx context.Context, id int64) (Result, error) {
-	started, t0 := p.now(), time.Now() // the rules' clock; the wall clock for timing
 	m, err := p.store.Message(ctx, id)
 	if err != nil {
 		return Result{}, fmt.Errorf("pipeline: load message %d: %w", id, err)
 	}
+	return p.process(ctx, m)
+}
+
+// process decides one stored message as read from the ledger.
+func (p *Pipeline) process(ctx context.Context, m store.StoredMessage) (Result, error) {
+	id := m.ID
+	started, t0 := p.now(), time.Now() // the rules' clock; the wall clock for timing
 	msg := parser.Parse(m.Raw, p.cfg.Parse)
 	// Proof is taken before the transaction opens: a DKIM key lookup may wait on DNS, and must
 	// not hold the site's row lock meanwhile. Only its result goes in.
@@ -169,13 +177,14 @@ func (p *Pipeline) Process(ctx context.Context, id int64) (Result, error) {
 	// again sees it and gives the right reason (mobile_in_use, the next free address).
 	for attempt := 1; ; attempt++ {
 		err = p.store.InTx(ctx, func(tx *store.Tx) error {
-			if ok, err := tx.ClaimMessage(id); err != nil {
+			// Claimed, and checked for an earlier copy, in one round trip.
+			ok, seen, err := tx.ClaimUnseen(id, msg.Envelope.MessageID, m.SHA256, proof.Signatures)
+			if err != nil {
 				return err
 			} else if !ok {
 				return store.ErrAlreadyDecided // decided, or being decided, by another worker
 			}
-			w := &work{p: p, tx: tx, stored: m, msg: msg, proof: proof, now: started}
-			var err error
+			w := &work{p: p, tx: tx, stored: m, msg: msg, proof: proof, now: started, seen: seen}
 			res, err = w.decide()
 			return err
 		})

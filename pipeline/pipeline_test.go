@@ -243,7 +243,7 @@ func TestFollowUpIsNotedOnTheOriginalRequest(t *testing.T) {
 	follow := f.deliver(mail(mailOpts{from: "pharmacy.fh3m8@nhs.net", subject: "RE: Eleventh [" + first.Tag + "]",
 		id: "follow@nhs.net", trusted: true, body: "Any news on this one?\n"}))
 	var details []string
-	err := f.store.DB().Select(&details, `SELECT detail FROM audit WHERE action = 'follow-up' AND subject = ?`, first.Tag)
+	err := f.store.DB().Select(&details, f.store.DB().Rebind(`SELECT detail FROM audit WHERE action = 'follow-up' AND subject = ?`), first.Tag)
 	if err != nil || len(details) != 1 || !strings.Contains(details[0], follow.Tag) {
 		t.Fatalf("follow-up not noted on %s: %v %v", first.Tag, details, err)
 	}

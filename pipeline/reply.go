@@ -90,7 +90,13 @@ func (w *work) reply(m outgoingMail) error {
 	if m.to == "" {
 		return nil
 	}
-	held, capped, err := w.holdReply(m.to)
+	// The guards' counts and this message's replies so far (for the Message-ID), in one round
+	// trip: nothing in between writes to the outbox.
+	counts, err := w.tx.CountReplies(w.p.replyCountQuery(m.to, w.now, w.stored.ID))
+	if err != nil {
+		return err
+	}
+	held, capped, err := w.holdReply(counts)
 	if err != nil {
 		return err
 	}
@@ -99,12 +105,8 @@ func (w *work) reply(m outgoingMail) error {
 	if err != nil {
 		return err
 	}
-	n, err := w.tx.ReplyCount(w.stored.ID)
-	if err != nil {
-		return err
-	}
 	out := domain.Outgoing{
-		MessageID: fmt.Sprintf("<%s.%d@%s>", strings.ToLower(w.res.Tag), n+1, w.p.host()),
+		MessageID: fmt.Sprintf("<%s.%d@%s>", strings.ToLower(w.res.Tag), counts.Message+1, w.p.host()),
 		From:      w.p.cfg.NASAddress,
 		To:        m.to,
 		Tag:       w.res.Tag,
@@ -185,10 +187,10 @@ const (
 // replies the backlog guard holds (backlogged), and what the outbox guards hold (guardOutbox).
 // Each hold opens an exception so staff release or drop it. capped is true for the last reply
 // the cap lets through, which says so.
-func (w *work) holdReply(to string) (h hold, capped bool, err error) {
+func (w *work) holdReply(counts store.ReplyCounts) (h hold, capped bool, err error) {
 	h, err = w.backlogged()
 	if err == nil && h.by == "" {
-		capped, h, err = w.p.guardOutbox(w.tx, to, w.now)
+		capped, h = w.p.judgeOutbox(counts)
 	}
 	if err != nil || h.by == "" {
 		return hold{}, capped, err
@@ -216,25 +218,35 @@ func (w *work) backlogged() (hold, error) {
 // RepliesPerMinute in all) and the per-address cap (RepliesPerHour to one address), either of
 // which holds the mail for staff. capped is true for the last mail the cap lets through.
 func (p *Pipeline) guardOutbox(tx *store.Tx, to string, now time.Time) (capped bool, h hold, err error) {
-	total, err := tx.RepliesSince("", now.Add(-time.Minute), p.cfg.RepliesPerMinute)
+	counts, err := tx.CountReplies(p.replyCountQuery(to, now, 0))
 	if err != nil {
 		return false, hold{}, err
 	}
-	if total >= p.cfg.RepliesPerMinute {
+	capped, h = p.judgeOutbox(counts)
+	return capped, h, nil
+}
+
+// replyCountQuery asks for what guardOutbox judges: the replies of the last minute to anyone
+// and of the last hour to one address, each counted up to its limit; and, when message is
+// not 0, how many that message has already.
+func (p *Pipeline) replyCountQuery(to string, now time.Time, message int64) store.ReplyCountQuery {
+	return store.ReplyCountQuery{Since: now.Add(-time.Minute), AtMost: p.cfg.RepliesPerMinute,
+		To: to, ToSince: now.Add(-time.Hour), ToAtMost: p.cfg.RepliesPerHour, Message: message}
+}
+
+// judgeOutbox is guardOutbox's verdict on the counts it read.
+func (p *Pipeline) judgeOutbox(c store.ReplyCounts) (capped bool, h hold) {
+	if c.All >= p.cfg.RepliesPerMinute {
 		p.log.Error("reply circuit breaker open: replies are held for staff", slog.Int("replies_per_minute", p.cfg.RepliesPerMinute))
-		return false, hold{heldByBreaker, "too many replies in the last minute (circuit breaker)"}, nil
-	}
-	sent, err := tx.RepliesSince(to, now.Add(-time.Hour), p.cfg.RepliesPerHour)
-	if err != nil {
-		return false, hold{}, err
+		return false, hold{heldByBreaker, "too many replies in the last minute (circuit breaker)"}
 	}
 	switch {
-	case sent+1 == p.cfg.RepliesPerHour:
-		return true, hold{}, nil // this one goes, and says it is the last for now
-	case sent >= p.cfg.RepliesPerHour:
-		return false, hold{heldByCap, "too many replies to this address in the last hour"}, nil
+	case c.To+1 == p.cfg.RepliesPerHour:
+		return true, hold{} // this one goes, and says it is the last for now
+	case c.To >= p.cfg.RepliesPerHour:
+		return false, hold{heldByCap, "too many replies to this address in the last hour"}
 	}
-	return false, hold{}, nil
+	return false, hold{}
 }
 
 var (
@@ -244,8 +256,14 @@ var (
 
 // replySubject is "Re: <subject> [NAS-000123]": one Re:, never stacked, and one tag, ours.
 func replySubject(subject, tag string) string {
-	s := tagPattern.ReplaceAllString(safeText(subject, maxEcho), "")
-	s = strings.TrimSpace(replyPrefix.ReplaceAllString(s, ""))
+	s := safeText(subject, maxEcho)
+	if strings.Contains(s, "[NAS-") { // what tagPattern needs, checked before it runs
+		s = tagPattern.ReplaceAllString(s, "")
+	}
+	if strings.Contains(s, ":") { // every replyPrefix match ends in one
+		s = replyPrefix.ReplaceAllString(s, "")
+	}
+	s = strings.TrimSpace(s)
 	if s == "" {
 		s = "Your request"
 	}

@@ -22,6 +22,16 @@ type dialect struct {
 	// xactLock takes a lock named by its argument until the transaction ends ("" for none:
 	// SQLite's transactions already run one at a time).
 	xactLock string
+	// lockSiteColumn is a column that takes LockSite's lock on the site of the row it is read
+	// with ("" where LockSite takes none): a lookup and the lock in one round trip.
+	lockSiteColumn string
+	// writableCTE: INSERT and UPDATE may stand in a WITH clause, so that a write and the
+	// next one go in one round trip (PostgreSQL; SQLite writes one statement at a time).
+	writableCTE bool
+	// announce is an extra RETURNING column for the INSERT of a new message that wakes every
+	// replica's worker (PostgreSQL NOTIFY, delivered at commit, so in the same round trip as
+	// the INSERT); "" where one instance runs alone (SQLite).
+	announce string
 	// utcDay is the expression of a time column's UTC day as 2006-01-02 (%s: the column).
 	utcDay string
 }
@@ -36,9 +46,12 @@ var (
 			"{{BLOB}}", "BYTEA",
 			"{{SEARCH_INDEX}}", postgresSearchIndex,
 		),
-		skipLocked: " FOR UPDATE SKIP LOCKED",
-		xactLock:   `SELECT pg_advisory_xact_lock(hashtext(?))`,
-		utcDay:     `to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+		skipLocked:     " FOR UPDATE SKIP LOCKED",
+		xactLock:       `SELECT pg_advisory_xact_lock(hashtext(?))`,
+		announce:       `, pg_notify('` + workChannel + `', '')::text AS announced`,
+		writableCTE:    true,
+		lockSiteColumn: `pg_advisory_xact_lock(hashtext('` + siteLockPrefix + `' || upper(ods_code)))::text`,
+		utcDay:         `to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
 	}
 	sqliteDialect = dialect{
 		driver: "sqlite",

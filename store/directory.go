@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"nasbot/domain"
 )
@@ -33,24 +34,23 @@ func organisation(ctx context.Context, q dbtx, ods string) (domain.Organisation,
 	return o, err
 }
 
+// canonical is the SQL for an address, alias resolved (its two ? are the address twice): an
+// alias's target, or the address itself. It lets a lookup by address and the alias lookup go in
+// one round trip.
+const canonical = `COALESCE((SELECT target FROM aliases WHERE alias = ?), ?)`
+
 func organisationByMailbox(ctx context.Context, q dbtx, mailbox string) (domain.Organisation, error) {
-	mailbox, err := resolveAlias(ctx, q, mailbox)
-	if err != nil {
-		return domain.Organisation{}, err
-	}
+	mailbox = strings.ToLower(strings.TrimSpace(mailbox))
 	var o domain.Organisation
-	err = get(ctx, q, &o, `SELECT `+organisationColumns+` FROM organisations
-		WHERE shared_mailbox = ? AND shared_mailbox <> ''`, mailbox)
+	err := get(ctx, q, &o, `SELECT `+organisationColumns+` FROM organisations
+		WHERE shared_mailbox = `+canonical+` AND shared_mailbox <> ''`, mailbox, mailbox)
 	return o, err
 }
 
 func account(ctx context.Context, q dbtx, address string) (domain.Account, error) {
-	address, err := resolveAlias(ctx, q, address)
-	if err != nil {
-		return domain.Account{}, err
-	}
+	address = strings.ToLower(strings.TrimSpace(address))
 	var a domain.Account
-	err = get(ctx, q, &a, `SELECT `+accountColumns+` FROM accounts WHERE email = ?`, address)
+	err := get(ctx, q, &a, `SELECT `+accountColumns+` FROM accounts WHERE email = `+canonical, address, address)
 	return a, err
 }
 
@@ -110,6 +110,26 @@ func (t *Tx) Organisation(ods string) (domain.Organisation, bool, error) {
 // OrganisationByMailbox returns the site whose shared mailbox (or legacy alias of it) is address.
 func (t *Tx) OrganisationByMailbox(address string) (domain.Organisation, bool, error) {
 	return found(organisationByMailbox(t.ctx, t.tx, address))
+}
+
+// OrganisationByMailboxLocked is OrganisationByMailbox, and LockSite of the site it finds in the
+// same round trip where the dialect can: locked reports whether the lock is taken (when it is
+// not, LockSite takes it). The site is read as before the lock, as OrganisationByMailbox then
+// LockSite would read it.
+func (t *Tx) OrganisationByMailboxLocked(address string) (org domain.Organisation, ok, locked bool, err error) {
+	if t.d.lockSiteColumn == "" {
+		org, ok, err = t.OrganisationByMailbox(address)
+		return org, ok, false, err
+	}
+	address = strings.ToLower(strings.TrimSpace(address))
+	var row struct {
+		domain.Organisation
+		Locked string `db:"locked"`
+	}
+	err = get(t.ctx, t.tx, &row, `SELECT `+organisationColumns+`, `+t.d.lockSiteColumn+` AS locked FROM organisations
+		WHERE shared_mailbox = `+canonical+` AND shared_mailbox <> ''`, address, address)
+	org, ok, err = found(row.Organisation, err)
+	return org, ok, ok, err
 }
 
 // Account returns the account at address or at one of its aliases.
@@ -223,4 +243,18 @@ func (t *Tx) PutAlias(alias, target string) error {
 		return fmt.Errorf("store: put alias: %w", err)
 	}
 	return nil
+}
+
+// RecordSiteSent is RecordMailboxSent for a site already found by its mailbox (the pipeline's
+// sender): one UPDATE by ODS code, without resolving the address again, which also returns the
+// site as it now is (the first request's handlers ask for it: one round trip instead of two).
+// An earlier time than the one recorded changes nothing; ok is false when no site has the code.
+func (t *Tx) RecordSiteSent(ods string, at time.Time) (org domain.Organisation, ok bool, err error) {
+	err = get(t.ctx, t.tx, &org, `UPDATE organisations SET last_sent_at =
+		CASE WHEN last_sent_at IS NULL OR last_sent_at < ? THEN ? ELSE last_sent_at END
+		WHERE ods_code = ? RETURNING `+organisationColumns, at.UTC(), at.UTC(), strings.ToUpper(ods))
+	if org, ok, err = found(org, err); err != nil {
+		return org, false, fmt.Errorf("store: record site sent: %w", err)
+	}
+	return org, ok, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,13 +65,17 @@ func (s *Store) SaveInbound(ctx context.Context, in domain.Inbound) (id int64, i
 	if received.IsZero() {
 		received = time.Now()
 	}
-	err = get(ctx, s.db, &id, `INSERT INTO messages (mailbox, uid_validity, uid, sha256, raw, received_at)
+	// A new message announces itself to the workers in the same statement (dialect.announce).
+	var row struct {
+		ID        int64  `db:"id"`
+		Announced string `db:"announced"`
+	}
+	err = get(ctx, s.db, &row, `INSERT INTO messages (mailbox, uid_validity, uid, sha256, raw, received_at)
 		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (mailbox, uid_validity, uid) DO NOTHING RETURNING id`,
+		ON CONFLICT (mailbox, uid_validity, uid) DO NOTHING RETURNING id`+s.announced(),
 		in.Mailbox, int64(in.UIDValidity), int64(in.UID), hex.EncodeToString(sum[:]), in.Raw, received.UTC())
 	if err == nil {
-		_ = s.announceWork(ctx) // best effort: the message is stored, and workers also tick
-		return id, true, nil
+		return row.ID, true, nil
 	}
 	if !errors.Is(err, ErrNotFound) {
 		return 0, false, fmt.Errorf("store: save inbound: %w", err)
@@ -93,6 +98,23 @@ func (s *Store) Message(ctx context.Context, id int64) (StoredMessage, error) {
 	return m, err
 }
 
+// announced is the RETURNING column that announces a new message: the dialect's, or a
+// constant where there is none, so that the row always has the same two columns.
+func (s *Store) announced() string {
+	if s.dialect.announce != "" {
+		return s.dialect.announce
+	}
+	return `, '' AS announced`
+}
+
+// UndecidedMessageRows returns up to limit stored messages not yet decided, oldest first, whole:
+// the worker decides each without reading it again (one round trip a batch, not one a message).
+func (s *Store) UndecidedMessageRows(ctx context.Context, limit int) ([]StoredMessage, error) {
+	var ms []StoredMessage
+	err := sel(ctx, s.db, &ms, `SELECT `+messageColumns+` FROM messages WHERE state = 'new' ORDER BY id LIMIT ?`, limit)
+	return ms, err
+}
+
 // UndecidedMessages returns the ids of stored messages not yet decided, oldest first.
 func (s *Store) UndecidedMessages(ctx context.Context, limit int) ([]int64, error) {
 	var ids []int64
@@ -105,20 +127,28 @@ func (s *Store) UndecidedMessages(ctx context.Context, limit int) ([]int64, erro
 // forged copy carrying a genuine message's Message-ID must not make the genuine one a
 // duplicate, while the genuine one re-sent with a new Message-ID on top still is.
 func (t *Tx) SeenBefore(id int64, messageID, sha string, signatures []string) (bool, error) {
-	var n int
-	err := get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM messages WHERE id <> ? AND state = 'done'
-		AND ((message_id = ? AND message_id <> '' AND proven = 1) OR sha256 = ?)`, id, messageID, sha)
-	if err != nil || n > 0 {
-		return n > 0, err
-	}
-	for _, sig := range signatures {
-		err := get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM signatures WHERE signature = ? AND message <> ?`,
-			signatureKey(sig), id)
-		if err != nil || n > 0 {
-			return n > 0, err
+	expr, args := seenBefore(id, messageID, sha, signatures)
+	var seen int
+	err := get(t.ctx, t.tx, &seen, `SELECT `+expr, args...)
+	return seen == 1, err
+}
+
+// seenBefore is SeenBefore's question as an SQL expression (1 or 0) and its arguments: the
+// message's own columns, then any of its signatures, each an EXISTS that stops at the first
+// match, so that one round trip answers it.
+func seenBefore(id int64, messageID, sha string, signatures []string) (string, []any) {
+	q := `CASE WHEN EXISTS (SELECT 1 FROM messages WHERE id <> ? AND state = 'done'
+		AND ((message_id = ? AND message_id <> '' AND proven = 1) OR sha256 = ?))`
+	args := []any{id, messageID, sha}
+	if len(signatures) > 0 {
+		q += ` OR EXISTS (SELECT 1 FROM signatures WHERE message <> ? AND signature IN (?` +
+			strings.Repeat(", ?", len(signatures)-1) + `))`
+		args = append(args, id)
+		for _, sig := range signatures {
+			args = append(args, signatureKey(sig))
 		}
 	}
-	return false, nil
+	return q + ` THEN 1 ELSE 0 END`, args
 }
 
 // signatureKey is what the signatures table keeps of a b= value: its SHA-256, short and fixed
@@ -148,35 +178,67 @@ type Decided struct {
 // (store.IsConflict) when another proven message claimed one of its signatures meanwhile.
 func (t *Tx) FinishMessage(id int64, d Decided, now time.Time) error {
 	proven := 0
+	var keys []string // the signatures it claims, each once
 	if d.Proven {
 		proven = 1
+		for _, sig := range d.Signatures {
+			if key := signatureKey(sig); !slices.Contains(keys, key) {
+				keys = append(keys, key)
+			}
+		}
 	}
-	res, err := exec(t.ctx, t.tx, `UPDATE messages SET state = 'done', message_id = ?, verdict = ?, reasons = ?,
+	finish := `UPDATE messages SET state = 'done', message_id = ?, verdict = ?, reasons = ?,
 		sender = ?, sender_kind = ?, ods_code = ?, subject = ?, verification = ?, processed_at = ?, proven = ?
-		WHERE id = ? AND state = 'new'`,
-		d.MessageID, d.Verdict, joinReasons(d.Reasons), d.Sender, d.SenderKind, d.ODS, d.Subject,
-		d.Verification, now.UTC(), proven, id)
+		WHERE id = ? AND state = 'new'`
+	args := []any{d.MessageID, d.Verdict, joinReasons(d.Reasons), d.Sender, d.SenderKind, d.ODS, d.Subject,
+		d.Verification, now.UTC(), proven, id}
+	if t.d.writableCTE && len(keys) > 0 {
+		// The claims go in the same round trip, inserted only when the UPDATE took the message.
+		var n int
+		err := get(t.ctx, t.tx, &n, `WITH done AS (`+finish+` RETURNING id),
+			claimed AS (INSERT INTO signatures (signature, message) SELECT v.signature, done.id
+				FROM done, (VALUES (?)`+strings.Repeat(", (?)", len(keys)-1)+`) AS v (signature))
+			SELECT COUNT(*) FROM done`, append(args, anys(keys)...)...)
+		return finished(id, int64(n), err)
+	}
+	res, err := exec(t.ctx, t.tx, finish, args...)
+	var n int64
+	if err == nil {
+		n, _ = res.RowsAffected()
+	}
+	if err := finished(id, n, err); err != nil || len(keys) == 0 {
+		return err
+	}
+	// Every signature in one multi-row INSERT: one round trip however many there are.
+	values := "(?, ?)" + strings.Repeat(", (?, ?)", len(keys)-1)
+	var claims []any
+	for _, key := range keys {
+		claims = append(claims, key, id)
+	}
+	if _, err := exec(t.ctx, t.tx, `INSERT INTO signatures (signature, message) VALUES `+values, claims...); err != nil {
+		return fmt.Errorf("store: claim signature: %w", err)
+	}
+	return nil
+}
+
+// finished is FinishMessage's verdict on its UPDATE: an error, or ErrAlreadyDecided unless it
+// changed the one message.
+func finished(id, changed int64, err error) error {
 	if err != nil {
 		return fmt.Errorf("store: finish message: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if changed != 1 {
 		return fmt.Errorf("store: finish message %d: %w", id, ErrAlreadyDecided)
 	}
-	if !d.Proven {
-		return nil
-	}
-	claimed := map[string]bool{}
-	for _, sig := range d.Signatures {
-		key := signatureKey(sig)
-		if claimed[key] {
-			continue
-		}
-		claimed[key] = true
-		if _, err := exec(t.ctx, t.tx, `INSERT INTO signatures (signature, message) VALUES (?, ?)`, key, id); err != nil {
-			return fmt.Errorf("store: claim signature: %w", err)
-		}
-	}
 	return nil
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 // ErrAlreadyDecided is returned when a message was decided by someone else first.
@@ -195,12 +257,39 @@ type DecidedRequest struct {
 	Fields  string // JSON of the parsed domain.Request
 }
 
+const addRequest = `INSERT INTO requests (message, seq, type, line, csv_row, outcome, reasons, account, summary, fields)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+
+func addRequestArgs(messageID int64, r DecidedRequest) []any {
+	return []any{messageID, r.Seq, r.Type, r.Line, r.Row, r.Outcome, joinReasons(r.Reasons), r.Account, r.Summary, r.Fields}
+}
+
 // AddRequest records one decided request and returns its id.
 func (t *Tx) AddRequest(messageID int64, r DecidedRequest) (int64, error) {
 	var id int64
-	err := get(t.ctx, t.tx, &id, `INSERT INTO requests (message, seq, type, line, csv_row, outcome, reasons, account, summary, fields)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		messageID, r.Seq, r.Type, r.Line, r.Row, r.Outcome, joinReasons(r.Reasons), r.Account, r.Summary, r.Fields)
+	if err := get(t.ctx, t.tx, &id, addRequest, addRequestArgs(messageID, r)...); err != nil {
+		return 0, fmt.Errorf("store: add request: %w", err)
+	}
+	return id, nil
+}
+
+// AuditLine is one line of the audit log: who did what to which subject.
+type AuditLine struct {
+	Actor, Action, Subject, Detail string
+}
+
+// AddRequestAudited is AddRequest then Audit(a), in one round trip where the dialect allows.
+func (t *Tx) AddRequestAudited(messageID int64, r DecidedRequest, a AuditLine, now time.Time) (int64, error) {
+	if !t.d.writableCTE {
+		id, err := t.AddRequest(messageID, r)
+		if err != nil {
+			return 0, err
+		}
+		return id, t.Audit(a.Actor, a.Action, a.Subject, a.Detail, now)
+	}
+	var id int64
+	err := get(t.ctx, t.tx, &id, `WITH r AS (`+addRequest+`), a AS (`+insertAudit+`) SELECT id FROM r`,
+		append(addRequestArgs(messageID, r), now.UTC(), a.Actor, a.Action, a.Subject, a.Detail)...)
 	if err != nil {
 		return 0, fmt.Errorf("store: add request: %w", err)
 	}
@@ -221,10 +310,11 @@ func (t *Tx) OpenException(messageID, requestID int64, reason domain.Reason, det
 	return nil
 }
 
+const insertAudit = `INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)`
+
 // Audit records who did what to which subject.
 func (t *Tx) Audit(actor, action, subject, detail string, now time.Time) error {
-	_, err := exec(t.ctx, t.tx, `INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)`,
-		now.UTC(), actor, action, subject, detail)
+	_, err := exec(t.ctx, t.tx, insertAudit, now.UTC(), actor, action, subject, detail)
 	if err != nil {
 		return fmt.Errorf("store: audit: %w", err)
 	}
@@ -256,6 +346,25 @@ func (t *Tx) Message(id int64) (StoredMessage, error) {
 	var m StoredMessage
 	err := get(t.ctx, t.tx, &m, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id)
 	return m, err
+}
+
+// ClaimUnseen is ClaimMessage and SeenBefore(id, messageID, sha, signatures) in one round trip:
+// ok is ClaimMessage's answer, and seen, when ok, SeenBefore's.
+func (t *Tx) ClaimUnseen(id int64, messageID, sha string, signatures []string) (ok, seen bool, err error) {
+	expr, args := seenBefore(id, messageID, sha, signatures)
+	var row struct {
+		State string `db:"state"`
+		Seen  int    `db:"seen"`
+	}
+	err = get(t.ctx, t.tx, &row, `SELECT state, `+expr+` AS seen FROM messages WHERE id = ?`+t.d.skipLocked,
+		append(args, id)...)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return false, false, nil // locked by another worker
+	case err != nil:
+		return false, false, fmt.Errorf("store: claim message %d: %w", id, err)
+	}
+	return row.State == MessageNew, row.Seen == 1, nil
 }
 
 // ClaimMessage locks an undecided message for this transaction. ok is false when it was decided

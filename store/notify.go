@@ -8,20 +8,10 @@ import (
 	"github.com/lib/pq"
 )
 
-// workChannel is the PostgreSQL channel on which replicas tell each other of new mail.
+// workChannel is the PostgreSQL channel on which replicas tell each other of new mail: SaveInbound
+// notifies it in the INSERT of each new message (dialect.announce), so that every replica's
+// worker shares the deciding, not only the one that polls. SQLite has one instance.
 const workChannel = "nasbot_work"
-
-// announceWork wakes every replica's worker (PostgreSQL NOTIFY, delivered at commit), so that
-// all of them share the deciding, not only the one that polls. SQLite has one instance.
-func (s *Store) announceWork(ctx context.Context) error {
-	if !s.IsPostgres() {
-		return nil
-	}
-	if _, err := s.db.ExecContext(ctx, `SELECT pg_notify('`+workChannel+`', '')`); err != nil {
-		return fmt.Errorf("store: announce work: %w", err)
-	}
-	return nil
-}
 
 // WatchWork calls wake whenever a replica stores new mail, until ctx ends. The listener
 // reconnects by itself; after a reconnect it wakes too, in case a notice was missed. On SQLite

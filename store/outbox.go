@@ -126,14 +126,56 @@ func (t *Tx) ReplyCount(messageRef int64) (int, error) {
 // reading newest first stops there, so the count costs at most atMost index entries however
 // many replies a backlog is sending.
 func (t *Tx) RepliesSince(to string, since time.Time, atMost int) (int, error) {
+	q, args := repliesSince(to, since, atMost)
 	var n int
-	var err error
-	if to == "" {
-		err = get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE created_at >= ?
-			ORDER BY created_at DESC LIMIT ?) recent`, since.UTC(), atMost)
-	} else {
-		err = get(t.ctx, t.tx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE to_addr = ? AND created_at >= ?
-			ORDER BY created_at DESC LIMIT ?) recent`, to, since.UTC(), atMost)
-	}
+	err := get(t.ctx, t.tx, &n, q, args...)
 	return n, err
+}
+
+// repliesSince is RepliesSince's query, also a column of CountReplies'.
+func repliesSince(to string, since time.Time, atMost int) (string, []any) {
+	if to == "" {
+		return `SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE created_at >= ?
+			ORDER BY created_at DESC LIMIT ?) recent`, []any{since.UTC(), atMost}
+	}
+	return `SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE to_addr = ? AND created_at >= ?
+		ORDER BY created_at DESC LIMIT ?) recent`, []any{to, since.UTC(), atMost}
+}
+
+// ReplyCountQuery asks what the reply guards read before a reply is written: the replies to
+// anyone since Since (up to AtMost), those to To since ToSince (up to ToAtMost), and, when
+// Message is not 0, how many were written for that message.
+type ReplyCountQuery struct {
+	Since    time.Time
+	AtMost   int
+	To       string
+	ToSince  time.Time
+	ToAtMost int
+	Message  int64
+}
+
+// ReplyCounts answers a ReplyCountQuery: RepliesSince twice and ReplyCount.
+type ReplyCounts struct {
+	All, To, Message int
+}
+
+// CountReplies answers the three counts of q in one round trip rather than three.
+func (t *Tx) CountReplies(q ReplyCountQuery) (ReplyCounts, error) {
+	all, allArgs := repliesSince("", q.Since, q.AtMost)
+	to, toArgs := repliesSince(q.To, q.ToSince, q.ToAtMost)
+	forMessage, messageArgs := `SELECT 0`, []any(nil)
+	if q.Message != 0 {
+		forMessage, messageArgs = `SELECT COUNT(*) FROM outbox WHERE message = ?`, []any{q.Message}
+	}
+	var c struct {
+		All     int `db:"all_replies"`
+		To      int `db:"to_replies"`
+		Message int `db:"message_replies"`
+	}
+	err := get(t.ctx, t.tx, &c, `SELECT (`+all+`) AS all_replies, (`+to+`) AS to_replies, (`+forMessage+`) AS message_replies`,
+		append(append(allArgs, toArgs...), messageArgs...)...)
+	if err != nil {
+		return ReplyCounts{}, fmt.Errorf("store: count replies: %w", err)
+	}
+	return ReplyCounts{All: c.All, To: c.To, Message: c.Message}, nil
 }

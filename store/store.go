@@ -222,11 +222,14 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 // messages decided at once cannot both take a site's last place or remove its last owner.
 // SQLite needs nothing: its transactions already run one at a time.
 func (t *Tx) LockSite(ods string) error {
-	if err := t.lock("nasbot.site:" + strings.ToUpper(ods)); err != nil {
+	if err := t.lock(siteLockPrefix + strings.ToUpper(ods)); err != nil {
 		return fmt.Errorf("store: lock site %s: %w", ods, err)
 	}
 	return nil
 }
+
+// siteLockPrefix and a site's ODS code in upper case name LockSite's lock.
+const siteLockPrefix = "nasbot.site:"
 
 // lock takes the named lock until the transaction ends, where the dialect has such locks.
 func (t *Tx) lock(name string) error {

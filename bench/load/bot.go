@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -26,6 +27,9 @@ type botProcess struct {
 	prof   *profiler // nil unless -profile
 
 	replicas []*botProcess // -replicas beyond the first, on the same database and inbox
+	// anyExited is closed when the first bot or any replica has exited, whyExited set before.
+	anyExited chan struct{}
+	whyExited error
 }
 
 // startBots starts -replicas bots; the first is the one profiled and whose exit ends the run.
@@ -41,6 +45,19 @@ func startBots(o options, svc services, bin string, env []string, inbox string) 
 			return nil, err
 		}
 		first.replicas = append(first.replicas, r)
+	}
+	// A replica that dies would leave the run measuring fewer bots than it says: the first exit
+	// of any of them ends the run.
+	first.anyExited = make(chan struct{})
+	var once sync.Once
+	for _, b := range append([]*botProcess{first}, first.replicas...) {
+		go func() {
+			<-b.exited
+			once.Do(func() {
+				first.whyExited = fmt.Errorf("%s exited: %v", b.log, b.err)
+				close(first.anyExited)
+			})
+		}()
 	}
 	return first, nil
 }
@@ -70,6 +87,12 @@ func startBot(o options, svc services, bin string, env []string, inbox string, k
 	if err != nil {
 		return nil, err
 	}
+	// The operators' metrics listener too: its default port would be shared by the replicas
+	// (and by anyone else's bot on the machine), and the second to bind it exits.
+	mport, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	name := "bot.log"
 	if k > 1 {
 		name = fmt.Sprintf("bot-%d.log", k)
@@ -91,7 +114,8 @@ func startBot(o options, svc services, bin string, env []string, inbox string, k
 		"NASBOT_REPLIES_PER_MINUTE=1000000",
 		"NASBOT_REPLIES_PER_HOUR=1000000",
 		"NASBOT_LIFECYCLE_AT=off", // not part of what is measured
-		"NASBOT_HTTP_ADDR=127.0.0.1:"+port)
+		"NASBOT_HTTP_ADDR=127.0.0.1:"+port,
+		"NASBOT_METRICS_ADDR=127.0.0.1:"+mport)
 	if o.profile && k == 1 {
 		pport, err := freePort()
 		if err != nil {
@@ -162,11 +186,11 @@ func (b *bench) drain(bot *botProcess) error {
 			firstSeen, res.cpuAtFirst, res.repliesAtFirst = true, bot.cpu(), got
 		}
 	}
-	err := waitFor(w, bot.exited, markFirst, bot.start.Add(b.o.timeout), func() bool { return w.countReplies(0, n) == n })
+	err := waitFor(w, bot.anyExited, markFirst, bot.start.Add(b.o.timeout), func() bool { return w.countReplies(0, n) == n })
 	if err != nil {
 		select {
-		case <-bot.exited:
-			err = fmt.Errorf("%w (%v)", err, bot.err)
+		case <-bot.anyExited:
+			err = fmt.Errorf("%w (%v)", err, bot.whyExited)
 		default:
 		}
 		return fmt.Errorf("bot did not drain the backlog: %d of %d replies after %s: %w (log: %s)",
@@ -216,7 +240,7 @@ func (b *bench) steady(bot *botProcess) error {
 	}()
 	var appendErr error
 	appendDone := false
-	err = waitFor(b.w, bot.exited, bot.sample(b.res), start.Add(b.o.duration+2*time.Minute), func() bool {
+	err = waitFor(b.w, bot.anyExited, bot.sample(b.res), start.Add(b.o.duration+2*time.Minute), func() bool {
 		select {
 		case appendErr = <-appended:
 			appendDone = true

@@ -2,7 +2,7 @@
 // the real PostgreSQL, Dovecot and Exim of scripts/services.sh, on a generated directory and
 // generated request mail, measured from the outside.
 //
-//	bash scripts/services.sh up && go run ./bench/load [-n 10000] [-rate 20] [-duration 30s] [-keep]
+//	bash scripts/services.sh up && go -C bench run ./load [-n 10000] [-rate 20] [-duration 30s] [-keep]
 //
 // One run: generate a directory and N+rate×duration genuine requests; create a fresh database
 // and import the directory; APPEND N requests to a fresh NAS inbox (the backlog); measure the
@@ -50,6 +50,48 @@ type options struct {
 	seed     uint64
 	emit     string
 	replicas int
+	root     string // the nasbot repository, whose cmd/nasbot is built and run
+}
+
+// resolvePaths finds the repository (the load program runs from its own module in bench/, or
+// from the top) and makes -out and -services absolute, defaulting to the repository's folders.
+func (o *options) resolvePaths() error {
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	o.root = root
+	if o.services == "" {
+		o.services = filepath.Join(root, ".services")
+	}
+	if o.out == "" {
+		o.out = filepath.Join(root, "out", "bench")
+	}
+	if o.out, err = filepath.Abs(o.out); err != nil {
+		return err
+	}
+	if o.emit != "" {
+		o.emit, err = filepath.Abs(o.emit)
+	}
+	return err
+}
+
+// repoRoot is the nearest folder, from the working directory up, that holds cmd/nasbot.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if st, err := os.Stat(filepath.Join(dir, "cmd", "nasbot")); err == nil && st.IsDir() {
+			return dir, nil
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return "", errors.New("no cmd/nasbot above the working directory: run from the nasbot repository")
+		}
+		dir = up
+	}
 }
 
 func main() {
@@ -60,8 +102,8 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 30*time.Second, "steady: how long requests arrive")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up when the backlog is not drained by then")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database and the delivered mail")
-	flag.StringVar(&o.out, "out", "out/bench", "where figures, the plot, the log and the binary go")
-	flag.StringVar(&o.services, "services", ".services", "scripts/services.sh's folder (for its env file and the maildirs)")
+	flag.StringVar(&o.out, "out", "", "where figures, the plot, the log and the binary go (default: out/bench of the repository)")
+	flag.StringVar(&o.services, "services", "", "scripts/services.sh's folder, for its env file and the maildirs (default: .services of the repository)")
 	flag.StringVar(&o.bot, "bot", "", "bot binary to run (default: build ./cmd/nasbot into -out)")
 	flag.StringVar(&o.smtp, "smtp", "exim", "relay for the bot and the floor: exim (services.sh's), sink (in-process, discards), both (sink, then exim), or HOST:PORT")
 	flag.BoolVar(&o.profile, "profile", false, "run a pprof-enabled build of the bot; save CPU profiles and execution traces in -out")
@@ -70,6 +112,10 @@ func main() {
 	flag.IntVar(&o.replicas, "replicas", 1, "bots run on the same database and inbox (scale-out)")
 	flag.StringVar(&o.emit, "emit", "", "only write the n backlog mails as DIR/NNNNNN.eml (for bench/peer) and exit")
 	flag.Parse()
+	if err := o.resolvePaths(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
 	if o.sites == 0 {
 		o.sites = max(20, o.n/10)
 	}
@@ -186,17 +232,12 @@ func run(o options) (summary, error) {
 	if err != nil {
 		return summary{}, err
 	}
-	var sk *sink
-	switch o.smtp {
-	case "exim", "":
-	case "sink":
-		if sk, err = startSink(); err != nil {
-			return summary{}, err
-		}
+	sk, err := pickRelay(o.smtp, &svc)
+	if err != nil {
+		return summary{}, err
+	}
+	if sk != nil {
 		defer sk.close()
-		svc.smtpAddr = sk.addr
-	default:
-		svc.smtpAddr = o.smtp
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return summary{}, err
@@ -217,27 +258,12 @@ func run(o options) (summary, error) {
 	if err != nil {
 		return summary{}, err
 	}
-	var drop func()
-	b.dbName = "nasbot_bench_" + runID
-	if b.dsn, drop, err = createDatabase(ctx, svc.pgURL, b.dbName); err != nil {
+	env, drop, err := b.createDatabase(ctx, bin)
+	if err != nil {
 		return summary{}, err
 	}
 	if !o.keep {
 		defer drop()
-	}
-	botDSN := b.dsn
-	if o.pgParams != "" {
-		sep := "?"
-		if strings.Contains(botDSN, "?") {
-			sep = "&"
-		}
-		botDSN += sep + o.pgParams
-	}
-	env := append(os.Environ(), "NASBOT_DATABASE_URL="+botDSN)
-	imp := exec.Command(bin, "directory", "import", filepath.Join(o.out, "directory"))
-	imp.Env = env
-	if out, err := imp.CombinedOutput(); err != nil {
-		return summary{}, fmt.Errorf("nasbot directory import: %v\n%s", err, out)
 	}
 
 	step("append %d requests to %s", o.n, b.inbox)
@@ -296,18 +322,68 @@ func run(o options) (summary, error) {
 	return report(b.res, o)
 }
 
+// pickRelay points svc at the relay of -smtp: services.sh's Exim, a sink started here (returned,
+// for the caller to close), or HOST:PORT.
+func pickRelay(mode string, svc *services) (*sink, error) {
+	switch mode {
+	case "exim", "":
+		return nil, nil
+	case "sink":
+		sk, err := startSink()
+		if err != nil {
+			return nil, err
+		}
+		svc.smtpAddr = sk.addr
+		return sk, nil
+	default:
+		svc.smtpAddr = mode
+		return nil, nil
+	}
+}
+
+// createDatabase makes the run's fresh database and imports the generated directory into it; it
+// returns the bot's environment (its database URL with -pg-params) and how to drop the database.
+func (b *bench) createDatabase(ctx context.Context, bin string) ([]string, func(), error) {
+	var drop func()
+	var err error
+	b.dbName = "nasbot_bench_" + b.runID
+	if b.dsn, drop, err = createDatabase(ctx, b.svc.pgURL, b.dbName); err != nil {
+		return nil, nil, err
+	}
+	botDSN := b.dsn
+	if b.o.pgParams != "" {
+		sep := "?"
+		if strings.Contains(botDSN, "?") {
+			sep = "&"
+		}
+		botDSN += sep + b.o.pgParams
+	}
+	env := append(os.Environ(), "NASBOT_DATABASE_URL="+botDSN)
+	imp := exec.Command(bin, "directory", "import", filepath.Join(b.o.out, "directory"))
+	imp.Env = env
+	if out, err := imp.CombinedOutput(); err != nil {
+		if !b.o.keep {
+			drop()
+		}
+		return nil, nil, fmt.Errorf("nasbot directory import: %v\n%s", err, out)
+	}
+	return env, drop, nil
+}
+
 // buildBot builds the bot under test into -out, unless -bot names one.
 func buildBot(o options) (string, error) {
 	switch {
 	case o.profile:
 		step("build the bot with net/http/pprof")
-		return buildProfiled(o.out)
+		return buildProfiled(o.root, o.out)
 	case o.bot != "":
 		return o.bot, nil
 	}
 	bin := filepath.Join(o.out, "nasbot")
 	step("build %s", bin)
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/nasbot").CombinedOutput(); err != nil {
+	build := exec.Command("go", "build", "-o", bin, "./cmd/nasbot")
+	build.Dir = o.root
+	if out, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	return bin, nil

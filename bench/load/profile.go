@@ -33,17 +33,19 @@ func init() {
 }
 `
 
-// buildProfiled builds the profiling variant of the bot into out.
-func buildProfiled(out string) (string, error) {
-	src := filepath.Join(out, "_profsrc")
+// buildProfiled builds the profiling variant of the bot, from the repository root, into out. The
+// copy goes under root/out, so that it builds in the main module (not in bench's, when -out is
+// under bench/).
+func buildProfiled(root, out string) (string, error) {
+	src := filepath.Join(root, "out", "_profsrc")
 	os.RemoveAll(src)
 	if err := os.MkdirAll(src, 0o755); err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(src)
-	files, err := filepath.Glob("cmd/nasbot/*.go")
+	files, err := filepath.Glob(filepath.Join(root, "cmd", "nasbot", "*.go"))
 	if err != nil || len(files) == 0 {
-		return "", fmt.Errorf("no cmd/nasbot/*.go here (run from the repository root): %v", err)
+		return "", fmt.Errorf("no cmd/nasbot/*.go in %s: %v", root, err)
 	}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -65,7 +67,9 @@ func buildProfiled(out string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if b, err := exec.Command("go", "build", "-o", bin, abs).CombinedOutput(); err != nil {
+	build := exec.Command("go", "build", "-o", bin, abs)
+	build.Dir = root
+	if b, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build (profiled): %v\n%s", err, b)
 	}
 	return bin, nil

@@ -3,8 +3,8 @@
 // next to the bot's from bench/load's summary.json.
 //
 //	bash bench/peer/rt.sh install
-//	go run ./bench/load -emit out/peer/mail -n 520
-//	go run ./bench/peer -mail out/peer/mail -bot out/peer/bot/summary.json -p 1,2,4
+//	go -C bench run ./load -emit out/peer/mail -n 520
+//	go -C bench run ./peer -mail out/peer/mail -bot out/peer/bot/summary.json -p 1,2,4
 //
 // For each concurrency P: a fresh RT database (rt.sh start), 20 mails to warm RT up, then the
 // rest fed to `rt-mailgate --action correspond`, one process a mail with the mail on stdin, P at
