@@ -24,7 +24,7 @@ func TestMetricsAreNotOnTheDeskAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.HTTPAddr, cfg.MetricsAddr = freeAddr(t), freeAddr(t)
+	cfg.HTTPAddr, cfg.MetricsAddr = testenv.FreeAddr(t), testenv.FreeAddr(t)
 	cfg.DeskSecureCookie = false
 	b := &Bot{cfg: cfg, store: st, log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: metrics.New(st)}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -113,14 +113,4 @@ func TestBusyPortSaysWhichSettingMovesIt(t *testing.T) {
 			t.Errorf("%s: hint %q", name, hint)
 		}
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
