@@ -1,7 +1,6 @@
 package service
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -27,15 +26,7 @@ func TestMetricsAreNotOnTheDeskAddress(t *testing.T) {
 	cfg.HTTPAddr, cfg.MetricsAddr = testenv.FreeAddr(t), testenv.FreeAddr(t)
 	cfg.DeskSecureCookie = false
 	b := &Bot{cfg: cfg, store: st, log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: metrics.New(st)}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.serveHTTP(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serveHTTP: %v", err)
-		}
-	})
+	inBackground(t, "serveHTTP:", b.serveHTTP)
 	desk, ops := "http://"+cfg.HTTPAddr, "http://"+cfg.MetricsAddr
 	client := &http.Client{Timeout: 5 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

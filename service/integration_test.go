@@ -161,17 +161,24 @@ func (tb *testBot) start(t *testing.T, tweak func(*Config)) {
 	st := testenv.OpenStore(t, tb.cfg.DatabaseURL) // closed after the bot stops
 	tb.store = st
 	importTestDirectory(t, st, tb.shared)
-	ctx, cancel := context.WithCancel(context.Background())
 	b, err := New(tb.cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	inBackground(t, "bot stopped with", b.Run)
+}
+
+// inBackground runs fn until t ends, then cancels it and waits, failing t with "what err" if
+// fn stopped with an error.
+func inBackground(t *testing.T, what string, fn func(context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
+	go func() { done <- fn(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("bot stopped with %v", err)
+			t.Errorf("%s %v", what, err)
 		}
 	})
 }

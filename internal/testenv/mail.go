@@ -30,7 +30,7 @@ func (m Mail) Login(t testing.TB, user string) *imapclient.Client {
 	}
 	t.Cleanup(func() { c.Close() })
 	if err := c.Login(user, m.Password).Wait(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("testenv: IMAP LOGIN %s: %v", user, err)
 	}
 	return c
 }
