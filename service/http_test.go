@@ -1,7 +1,6 @@
 package service
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -24,18 +23,10 @@ func TestMetricsAreNotOnTheDeskAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.HTTPAddr, cfg.MetricsAddr = freeAddr(t), freeAddr(t)
+	cfg.HTTPAddr, cfg.MetricsAddr = testenv.FreeAddr(t), testenv.FreeAddr(t)
 	cfg.DeskSecureCookie = false
 	b := &Bot{cfg: cfg, store: st, log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: metrics.New(st)}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.serveHTTP(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serveHTTP: %v", err)
-		}
-	})
+	inBackground(t, "serveHTTP:", b.serveHTTP)
 	desk, ops := "http://"+cfg.HTTPAddr, "http://"+cfg.MetricsAddr
 	client := &http.Client{Timeout: 5 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -113,14 +104,4 @@ func TestBusyPortSaysWhichSettingMovesIt(t *testing.T) {
 			t.Errorf("%s: hint %q", name, hint)
 		}
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

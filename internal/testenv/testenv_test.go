@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 	_ "github.com/lib/pq"
 )
 
@@ -334,22 +333,9 @@ func (a loginAuth) Next(challenge []byte, more bool) ([]byte, error) {
 	return nil, fmt.Errorf("unexpected AUTH LOGIN challenge %q", challenge)
 }
 
-func login(t *testing.T, m Mail, user string) *imapclient.Client {
-	t.Helper()
-	c, err := imapclient.DialInsecure(m.IMAPAddr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Login(user, m.Password).Wait(); err != nil {
-		t.Fatalf("IMAP LOGIN %s: %v", user, err)
-	}
-	return c
-}
-
 func inboxCount(t *testing.T, m Mail, user string) uint32 {
 	t.Helper()
-	c := login(t, m, user)
+	c := m.Login(t, user)
 	st, err := c.Status("INBOX", &imap.StatusOptions{NumMessages: true}).Wait()
 	if err != nil {
 		t.Fatal(err)
@@ -361,7 +347,7 @@ func inboxCount(t *testing.T, m Mail, user string) uint32 {
 // it answers the SMTP DATA, so delivery is a few milliseconds behind the send.
 func waitCount(t *testing.T, m Mail, user string, want uint32) {
 	t.Helper()
-	c := login(t, m, user)
+	c := m.Login(t, user)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		st, err := c.Status("INBOX", &imap.StatusOptions{NumMessages: true}).Wait()
@@ -382,7 +368,7 @@ func waitCount(t *testing.T, m Mail, user string, want uint32) {
 func fetchOnly(t *testing.T, m Mail, user string) string {
 	t.Helper()
 	waitCount(t, m, user, 1)
-	c := login(t, m, user)
+	c := m.Login(t, user)
 	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 		t.Fatal(err)
 	}

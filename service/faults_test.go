@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"nasbot/internal/testenv"
-	"nasbot/service"
 )
 
 // The fault tests run the bot against a private set of the real servers (testenv.OwnServices)
@@ -53,8 +52,8 @@ func TestFaultDovecotRestartedMidIdle(t *testing.T) {
 	svc := testenv.OwnServices(t)
 	tb := startTestBotOn(t, svc.Mail, svc.Postgres(t), nil)
 	waitUntil(t, 15*time.Second, "ready", func() bool { return readyz(t, tb) == 200 })
-	c := dialIMAP(t, tb.servers, tb.inbox)
-	appendMail(t, c, "INBOX", requestMail(tb.shared, "<before-restart@ex.nhs.net>"))
+	c := tb.servers.Login(t, tb.inbox)
+	testenv.AppendMail(t, c, "INBOX", requestMail(tb.shared, "<before-restart@ex.nhs.net>"))
 	waitForMail(t, tb.servers, tb.shared, 30*time.Second)
 
 	svc.Stop(t, testenv.ServiceDovecot) // the bot sits in IDLE
@@ -64,12 +63,12 @@ func TestFaultDovecotRestartedMidIdle(t *testing.T) {
 		return v != "" && v != "0"
 	})
 	svc.Start(t)
-	c = dialIMAP(t, tb.servers, tb.inbox)
-	appendMail(t, c, "INBOX", requestMail(tb.shared, "<after-restart@ex.nhs.net>"))
+	c = tb.servers.Login(t, tb.inbox)
+	testenv.AppendMail(t, c, "INBOX", requestMail(tb.shared, "<after-restart@ex.nhs.net>"))
 	waitUntil(t, 60*time.Second, "the reply to the mail after the restart", func() bool {
-		return len(inReplyTos(t, tb.servers, tb.shared)) == 2
+		return len(tb.servers.InReplyTos(t, tb.shared)) == 2
 	})
-	if ids := inReplyTos(t, tb.servers, tb.shared); !slices.ContainsFunc(ids, func(id string) bool {
+	if ids := tb.servers.InReplyTos(t, tb.shared); !slices.ContainsFunc(ids, func(id string) bool {
 		return strings.Contains(id, "after-restart")
 	}) {
 		t.Errorf("replies to %v, want one to <after-restart@ex.nhs.net>", ids)
@@ -84,15 +83,9 @@ func TestFaultPostgresRestartedMidBatch(t *testing.T) {
 	tb := startTestBotOn(t, svc.Mail, dsn, nil)
 	direct := testenv.OpenStore(t, dsn)
 	const requests = 150
-	w := newCrashWorkload(t, tb.servers, requests, 8)
+	w := testenv.NewWorkload(t, tb.servers, requests, 8)
 	ctx := context.Background()
-	if err := importDirectory(ctx, direct, w.dir); err != nil {
-		t.Fatal(err)
-	}
-	c := dialIMAP(t, tb.servers, tb.inbox)
-	for _, m := range w.mails {
-		appendMail(t, c, "INBOX", m)
-	}
+	w.Load(t, direct, tb.servers, tb.inbox)
 	decided := func() int {
 		var n int
 		direct.DB().GetContext(ctx, &n, `SELECT COUNT(*) FROM messages WHERE state = 'done'`)
@@ -118,7 +111,7 @@ func TestFaultPostgresRestartedMidBatch(t *testing.T) {
 			t.Errorf("message %d has %d decided requests, want 1", i, n)
 		}
 	}
-	if dups := repliesDelivered(t, tb.servers, w, requests); dups > 1 {
+	if dups := w.RepliesDelivered(t, tb.servers, requests); dups > 1 {
 		t.Errorf("%d duplicate replies, want at most one for the outage", dups)
 	}
 	waitUntil(t, 20*time.Second, "/readyz recovers", func() bool { return readyz(t, tb) == 200 })
@@ -132,11 +125,11 @@ func TestFaultSMTPRefusingThenBack(t *testing.T) {
 	svc := testenv.OwnServices(t)
 	svc.Stop(t, testenv.ServiceExim)
 	refusedSince := time.Now()
-	tb := startTestBotOn(t, svc.Mail, svc.Postgres(t), func(c *service.Config) {
+	tb := startTestBotOn(t, svc.Mail, svc.Postgres(t), func(c *Config) {
 		c.SMTPRetryAfterOutage, c.SMTPRetryFirst = afterOutage, afterOutage
 	})
-	c := dialIMAP(t, tb.servers, tb.inbox)
-	appendMail(t, c, "INBOX", requestMail(tb.shared, "<during-smtp-outage@ex.nhs.net>"))
+	c := tb.servers.Login(t, tb.inbox)
+	testenv.AppendMail(t, c, "INBOX", requestMail(tb.shared, "<during-smtp-outage@ex.nhs.net>"))
 	waitUntil(t, 20*time.Second, "the failed send counted", func() bool {
 		v := metricValue(t, tb, `nasbot_replies_total{result="failed"}`)
 		return v != "" && v != "0"
@@ -155,7 +148,7 @@ func TestFaultSMTPRefusingThenBack(t *testing.T) {
 	svc.Start(t)
 	waitForMail(t, tb.servers, tb.shared, 30*time.Second)
 	time.Sleep(2 * time.Second)
-	if ids := inReplyTos(t, tb.servers, tb.shared); len(ids) != 1 {
+	if ids := tb.servers.InReplyTos(t, tb.shared); len(ids) != 1 {
 		t.Fatalf("%d replies delivered, want exactly 1", len(ids))
 	}
 	if v := metricValue(t, tb, `nasbot_outbox_depth{state="pending"}`); v != "0" {

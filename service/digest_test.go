@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"bytes"
@@ -12,7 +12,6 @@ import (
 
 	"nasbot/domain"
 	"nasbot/internal/testenv"
-	"nasbot/service"
 )
 
 // TestDigestReachesStaff: yesterday a site sent a request and someone forged its mailbox; the
@@ -24,12 +23,9 @@ func TestDigestReachesStaff(t *testing.T) {
 	staff := servers.NewAddress(t, "nas.test")
 	tb.cfg.DigestTo, tb.cfg.DeskURL, tb.cfg.AccessReviewEvery = staff, "https://desk.nas.test/", 0
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := openStore(ctx, tb.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.OpenStore(t, tb.cfg.DatabaseURL) // closed after the bot stops
 	importTestDirectory(t, st, tb.shared)
-	b, err := service.New(tb.cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b, err := New(tb.cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +53,6 @@ func TestDigestReachesStaff(t *testing.T) {
 	t.Cleanup(func() {
 		cancel()
 		<-done
-		st.Close()
 	})
 	b.RunLifecycle(ctx)
 	b.RunLifecycle(ctx) // a second run, as another replica's would be: nothing more
@@ -72,7 +67,7 @@ func TestDigestReachesStaff(t *testing.T) {
 		}
 	}
 	time.Sleep(2 * time.Second) // time for a second digest to arrive, were there one
-	if n := mailboxSize(t, dialIMAP(t, servers, staff), "INBOX"); n != 1 {
+	if n := mailboxSize(t, servers.Login(t, staff), "INBOX"); n != 1 {
 		t.Errorf("staff have %d digests, want 1", n)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"nasbot/internal/testenv"
-	"nasbot/service"
 )
 
 // TestBacklogGuardHoldsWhatWasWaitingAtTheFirstMeeting connects the bot to an inbox that already
@@ -16,10 +15,10 @@ import (
 // for staff), while mail that arrives afterwards is answered at once.
 func TestBacklogGuardHoldsWhatWasWaitingAtTheFirstMeeting(t *testing.T) {
 	tb := newTestBot(t, testenv.MailServers(t), testenv.Postgres(t))
-	c := dialIMAP(t, tb.servers, tb.inbox)
-	appendMail(t, c, "INBOX", requestMail(tb.shared, "<waiting-1@ex.nhs.net>"))
-	appendMail(t, c, "INBOX", requestMail(tb.shared, "<waiting-2@ex.nhs.net>"))
-	tb.start(t, func(c *service.Config) { c.MaxReplyAge = 72 * time.Hour }) // the default
+	c := tb.servers.Login(t, tb.inbox)
+	testenv.AppendMail(t, c, "INBOX", requestMail(tb.shared, "<waiting-1@ex.nhs.net>"))
+	testenv.AppendMail(t, c, "INBOX", requestMail(tb.shared, "<waiting-2@ex.nhs.net>"))
+	tb.start(t, func(c *Config) { c.MaxReplyAge = 72 * time.Hour }) // the default
 	ctx := context.Background()
 	waitUntil(t, 30*time.Second, "the waiting mail decided", func() bool {
 		var n int
@@ -27,10 +26,10 @@ func TestBacklogGuardHoldsWhatWasWaitingAtTheFirstMeeting(t *testing.T) {
 		return n == 2
 	})
 
-	appendMail(t, c, "INBOX", requestMail(tb.shared, "<after-start@ex.nhs.net>"))
+	testenv.AppendMail(t, c, "INBOX", requestMail(tb.shared, "<after-start@ex.nhs.net>"))
 	waitForMail(t, tb.servers, tb.shared, 30*time.Second)
 	time.Sleep(2 * time.Second) // a held reply sent by mistake would arrive meanwhile
-	if ids := inReplyTos(t, tb.servers, tb.shared); len(ids) != 1 || !slices.ContainsFunc(ids, func(id string) bool {
+	if ids := tb.servers.InReplyTos(t, tb.shared); len(ids) != 1 || !slices.ContainsFunc(ids, func(id string) bool {
 		return strings.Contains(id, "after-start")
 	}) {
 		t.Errorf("replies delivered to %v; want only the one to <after-start@ex.nhs.net>", ids)

@@ -1,14 +1,15 @@
-package main
+package service
 
 import (
 	"fmt"
-	"nasbot/service"
 	"net/smtp"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"nasbot/internal/testenv"
 )
 
 // TestMailLoopEndsByItself points an auto-responder at the bot through the real Dovecot and
@@ -25,11 +26,11 @@ func TestMailLoopEndsByItself(t *testing.T) {
 		{"rude responder", "", 3}, // the hourly cap set below
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tb := startTestBot(t, func(c *service.Config) { c.RepliesPerHour = 3 })
-			c := dialIMAP(t, tb.servers, tb.inbox)
-			appendMail(t, c, "INBOX", requestMail(tb.shared, "<loop-start@ex.nhs.net>"))
+			tb := startTestBot(t, func(c *Config) { c.RepliesPerHour = 3 })
+			c := tb.servers.Login(t, tb.inbox)
+			testenv.AppendMail(t, c, "INBOX", requestMail(tb.shared, "<loop-start@ex.nhs.net>"))
 
-			responder := dialIMAP(t, tb.servers, tb.shared)
+			responder := tb.servers.Login(t, tb.shared)
 			answered := map[imap.UID]bool{}
 			quietSince := time.Now()
 			deadline := time.Now().Add(40 * time.Second)

@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"bytes"
@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -20,7 +18,6 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"nasbot/internal/testenv"
-	"nasbot/service"
 	"nasbot/store"
 )
 
@@ -33,8 +30,8 @@ func TestBotEndToEnd(t *testing.T) {
 	ctx := context.Background()
 
 	const requestID = "<e2e-add-user@ex.nhs.net>"
-	c := dialIMAP(t, servers, inbox)
-	appendMail(t, c, "INBOX", requestMail(shared, requestID))
+	c := servers.Login(t, inbox)
+	testenv.AppendMail(t, c, "INBOX", requestMail(shared, requestID))
 
 	reply := waitForMail(t, servers, shared, 30*time.Second)
 	h := reply.Header
@@ -90,16 +87,6 @@ func TestBotEndToEnd(t *testing.T) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func httpGet(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -116,18 +103,18 @@ func httpGet(t *testing.T, url string) (int, string) {
 type testBot struct {
 	servers       testenv.Mail
 	store         *store.Store
-	cfg           service.Config
+	cfg           Config
 	inbox, shared string
 }
 
 // startTestBot starts the bot; tweak (may be nil) adjusts its config first. It stops with the test.
-func startTestBot(t *testing.T, tweak func(*service.Config)) testBot {
+func startTestBot(t *testing.T, tweak func(*Config)) testBot {
 	t.Helper()
 	return startTestBotOn(t, testenv.MailServers(t), testenv.Postgres(t), tweak)
 }
 
 // startTestBotOn is startTestBot on the given mail servers and database.
-func startTestBotOn(t *testing.T, servers testenv.Mail, dsn string, tweak func(*service.Config)) testBot {
+func startTestBotOn(t *testing.T, servers testenv.Mail, dsn string, tweak func(*Config)) testBot {
 	t.Helper()
 	tb := newTestBot(t, servers, dsn)
 	tb.start(t, tweak)
@@ -141,59 +128,68 @@ func newTestBot(t *testing.T, servers testenv.Mail, dsn string) testBot {
 	tb := testBot{servers: servers}
 	tb.inbox = tb.servers.NewAddress(t, "nas.test")
 	tb.shared = tb.servers.NewAddress(t, "nhs.net")
+	tb.cfg = botConfig(t, servers, dsn, tb.inbox)
+	return tb
+}
+
+// botConfig is the config of a bot reading inbox on the servers, with dsn as its database and
+// its HTTP servers on free ports.
+func botConfig(t *testing.T, servers testenv.Mail, dsn, inbox string) Config {
+	t.Helper()
 	cfg, err := loadConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.DatabaseURL = dsn
-	cfg.IMAPURL = "imap://" + url.UserPassword(tb.inbox, tb.servers.Password).String() + "@" + tb.servers.IMAPAddr + "/INBOX"
-	cfg.SMTPURL = "smtp://" + tb.servers.SMTPAddr + "?tls=none"
-	cfg.FromAddress = tb.inbox
+	cfg.IMAPURL = "imap://" + url.UserPassword(inbox, servers.Password).String() + "@" + servers.IMAPAddr + "/INBOX"
+	cfg.SMTPURL = "smtp://" + servers.SMTPAddr + "?tls=none"
+	cfg.FromAddress = inbox
 	cfg.TrustAuthServ = []string{"mx.nas.test"}
-	cfg.HTTPAddr, cfg.MetricsAddr = freeAddr(t), freeAddr(t)
+	cfg.HTTPAddr, cfg.MetricsAddr = testenv.FreeAddr(t), testenv.FreeAddr(t)
 	cfg.MaxReplyAge = 0
-	cfg.LifecycleAt = service.LifecycleOff // a run at 02:30 would change the test's directory
-	cfg.AccessReviewEvery = 0              // a test that runs the lifecycle reads the notice, not the review
-	tb.cfg = cfg
-	return tb
+	cfg.LifecycleAt = LifecycleOff // a run at 02:30 would change the test's directory
+	cfg.AccessReviewEvery = 0      // a test that runs the lifecycle reads the notice, not the review
+	return cfg
 }
 
 // start runs the bot with the test directory; tweak (may be nil) adjusts its config first.
-func (tb *testBot) start(t *testing.T, tweak func(*service.Config)) {
+func (tb *testBot) start(t *testing.T, tweak func(*Config)) {
 	t.Helper()
 	if tweak != nil {
 		tweak(&tb.cfg)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	st, err := openStore(ctx, tb.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.OpenStore(t, tb.cfg.DatabaseURL) // closed after the bot stops
 	tb.store = st
 	importTestDirectory(t, st, tb.shared)
-	b, err := service.New(tb.cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b, err := New(tb.cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	inBackground(t, "bot stopped with", b.Run)
+}
+
+// inBackground runs fn until t ends, then cancels it and waits, failing t with "what err" if
+// fn stopped with an error.
+func inBackground(t *testing.T, what string, fn func(context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
+	go func() { done <- fn(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("bot stopped with %v", err)
+			t.Errorf("%s %v", what, err)
 		}
-		st.Close()
 	})
 }
 
+// importTestDirectory puts the test's one site, FZ001 with its owner, in the directory.
 func importTestDirectory(t *testing.T, st *store.Store, shared string) {
 	t.Helper()
-	dir := t.TempDir()
 	orgs := "ods_code,sector,name,town,shared_mailbox,status\nFZ001,pharmacy,Test Pharmacy,Leeds," + shared + ",active\n"
 	accts := "email,name,mobile,ods_code,status,role,last_login\nola.owner@nhs.net,Ola Owner,07700900101,FZ001,active,owner,2026-02-27\n"
-	os.WriteFile(filepath.Join(dir, "organisations.csv"), []byte(orgs), 0o644)
-	os.WriteFile(filepath.Join(dir, "accounts.csv"), []byte(accts), 0o644)
-	if err := importDirectory(context.Background(), st, dir); err != nil {
+	dir := fstest.MapFS{store.OrganisationsFile: {Data: []byte(orgs)}, store.AccountsFile: {Data: []byte(accts)}}
+	if err := st.ImportDirectoryFiles(context.Background(), dir); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -222,33 +218,6 @@ Requested by: Ola Owner (ola.owner@nhs.net)
 `, from, date, messageID), "\n", "\r\n"))
 }
 
-func dialIMAP(t *testing.T, servers testenv.Mail, user string) *imapclient.Client {
-	t.Helper()
-	c, err := imapclient.DialInsecure(servers.IMAPAddr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Login(user, servers.Password).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func appendMail(t *testing.T, c *imapclient.Client, mailbox string, raw []byte) {
-	t.Helper()
-	cmd := c.Append(mailbox, int64(len(raw)), nil)
-	if _, err := cmd.Write(raw); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cmd.Wait(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func mailboxSize(t *testing.T, c *imapclient.Client, mailbox string) uint32 {
 	t.Helper()
 	data, err := c.Status(mailbox, &imap.StatusOptions{NumMessages: true}).Wait()
@@ -261,7 +230,7 @@ func mailboxSize(t *testing.T, c *imapclient.Client, mailbox string) uint32 {
 // waitForMail waits for the first message in user's INBOX and returns it parsed.
 func waitForMail(t *testing.T, servers testenv.Mail, user string, timeout time.Duration) *mail.Reader {
 	t.Helper()
-	c := dialIMAP(t, servers, user)
+	c := servers.Login(t, user)
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if mailboxSize(t, c, "INBOX") > 0 {
@@ -312,7 +281,7 @@ func textBody(t *testing.T, r *mail.Reader) string {
 func TestBotWithOAuth(t *testing.T) {
 	idp := testenv.MailServers(t).OAuthIdP(t)
 	var id string
-	tb := startTestBot(t, func(c *service.Config) {
+	tb := startTestBot(t, func(c *Config) {
 		var secret string
 		id, secret = idp.NewClient(c.FromAddress, "", time.Hour)
 		c.IMAPURL = "imap://" + testenv.MailServers(t).IMAPAddr + "/INBOX"
@@ -320,8 +289,8 @@ func TestBotWithOAuth(t *testing.T) {
 		c.OAuthTokenURL, c.OAuthClientID, c.OAuthClientSecret, c.OAuthUser = idp.TokenURL, id, secret, c.FromAddress
 		c.OAuthScopes = nil
 	})
-	c := dialIMAP(t, tb.servers, tb.inbox)
-	appendMail(t, c, "INBOX", requestMail(tb.shared, "<oauth-add-user@ex.nhs.net>"))
+	c := tb.servers.Login(t, tb.inbox)
+	testenv.AppendMail(t, c, "INBOX", requestMail(tb.shared, "<oauth-add-user@ex.nhs.net>"))
 	reply := waitForMail(t, tb.servers, tb.shared, 30*time.Second)
 	if got, _ := reply.Header.Text("In-Reply-To"); !strings.Contains(got, "oauth-add-user@ex.nhs.net") {
 		t.Fatalf("In-Reply-To = %q", got)
@@ -342,11 +311,11 @@ func TestBotWithOAuth(t *testing.T) {
 func TestListAccountsEndToEnd(t *testing.T) {
 	t.Parallel()
 	tb := startTestBot(t, nil)
-	c := dialIMAP(t, tb.servers, tb.inbox)
+	c := tb.servers.Login(t, tb.inbox)
 	raw := bytes.Replace(requestMail(tb.shared, "<list-accounts-e2e@nhs.net>"),
 		[]byte("Request: Add user\r\nName: Callum Reid\r\nMobile: 07700 900150\r\nEmail: callum.reid@example.com\r\nLinked to shared mailbox: Yes\r\nRole: Member\r\n"),
 		[]byte("Request: List accounts\r\n"), 1)
-	appendMail(t, c, "INBOX", raw)
+	testenv.AppendMail(t, c, "INBOX", raw)
 	text := textBody(t, waitForMail(t, tb.servers, tb.shared, 60*time.Second))
 	for _, want := range []string{"Ola Owner (ola.owner@nhs.net)", "Access: owner", "Mobile: 07*** ***101", "1 of its 10 accounts"} {
 		if !strings.Contains(text, want) {
