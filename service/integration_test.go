@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -161,7 +162,7 @@ func (tb *testBot) start(t *testing.T, tweak func(*Config)) {
 	st := testenv.OpenStore(t, tb.cfg.DatabaseURL) // closed after the bot stops
 	tb.store = st
 	importTestDirectory(t, st, tb.shared)
-	b, err := New(tb.cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b, err := New(tb.cfg, st, slog.New(slog.NewTextHandler(testLogOut(), nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,4 +326,13 @@ func TestListAccountsEndToEnd(t *testing.T) {
 	if strings.Contains(text, "07700900101") || strings.Contains(text, "07700 900101") {
 		t.Error("the reply shows the full mobile number")
 	}
+}
+
+// testLogOut is where test bots log: nowhere, or stderr with NASBOT_TEST_BOTLOG=1 when a test
+// needs explaining.
+func testLogOut() io.Writer {
+	if os.Getenv("NASBOT_TEST_BOTLOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }
