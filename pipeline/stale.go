@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"nasbot/domain"
@@ -55,5 +56,5 @@ func staleDetail(date, arrived time.Time) string {
 	case date.After(arrived):
 		return "The message is dated " + date.UTC().Format("2 Jan 2006 15:04") + ", more than a day after it arrived (" + arrived.UTC().Format("2 Jan 2006 15:04") + ")."
 	}
-	return "The message is dated " + date.UTC().Format("2 Jan 2006") + ", more than 14 days before it arrived (" + arrived.UTC().Format("2 Jan 2006") + "): it may be an old message sent again."
+	return "The message is dated " + date.UTC().Format("2 Jan 2006") + ", more than " + strconv.Itoa(domain.StaleAfterDays) + " days before it arrived (" + arrived.UTC().Format("2 Jan 2006") + "): it may be an old message sent again."
 }
