@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"nasbot/internal/testenv"
 )
@@ -174,18 +173,9 @@ func TestIntegrationSenderEximAuth(t *testing.T) {
 // imapAppend logs in as address and APPENDs raws to mailbox.
 func imapAppend(t *testing.T, m testenv.Mail, address, mailbox string, raws ...[]byte) {
 	t.Helper()
-	c := imapLogin(t, m, address)
+	c := m.Login(t, address)
 	for _, raw := range raws {
-		cmd := c.Append(mailbox, int64(len(raw)), nil)
-		if _, err := cmd.Write(raw); err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := cmd.Wait(); err != nil {
-			t.Fatalf("APPEND: %v", err)
-		}
+		testenv.AppendMail(t, c, mailbox, raw)
 	}
 }
 
@@ -197,7 +187,7 @@ type fetched struct {
 // imapMessages reads mailbox of address read-only (nil when it does not exist).
 func imapMessages(t *testing.T, m testenv.Mail, address, mailbox string) []fetched {
 	t.Helper()
-	c := imapLogin(t, m, address)
+	c := m.Login(t, address)
 	data, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
 		return nil
@@ -220,19 +210,6 @@ func imapMessages(t *testing.T, m testenv.Mail, address, mailbox string) []fetch
 		})
 	}
 	return out
-}
-
-func imapLogin(t *testing.T, m testenv.Mail, address string) *imapclient.Client {
-	t.Helper()
-	c, err := imapclient.DialInsecure(m.IMAPAddr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	if err := c.Login(address, m.Password).Wait(); err != nil {
-		t.Fatalf("LOGIN %s: %v", address, err)
-	}
-	return c
 }
 
 func seqRange(n uint32) []uint32 {

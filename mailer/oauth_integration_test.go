@@ -137,7 +137,7 @@ func TestIntegrationIntakeOAuthRefused(t *testing.T) {
 		refused(t, e.intake(t, newMemLedger(), OAuth2Auth{Username: e.nas, Tokens: ts}))
 	})
 	t.Run("password login still works", func(t *testing.T) {
-		imapLogin(t, e.m, e.nas)
+		e.m.Login(t, e.nas)
 	})
 }
 
