@@ -39,6 +39,20 @@ type Store struct {
 	dsn     string // what the driver was opened with (a listener opens its own connection)
 }
 
+// OpenMigrated opens url and brings its schema up to date, as every command that uses the
+// database does first.
+func OpenMigrated(ctx context.Context, url string) (*Store, error) {
+	st, err := Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
 // Open connects to url: a postgres:// (or postgresql://) URL, or else a SQLite file path
 // (":memory:" for a throwaway in-memory database).
 func Open(ctx context.Context, url string) (*Store, error) {

@@ -13,15 +13,7 @@ import (
 
 // openStore opens and migrates the configured database.
 func openStore(ctx context.Context, cfg service.Config) (*store.Store, error) {
-	st, err := store.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return nil, err
-	}
-	if err := st.Migrate(ctx); err != nil {
-		st.Close()
-		return nil, err
-	}
-	return st, nil
+	return store.OpenMigrated(ctx, cfg.DatabaseURL)
 }
 
 // configuredStore loads the config and opens the store, reporting errors the same way.

@@ -80,12 +80,8 @@ func cmdDryrun(args []string, stdout, stderr io.Writer) int {
 
 // openDryrunStore is the embedded store, held in memory, loaded from the directory files.
 func openDryrunStore(ctx context.Context, dir string) (*store.Store, error) {
-	st, err := store.Open(ctx, ":memory:")
+	st, err := store.OpenMigrated(ctx, ":memory:")
 	if err != nil {
-		return nil, err
-	}
-	if err := st.Migrate(ctx); err != nil {
-		st.Close()
 		return nil, err
 	}
 	if err := importDirectory(ctx, st, dir); err != nil {

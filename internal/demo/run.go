@@ -45,7 +45,7 @@ func Run(ctx context.Context, cfg service.Config, once bool, out io.Writer, log 
 	if err := cfg.Validate(true); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg.DatabaseURL)
+	st, err := store.OpenMigrated(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -91,19 +91,6 @@ const (
 
 // Inbox is the NAS inbox of the demo.
 const Inbox = "requests@nas.test"
-
-// openStore opens and migrates the demo's SQLite file.
-func openStore(ctx context.Context, path string) (*store.Store, error) {
-	st, err := store.Open(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	if err := st.Migrate(ctx); err != nil {
-		st.Close()
-		return nil, err
-	}
-	return st, nil
-}
 
 func addStaff(ctx context.Context, st *store.Store) error {
 	hash, err := web.HashPassword(StaffPassword)
